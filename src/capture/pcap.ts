@@ -1,0 +1,110 @@
+// Reading and writing classic (libpcap 2.4) capture files. Reading goes through pcap-parser;
+// writing is a few lines, so it is done here to make fixtures that tcpdump and Wireshark open.
+import { Buffer } from 'node:buffer';
+import { createReadStream } from 'node:fs';
+import { parse, type PcapGlobalHeader, type PcapPacket } from 'pcap-parser';
+import { decodeEthernet, type DecodeOptions, type DecodedFrame } from './decode.js';
+
+export interface CapturedPacket {
+  index: number;
+  /** Capture timestamp in ms since the epoch (microsecond precision kept as a fraction). */
+  timeMs: number;
+  capturedLength: number;
+  originalLength: number;
+  frame: DecodedFrame;
+}
+
+const LINKTYPE_ETHERNET = 1;
+
+// Names for the link types a lab is likely to produce by mistake, to make the error actionable.
+const LINKTYPE_NAMES: Record<number, string> = {
+  0: 'NULL/loopback',
+  101: 'RAW IP',
+  113: 'Linux cooked SLL (tcpdump -i any)',
+  276: 'Linux cooked SLL2 (tcpdump -i any)',
+};
+
+/**
+ * Reads every packet of a classic pcap file and decodes it as Ethernet.
+ * A 0-byte file (tcpdump killed before writing its header), a partial header or a header
+ * alone yields []; a partially written last packet is dropped. Other link types throw.
+ */
+export function readPcapFile(path: string, opts?: DecodeOptions): Promise<CapturedPacket[]> {
+  return new Promise((resolve, reject) => {
+    const packets: CapturedPacket[] = [];
+    let settled = false;
+    // Our own stream, so that on a bad link type we can stop reading instead of decoding on.
+    const stream = createReadStream(path);
+    const parser = parse(stream);
+
+    const fail = (message: string, cause?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      stream.destroy();
+      reject(new Error(message, cause === undefined ? undefined : { cause }));
+    };
+
+    parser.on('globalHeader', (header: PcapGlobalHeader) => {
+      if (header.linkLayerType !== LINKTYPE_ETHERNET) {
+        const name = LINKTYPE_NAMES[header.linkLayerType];
+        fail(
+          `${path}: unsupported pcap link-layer type ${header.linkLayerType}${name ? ` (${name})` : ''}; ` +
+            `only Ethernet (1) is supported — capture on a specific interface, not "any"`,
+        );
+      }
+    });
+    parser.on('packet', (packet: PcapPacket) => {
+      if (settled) return;
+      const { header, data } = packet;
+      packets.push({
+        index: packets.length,
+        timeMs: header.timestampSeconds * 1000 + header.timestampMicroseconds / 1000,
+        capturedLength: header.capturedLength,
+        originalLength: header.originalLength,
+        frame: decodeEthernet(data, opts, header.originalLength),
+      });
+    });
+    parser.on('error', (err: Error) => fail(`${path}: cannot read pcap: ${err.message}`, err));
+    parser.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(packets);
+    });
+  });
+}
+
+const SNAPLEN = 262144;
+
+/**
+ * Builds a classic pcap file image: magic 0xa1b2c3d4 written little-endian (as libpcap does
+ * on x86, bytes d4 c3 b2 a1), version 2.4, snaplen 262144, link type 1 (Ethernet).
+ * timeMs defaults to 0; originalLength defaults to data.length (and is never below it).
+ */
+export function writePcap(packets: { data: Buffer; timeMs?: number; originalLength?: number }[]): Buffer {
+  const global = Buffer.alloc(24);
+  global.writeUInt32LE(0xa1b2c3d4, 0);
+  global.writeUInt16LE(2, 4);
+  global.writeUInt16LE(4, 6);
+  global.writeInt32LE(0, 8); // thiszone
+  global.writeUInt32LE(0, 12); // sigfigs
+  global.writeUInt32LE(SNAPLEN, 16);
+  global.writeUInt32LE(LINKTYPE_ETHERNET, 20);
+
+  const chunks: Buffer[] = [global];
+  for (const p of packets) {
+    const timeMs = p.timeMs ?? 0;
+    let seconds = Math.floor(timeMs / 1000);
+    let micros = Math.round((timeMs - seconds * 1000) * 1000);
+    if (micros >= 1_000_000) {
+      seconds += 1;
+      micros -= 1_000_000;
+    }
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(seconds, 0);
+    h.writeUInt32LE(micros, 4);
+    h.writeUInt32LE(p.data.length, 8);
+    h.writeUInt32LE(Math.max(p.originalLength ?? p.data.length, p.data.length), 12);
+    chunks.push(h, p.data);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,14 @@
+// The pod-network backends a lab can name in cluster.cni. Unknown names are rejected with the
+// list of valid ones (containerlab's kind registry does the same).
+import type { CniBackend } from './types.js';
+import { flannelVxlan } from './flannel-vxlan.js';
+
+const BACKENDS: readonly CniBackend[] = [flannelVxlan];
+
+export function cniKinds(): string[] {
+  return BACKENDS.map((b) => b.kind);
+}
+
+export function findCni(kind: string): CniBackend | undefined {
+  return BACKENDS.find((b) => b.kind === kind);
+}

@@ -1,0 +1,24 @@
+// What a pod-network backend contributes to a lab's plan.
+import type { ClusterModel } from '../model/types.js';
+import type { Op } from '../plan/types.js';
+
+export interface CniPlan {
+  /** Node-side devices, neighbours, FDB entries and routes (run after the underlay exists). */
+  nodeOps: Op[];
+  /** Inside each pod: addresses and routes on the pod's eth0 (run after the veths exist). */
+  podOps: Op[];
+  /** iptables-restore per node. */
+  ruleOps: Op[];
+  /** Files in the state directory (flannel's subnet.env). */
+  fileOps: Op[];
+  /** Interfaces each node or pod gets from this backend, by lab-local name. */
+  interfaces: Record<string, string[]>;
+}
+
+export interface CniBackend {
+  kind: string;
+  description: string;
+  /** Kernel features the backend needs, as CONFIG_ names (checked before `lab up`). */
+  requires: string[];
+  plan(model: ClusterModel): CniPlan;
+}

@@ -1,0 +1,70 @@
+// applyPlan: executes a plan. One process per namespace per tool run (`ip -n NS -batch -`,
+// `bridge -n NS -batch -`, one sysctl, one iptables-restore), namespaces of a step in parallel.
+import { run } from './exec.js';
+import { groupStep, type ToolRun } from '../plan/render.js';
+import type { Plan, Step } from '../plan/types.js';
+import { writeStateFile } from './state.js';
+
+export interface ApplyProgress {
+  onStep?: (step: Step, index: number, total: number) => void;
+}
+
+/** Runs at most `limit` promises at a time; the first failure rejects after the others settle. */
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const errors: unknown[] = [];
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  });
+  await Promise.all(workers);
+  if (errors.length > 0) throw errors[0];
+}
+
+async function runTool(lab: string, r: ToolRun): Promise<void> {
+  switch (r.tool) {
+    case 'netns':
+      // `ip netns add` in batch mode restores the original namespace after each line.
+      await run(['ip', '-batch', '-'], { input: r.names.map((n) => `netns add ${n}`).join('\n') + '\n' });
+      return;
+    case 'ip':
+      await run(['ip', '-n', r.netns, '-batch', '-'], { input: r.lines.join('\n') + '\n' });
+      return;
+    case 'bridge':
+      await run(['bridge', '-n', r.netns, '-batch', '-'], { input: r.lines.join('\n') + '\n' });
+      return;
+    case 'sysctl': {
+      const required = r.settings.filter((s) => !s.optional);
+      const optional = r.settings.filter((s) => s.optional);
+      if (required.length > 0) await run(['sysctl', '-q', '-w', ...required.map((s) => `${s.key}=${s.value}`)], { netns: r.netns });
+      // -e: a key this kernel does not have (module not loaded) is ignored.
+      if (optional.length > 0) await run(['sysctl', '-q', '-e', '-w', ...optional.map((s) => `${s.key}=${s.value}`)], { netns: r.netns, allowFailure: true });
+      return;
+    }
+    case 'iptables-restore':
+      await run(['iptables-restore', '--noflush'], { netns: r.netns, input: r.rules });
+      return;
+    case 'file':
+      await writeStateFile(lab, r.path, r.content);
+      return;
+  }
+}
+
+/** Concurrency: two cores here, but most of the time is spent in the kernel, not in `ip`. */
+const PARALLEL = 8;
+
+export async function applyPlan(plan: Plan, progress: ApplyProgress = {}): Promise<void> {
+  for (const [i, step] of plan.steps.entries()) {
+    progress.onStep?.(step, i, plan.steps.length);
+    const groups = groupStep(step);
+    await inParallel(groups, PARALLEL, async (g) => {
+      for (const r of g.runs) await runTool(plan.lab, r);
+    });
+  }
+}

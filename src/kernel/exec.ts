@@ -1,0 +1,66 @@
+// The one place that starts short-lived commands. Commands are argv arrays, never shell
+// strings; a failure carries the argv, the exit code, stderr and, for batch input, the lines
+// around the one that failed (as kube-proxy shows around a failed iptables-restore line).
+import { execa } from 'execa';
+
+export interface RunOptions {
+  input?: string;
+  /** Run inside this network namespace (`ip netns exec`). */
+  netns?: string;
+  timeoutMs?: number;
+  /** Resolve instead of throwing on a non-zero exit. */
+  allowFailure?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  argv: string[];
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export class CommandError extends Error {
+  constructor(
+    readonly argv: string[],
+    readonly exitCode: number | undefined,
+    readonly stderr: string,
+    context?: string,
+  ) {
+    super(`command failed (exit ${exitCode ?? 'signal'}): ${argv.join(' ')}\n${stderr.trim()}${context ? `\n${context}` : ''}`);
+    this.name = 'CommandError';
+  }
+}
+
+export function inNetns(netns: string | undefined, argv: string[]): string[] {
+  return netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+}
+
+/** Lines around a failed batch line: `ip -batch` says "Command failed -:N". */
+export function batchFailureContext(stderr: string, input: string | undefined): string | undefined {
+  const m = /Command failed -:(\d+)/.exec(stderr) ?? /line:? (\d+) failed/i.exec(stderr);
+  if (!m || !input) return undefined;
+  const n = Number(m[1]);
+  const lines = input.split('\n');
+  const from = Math.max(1, n - 2);
+  const to = Math.min(lines.length, n + 2);
+  const shown: string[] = [];
+  for (let i = from; i <= to; i++) shown.push(`${i === n ? '>' : ' '} ${String(i).padStart(4)}: ${lines[i - 1]}`);
+  return `input around line ${n}:\n${shown.join('\n')}`;
+}
+
+export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const full = inNetns(opts.netns, argv);
+  const r = await execa(full[0], full.slice(1), {
+    input: opts.input,
+    reject: false,
+    timeout: opts.timeoutMs ?? 60_000,
+    env: opts.env,
+    stripFinalNewline: false,
+  });
+  const result = { argv: full, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
+  if (r.exitCode !== 0 && !opts.allowFailure) {
+    throw new CommandError(full, r.exitCode, result.stderr || String(r.message ?? ''), batchFailureContext(result.stderr, opts.input));
+  }
+  return result;
+}

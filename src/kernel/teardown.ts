@@ -1,0 +1,62 @@
+// Teardown: stop the lab's processes, delete its namespaces (which takes every device, route,
+// neighbour and rule inside with them: one fast operation instead of ~15 ms per link), remove
+// its state. "Not found" is success, so teardown can run twice or after a crash.
+import { readdir, rm } from 'node:fs/promises';
+import { run } from './exec.js';
+import { ownedNetns } from './netns.js';
+import { findLabProcesses, stopProcesses } from './processes.js';
+import { readState, removeStateDir } from './state.js';
+import { STATE_ROOT, labOfNetns } from '../model/names.js';
+
+export interface TeardownResult {
+  namespaces: string[];
+  processes: number;
+}
+
+async function deleteNamespaces(names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  // -force: keep going past a namespace that vanished meanwhile.
+  await run(['ip', '-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n', allowFailure: true });
+  for (const n of names) await rm(`/etc/netns/${n}`, { recursive: true, force: true });
+}
+
+export async function teardownLab(lab: string): Promise<TeardownResult> {
+  const state = await readState(lab);
+  const namespaces = [...new Set([...(state?.namespaces ?? []), ...(await ownedNetns(lab))])].filter((n) => labOfNetns(n) === lab);
+  const pids = new Set<number>([...(state?.processes ?? []).map((p) => p.pid), ...(await findLabProcesses(namespaces, lab))]);
+  // A recorded pid may have been reused by an unrelated process: only stop it if it is still
+  // inside one of the lab's namespaces or carries the lab's marker.
+  const owned = new Set(await findLabProcesses(namespaces, lab));
+  const toStop = [...pids].filter((p) => owned.has(p));
+  await stopProcesses(toStop);
+  const present = new Set(await ownedNetns(lab));
+  await deleteNamespaces(namespaces.filter((n) => present.has(n)));
+  await removeStateDir(lab);
+  return { namespaces: namespaces.filter((n) => present.has(n)), processes: toStop.length };
+}
+
+/** Labs that have anything on this machine: state, namespaces or marked processes. */
+export async function labsPresent(): Promise<string[]> {
+  const labs = new Set<string>();
+  for (const ns of await ownedNetns()) labs.add(labOfNetns(ns)!);
+  try {
+    for (const d of await readdir(STATE_ROOT)) labs.add(d);
+  } catch {
+    /* no state root */
+  }
+  return [...labs].sort();
+}
+
+/** `lab clean`: every lab's leftovers, and marked processes whose lab is unknown. */
+export async function cleanAll(): Promise<TeardownResult> {
+  const result: TeardownResult = { namespaces: [], processes: 0 };
+  for (const lab of await labsPresent()) {
+    const r = await teardownLab(lab);
+    result.namespaces.push(...r.namespaces);
+    result.processes += r.processes;
+  }
+  const strays = await findLabProcesses([], undefined);
+  await stopProcesses(strays);
+  result.processes += strays.length;
+  return result;
+}

@@ -1,0 +1,236 @@
+// The lab lifecycle: prepare (parse -> model -> plan, nothing touched), up (apply + workloads),
+// test (captures + probes + assertions), down (always; also on failure and interruption).
+import { createHash } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseLab, locatedError, type LoadedLab } from './spec/load.js';
+import type { ExpectationSpec } from './spec/schema.js';
+import { IFNAMSIZ, type PathProblem } from './spec/validate.js';
+import { resolveModel, ModelProblems } from './model/resolve.js';
+import type { ClusterModel } from './model/types.js';
+import { labStateDir, netnsName } from './model/names.js';
+import { planLab } from './plan/plan-lab.js';
+import type { Plan, Step } from './plan/types.js';
+import { cniKinds, findCni } from './cni/registry.js';
+import type { CniBackend } from './cni/types.js';
+import { checkContainers } from './workload/containers.js';
+import { applyPlan } from './kernel/apply.js';
+import { run } from './kernel/exec.js';
+import { missingFeatures, FEATURES } from './kernel/features.js';
+import { logFileFor, startDetached, waitForFiles, isAlive } from './kernel/processes.js';
+import { readState, writeState, type LabState } from './kernel/state.js';
+import { teardownLab, type TeardownResult } from './kernel/teardown.js';
+import { ownedNetns } from './kernel/netns.js';
+import { startCapture, type RunningCapture } from './kernel/capture.js';
+import { tcpdumpArgv, pcapFileName } from './capture/tcpdump.js';
+import { readPcapFile, type CapturedPacket } from './capture/pcap.js';
+import { buildProbe, readOutcome, type Probe, type ProbeOutcome } from './probe/probe.js';
+import { evaluateHop } from './assert/hops.js';
+import { judgeOutcome, summarize, type ExpectationResult } from './assert/expectation.js';
+import { buildReport, renderJunit, type LabReport } from './report/report.js';
+
+export interface PreparedLab {
+  loaded: LoadedLab;
+  model: ClusterModel;
+  plan: Plan;
+  cni: CniBackend;
+  digest: string;
+  /** Kernel features the lab needs and this kernel lacks: the lab is skipped. */
+  missing: string[];
+}
+
+/** Everything that can be known without touching the kernel; throws a located SpecError. */
+export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
+  const loaded = await parseLab(nameOrPath);
+  const { spec, file, locate } = loaded;
+  const cni = findCni(spec.cluster.cni);
+  if (!cni) throw locatedError(file, locate, [{ path: ['cluster', 'cni'], message: `unknown pod network "${spec.cluster.cni}"`, fix: `use one of: ${cniKinds().join(', ')}` }]);
+  let model: ClusterModel;
+  try {
+    model = resolveModel(spec);
+  } catch (e) {
+    if (e instanceof ModelProblems) throw locatedError(file, locate, e.problems);
+    throw e;
+  }
+  const plan = planLab(model);
+  const manifestIndex = (pod: { name: string }) => spec.manifests.findIndex((m) => m.metadata.name === pod.name);
+  const problems: PathProblem[] = [...checkContainers(model, manifestIndex), ...checkHopInterfaces(spec.expectations, plan)];
+  if (problems.length > 0) throw locatedError(file, locate, problems);
+  const digest = createHash('sha256').update(loaded.source).digest('hex');
+  return { loaded, model, plan, cni, digest, missing: missingFeatures(cni.requires) };
+}
+
+function checkHopInterfaces(expectations: ExpectationSpec[], plan: Plan): PathProblem[] {
+  const problems: PathProblem[] = [];
+  expectations.forEach((e, i) =>
+    e.hops.forEach((h, j) => {
+      const [where, dev] = h.at.split('/');
+      const ns = plan.namespaces.find((n) => n.name === where);
+      if (!ns || dev.length >= IFNAMSIZ) return; // reported by validation
+      if (!ns.interfaces.includes(dev)) {
+        problems.push({ path: ['expectations', i, 'hops', j, 'at'], message: `${where} has no interface "${dev}"`, fix: `use one of: ${ns.interfaces.join(', ')}` });
+      }
+    }),
+  );
+  return problems;
+}
+
+export function skipReason(p: PreparedLab): string | undefined {
+  if (p.missing.length === 0) return undefined;
+  return `kernel lacks ${p.missing.join(', ')} (${p.missing.map((m) => FEATURES[m]?.what ?? m).join('; ')})`;
+}
+
+export class LabAlreadyUp extends Error {}
+
+/** Aborted by SIGINT/SIGTERM: apply and probes stop at the next command. */
+export const interruption = new AbortController();
+
+function checkInterrupted(): void {
+  if (interruption.signal.aborted) throw new Error('interrupted');
+}
+
+export interface UpHooks {
+  onStep?: (title: string) => void;
+}
+
+export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<void> {
+  const lab = p.model.lab;
+  const existing = await readState(lab);
+  if (existing || (await ownedNetns(lab)).length > 0) {
+    throw new LabAlreadyUp(`lab "${lab}" is already up (or left over): run \`lab test ${lab}\`, or \`lab down ${lab}\` first`);
+  }
+  const state: LabState = {
+    lab,
+    file: p.loaded.file,
+    digest: p.digest,
+    phase: 'creating',
+    createdAt: new Date().toISOString(),
+    namespaces: p.plan.namespaces.map((n) => n.netns),
+    processes: [],
+  };
+  // Written before anything exists, so an interrupted `up` is still torn down completely.
+  await writeState(state);
+  try {
+    await applyPlan(p.plan, {
+      onStep: (step: Step) => {
+        checkInterrupted();
+        hooks.onStep?.(`${step.name} (${step.ops.length} operations)`);
+      },
+    });
+    checkInterrupted();
+    hooks.onStep?.(`workloads (${p.plan.processes.length} processes)`);
+    const dir = labStateDir(lab);
+    for (const proc of p.plan.processes) {
+      const pid = startDetached(proc, logFileFor(dir, proc.name));
+      state.processes.push({ name: proc.name, netns: proc.netns, pid });
+    }
+    await writeState(state);
+    await mkdir(join(dir, 'ready'), { recursive: true });
+    await waitForFiles(
+      p.plan.processes.filter((x) => x.readyFile).map((x) => ({ path: join(dir, x.readyFile!), what: x.name, log: logFileFor(dir, x.name) })),
+      10_000,
+    );
+    state.phase = 'up';
+    await writeState(state);
+  } catch (e) {
+    await teardownLab(lab);
+    throw e;
+  }
+}
+
+export async function downLab(lab: string): Promise<TeardownResult> {
+  return teardownLab(lab);
+}
+
+export interface TestOptions {
+  outDir?: string;
+  onExpectation?: (e: ExpectationSpec, index: number) => void;
+  onResult?: (r: ExpectationResult, index: number) => void;
+}
+
+interface CapturePoint {
+  at: string;
+  where: string;
+  iface: string;
+  netns: string;
+}
+
+/** Runs every expectation against a lab that is up; returns the report (and writes --out). */
+export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<LabReport> {
+  const started = Date.now();
+  const lab = p.model.lab;
+  const state = await readState(lab);
+  if (!state || state.phase !== 'up') throw new Error(`lab "${lab}" is not up: run \`lab up ${lab}\` (or \`lab run ${lab}\`)`);
+  if (state.digest !== p.digest) throw new Error(`the lab file ${p.loaded.file} changed since \`lab up\`: run \`lab down ${lab}\` and bring it up again`);
+  const dead = state.processes.filter((x) => !isAlive(x.pid));
+  const expectations = p.loaded.spec.expectations;
+
+  const ipOf = new Map<string, string>([...p.model.nodes.map((n) => [n.name, n.ip] as const), ...p.model.pods.map((x) => [x.name, x.ip] as const)]);
+  const resolve = (v: string) => ipOf.get(v) ?? v;
+  const netnsOf = (where: string) => netnsName(lab, where);
+
+  const points = new Map<string, CapturePoint>();
+  for (const e of expectations) for (const h of e.hops) {
+    const [where, iface] = h.at.split('/');
+    points.set(h.at, { at: h.at, where, iface, netns: netnsOf(where) });
+  }
+  const pcapDir = opts.outDir ? join(opts.outDir, 'pcaps') : join(labStateDir(lab), 'pcaps');
+  await rm(pcapDir, { recursive: true, force: true });
+  await mkdir(pcapDir, { recursive: true });
+
+  const captures: RunningCapture[] = [];
+  const windows: { probe: Probe; outcome: ProbeOutcome; from: number; to: number }[] = [];
+  try {
+    // Every capture is listening before the first packet is sent.
+    captures.push(...(await Promise.all([...points.values()].map((pt) => startCapture(lab, pt.netns, pt.iface, tcpdumpArgv(pt.iface), join(pcapDir, pcapFileName(pt.where, pt.iface)))))));
+    for (const [i, e] of expectations.entries()) {
+      checkInterrupted();
+      opts.onExpectation?.(e, i);
+      const probe = buildProbe(e.send, resolve(e.send.from), resolve(e.send.to));
+      const from = Date.now();
+      const r = await run(probe.argv, { netns: netnsOf(e.send.from), allowFailure: true, timeoutMs: probe.timeoutMs });
+      // Late packets of this flow (the last ACK, a FIN) still belong to its window.
+      await new Promise((res) => setTimeout(res, 150));
+      windows.push({ probe, outcome: readOutcome(probe, r), from: from - 5, to: Date.now() });
+    }
+  } finally {
+    await Promise.all(captures.map((c) => c.stop()));
+  }
+
+  const packetsAt = new Map<string, CapturedPacket[]>();
+  for (const pt of points.values()) packetsAt.set(pt.at, await readPcapFile(join(pcapDir, pcapFileName(pt.where, pt.iface))));
+
+  const results: ExpectationResult[] = expectations.map((e, i) => {
+    const w = windows[i];
+    const hops = e.hops.map((h) => evaluateHop(h, (packetsAt.get(h.at) ?? []).filter((x) => x.timeMs >= w.from && x.timeMs <= w.to), w.probe.flow, resolve));
+    const verdict = summarize(e, judgeOutcome(e, w.outcome), hops);
+    const result: ExpectationResult = {
+      name: e.name,
+      ...verdict,
+      hops,
+      probe: { argv: w.probe.argv, exitCode: w.outcome.exitCode, output: (w.outcome.body ?? w.outcome.error ?? '').slice(0, 500) },
+      durationMs: w.to - w.from,
+    };
+    opts.onResult?.(result, i);
+    return result;
+  });
+  if (dead.length > 0 && results.some((r) => !r.passed)) {
+    const note = `; note: ${dead.map((d) => d.name).join(', ')} ${dead.length === 1 ? 'is' : 'are'} not running`;
+    for (const r of results) if (!r.passed) r.message += note;
+  }
+  const report = buildReport(lab, results, Date.now() - started);
+  if (opts.outDir) await writeArtefacts(opts.outDir, report);
+  return report;
+}
+
+export async function writeArtefacts(outDir: string, report: LabReport): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFile(join(outDir, 'junit.xml'), renderJunit(report));
+}
+
+export function skippedReport(p: PreparedLab, reason: string): LabReport {
+  const skipped = p.loaded.spec.expectations.map((e): ExpectationResult => ({ name: e.name, passed: false, skipped: `skipped: ${reason}`, message: `skipped: ${reason}`, hops: [], durationMs: 0 }));
+  return buildReport(p.model.lab, skipped, 0, `skipped: ${reason}`);
+}
+

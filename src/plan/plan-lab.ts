@@ -1,0 +1,36 @@
+// planLab: cluster model -> the full plan (namespaces, steps, processes). Pure.
+import type { ClusterModel } from '../model/types.js';
+import { netnsName, UNDERLAY } from '../model/names.js';
+import { findCni } from '../cni/registry.js';
+import { planWorkloads } from '../workload/containers.js';
+import { planNodeBase } from './node.js';
+import { planUnderlay, underlayInterfaces } from './underlay.js';
+import type { Plan, PlannedNamespace } from './types.js';
+
+export function planLab(model: ClusterModel): Plan {
+  const cni = findCni(model.network.cni);
+  if (!cni) throw new Error(`unknown pod network "${model.network.cni}"`); // validated before
+  const net = cni.plan(model);
+  const namespaces: PlannedNamespace[] = [
+    { name: UNDERLAY, netns: netnsName(model.lab, UNDERLAY), kind: 'underlay', interfaces: underlayInterfaces(model) },
+    ...model.nodes.map((n): PlannedNamespace => ({ name: n.name, netns: netnsName(model.lab, n.name), kind: 'node', interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? [])] })),
+    ...model.pods.map((p): PlannedNamespace => ({ name: p.name, netns: netnsName(model.lab, p.name), kind: 'pod', interfaces: net.interfaces[p.name] ?? ['lo', 'eth0'] })),
+  ];
+  return {
+    lab: model.lab,
+    namespaces,
+    steps: [
+      { name: 'namespaces', ops: namespaces.map((n) => ({ kind: 'netns', netns: n.netns })) },
+      { name: 'underlay', ops: planUnderlay(model) },
+      { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...net.nodeOps] },
+      { name: 'pods', ops: net.podOps },
+      { name: 'rules', ops: net.ruleOps },
+      { name: 'files', ops: net.fileOps },
+    ],
+    processes: planWorkloads(model),
+  };
+}
+
+export function opCount(plan: Plan): number {
+  return plan.steps.reduce((n, s) => n + s.ops.length, 0);
+}

@@ -1,0 +1,51 @@
+// A plan is data: the kernel operations that build a lab, grouped in steps. Steps run in order;
+// within a step every namespace's operations run in one batch per tool, namespaces in parallel.
+// Nothing here runs anything: kernel/apply.ts executes a plan, `lab up --dry-run` prints it.
+
+export type Op =
+  /** Create a network namespace (`ip netns add`). */
+  | { kind: 'netns'; netns: string }
+  /** One line of `ip -n <netns> -batch -`, as tokens. */
+  | { kind: 'ip'; netns: string; args: string[] }
+  /** One line of `bridge -n <netns> -batch -`, as tokens. */
+  | { kind: 'bridge'; netns: string; args: string[] }
+  /** A sysctl inside the namespace; optional ones may be missing from the kernel. */
+  | { kind: 'sysctl'; netns: string; key: string; value: string; optional?: boolean }
+  /** iptables-save formatted rules restored with --noflush (kube-proxy and flanneld style). */
+  | { kind: 'iptables-restore'; netns: string; rules: string }
+  /** A file in the lab's state directory (e.g. a node's subnet.env). */
+  | { kind: 'file'; path: string; content: string };
+
+export interface Step {
+  name: string;
+  ops: Op[];
+}
+
+export type NamespaceKind = 'underlay' | 'node' | 'pod';
+
+export interface PlannedNamespace {
+  /** The name used in lab files and hops: "w1", "pod-a", "underlay". */
+  name: string;
+  netns: string;
+  kind: NamespaceKind;
+  /** Interfaces the plan creates in it (for validating hops and for `lab exec`). */
+  interfaces: string[];
+}
+
+/** A long-running process in a namespace: a pod's pause or container process. */
+export interface ProcessSpec {
+  netns: string;
+  /** "<pod>/<container>" or "<pod>/pause". */
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  /** The process creates this file (relative to the state dir) once it is ready. */
+  readyFile?: string;
+}
+
+export interface Plan {
+  lab: string;
+  namespaces: PlannedNamespace[];
+  steps: Step[];
+  processes: ProcessSpec[];
+}
