@@ -52,9 +52,12 @@ export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
     if (e instanceof ModelProblems) throw locatedError(file, locate, e.problems);
     throw e;
   }
-  const plan = planLab(model);
+  // Containers first: planning their processes needs a runnable image.
   const manifestIndex = (pod: { name: string }) => spec.manifests.findIndex((m) => m.metadata.name === pod.name);
-  const problems: PathProblem[] = [...checkContainers(model, manifestIndex), ...checkHopInterfaces(spec.expectations, plan)];
+  const containerProblems = checkContainers(model, manifestIndex);
+  if (containerProblems.length > 0) throw locatedError(file, locate, containerProblems);
+  const plan = planLab(model);
+  const problems: PathProblem[] = checkHopInterfaces(spec.expectations, plan);
   if (problems.length > 0) throw locatedError(file, locate, problems);
   const digest = createHash('sha256').update(loaded.source).digest('hex');
   return { loaded, model, plan, cni, digest, missing: missingFeatures(cni.requires) };
@@ -120,12 +123,13 @@ export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<void> 
     checkInterrupted();
     hooks.onStep?.(`workloads (${p.plan.processes.length} processes)`);
     const dir = labStateDir(lab);
+    // Containers write their ready file here as soon as they listen: it must exist first.
+    await mkdir(join(dir, 'ready'), { recursive: true });
     for (const proc of p.plan.processes) {
       const pid = startDetached(proc, logFileFor(dir, proc.name));
       state.processes.push({ name: proc.name, netns: proc.netns, pid });
     }
     await writeState(state);
-    await mkdir(join(dir, 'ready'), { recursive: true });
     await waitForFiles(
       p.plan.processes.filter((x) => x.readyFile).map((x) => ({ path: join(dir, x.readyFile!), what: x.name, log: logFileFor(dir, x.name) })),
       10_000,

@@ -48,7 +48,10 @@ export function peersOf(model: ClusterModel, node: Node): FlannelPeer[] {
     .map((n) => ({ leaseIp: intToIp(parseCidr(n.podCIDR).base), lease: n.podCIDR, vtepMac: vtepMac(model.lab, n.name), publicIp: n.ip }));
 }
 
-/** Neighbour, FDB and route for each remote lease, in flannel's order (handleSubnetEvents). */
+/** Neighbour, FDB entry and route for each remote lease, in flannel's order
+ * (vxlan_network.go handleSubnetEvents: AddARP, AddFDB, then the route last "so the kernel
+ * never ARPs for the gateway"). Batched per kind: every neighbour, then every FDB entry, then
+ * every route, which keeps that order for each lease and costs three processes per node. */
 export function planFlannelPeers(ns: string, peers: FlannelPeer[]): Op[] {
   const dev = flannelDevice();
   return [

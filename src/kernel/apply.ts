@@ -1,5 +1,6 @@
 // applyPlan: executes a plan. One process per namespace per tool run (`ip -n NS -batch -`,
 // `bridge -n NS -batch -`, one sysctl, one iptables-restore), namespaces of a step in parallel.
+import { performance } from 'node:perf_hooks';
 import { run } from './exec.js';
 import { groupStep, type ToolRun } from '../plan/render.js';
 import type { Plan, Step } from '../plan/types.js';
@@ -42,13 +43,13 @@ async function runTool(lab: string, r: ToolRun): Promise<void> {
     case 'sysctl': {
       const required = r.settings.filter((s) => !s.optional);
       const optional = r.settings.filter((s) => s.optional);
-      if (required.length > 0) await run(['sysctl', '-q', '-w', ...required.map((s) => `${s.key}=${s.value}`)], { netns: r.netns });
+      if (required.length > 0) await run(['sysctl', '-q', '-w', ...required.map((s) => `${s.key}=${s.value}`)], { netns: r.netns, netOnly: true });
       // -e: a key this kernel does not have (module not loaded) is ignored.
-      if (optional.length > 0) await run(['sysctl', '-q', '-e', '-w', ...optional.map((s) => `${s.key}=${s.value}`)], { netns: r.netns, allowFailure: true });
+      if (optional.length > 0) await run(['sysctl', '-q', '-e', '-w', ...optional.map((s) => `${s.key}=${s.value}`)], { netns: r.netns, netOnly: true, allowFailure: true });
       return;
     }
     case 'iptables-restore':
-      await run(['iptables-restore', '--noflush'], { netns: r.netns, input: r.rules });
+      await run(['iptables-restore', '--noflush'], { netns: r.netns, netOnly: true, input: r.rules });
       return;
     case 'file':
       await writeStateFile(lab, r.path, r.content);
@@ -56,15 +57,22 @@ async function runTool(lab: string, r: ToolRun): Promise<void> {
   }
 }
 
+/** WIRELAB_TRACE=1 prints how long each tool run takes. */
+const TRACE = process.env.WIRELAB_TRACE === '1';
+
 /** Concurrency: two cores here, but most of the time is spent in the kernel, not in `ip`. */
-const PARALLEL = 8;
+const PARALLEL = Number(process.env.WIRELAB_PARALLEL ?? 8);
 
 export async function applyPlan(plan: Plan, progress: ApplyProgress = {}): Promise<void> {
   for (const [i, step] of plan.steps.entries()) {
     progress.onStep?.(step, i, plan.steps.length);
     const groups = groupStep(step);
     await inParallel(groups, PARALLEL, async (g) => {
-      for (const r of g.runs) await runTool(plan.lab, r);
+      for (const r of g.runs) {
+        const t0 = performance.now();
+        await runTool(plan.lab, r);
+        if (TRACE) process.stderr.write(`[trace] ${step.name} ${r.tool} ${'netns' in r ? r.netns : ''} ${(performance.now() - t0).toFixed(1)} ms\n`);
+      }
     });
   }
 }

@@ -22,17 +22,15 @@ async function deleteNamespaces(names: string[]): Promise<void> {
 
 export async function teardownLab(lab: string): Promise<TeardownResult> {
   const state = await readState(lab);
-  const namespaces = [...new Set([...(state?.namespaces ?? []), ...(await ownedNetns(lab))])].filter((n) => labOfNetns(n) === lab);
-  const pids = new Set<number>([...(state?.processes ?? []).map((p) => p.pid), ...(await findLabProcesses(namespaces, lab))]);
-  // A recorded pid may have been reused by an unrelated process: only stop it if it is still
-  // inside one of the lab's namespaces or carries the lab's marker.
-  const owned = new Set(await findLabProcesses(namespaces, lab));
-  const toStop = [...pids].filter((p) => owned.has(p));
-  await stopProcesses(toStop);
-  const present = new Set(await ownedNetns(lab));
-  await deleteNamespaces(namespaces.filter((n) => present.has(n)));
+  const present = await ownedNetns(lab);
+  const namespaces = [...new Set([...(state?.namespaces ?? []), ...present])].filter((n) => labOfNetns(n) === lab);
+  // One scan of /proc finds every process inside the lab's namespaces or carrying its marker.
+  // Recorded pids are not killed blindly: a pid may have been reused by an unrelated process.
+  const pids = await findLabProcesses(namespaces, lab);
+  await stopProcesses(pids);
+  await deleteNamespaces(present);
   await removeStateDir(lab);
-  return { namespaces: namespaces.filter((n) => present.has(n)), processes: toStop.length };
+  return { namespaces: present, processes: pids.length };
 }
 
 /** Labs that have anything on this machine: state, namespaces or marked processes. */

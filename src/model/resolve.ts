@@ -37,7 +37,9 @@ export function resolveModel(spec: LabSpec): ClusterModel {
     const mine = manifests.filter((m) => m.pod.nodeName === node.name);
     const alloc = allocatePodIPs(node.podCIDR, mine.map((m) => ({ key: `${m.pod.namespace}/${m.pod.name}`, pinned: m.pod.pinnedIp })));
     if (!alloc.ok) {
-      problems.push({ path: ['manifests', mine[alloc.index].index, 'metadata', 'annotations', 'wirelab.io/ip'], message: `pod "${mine[alloc.index].pod.name}" on node "${node.name}": ${alloc.message}`, fix: alloc.fix });
+      const bad = mine[alloc.index];
+      const path = bad.pod.pinnedIp ? ['manifests', bad.index, 'metadata', 'annotations', 'wirelab.io/ip'] : ['manifests', bad.index, 'metadata', 'name'];
+      problems.push({ path, message: `pod "${mine[alloc.index].pod.name}" on node "${node.name}": ${alloc.message}`, fix: alloc.fix });
       continue;
     }
     for (const { pod } of mine) {

@@ -3,7 +3,7 @@ import type { ClusterModel } from '../model/types.js';
 import { netnsName, UNDERLAY } from '../model/names.js';
 import { findCni } from '../cni/registry.js';
 import { planWorkloads } from '../workload/containers.js';
-import { planNodeBase } from './node.js';
+import { planNodeBase, planNodeSysctls } from './node.js';
 import { planUnderlay, underlayInterfaces } from './underlay.js';
 import type { Plan, PlannedNamespace } from './types.js';
 
@@ -21,11 +21,11 @@ export function planLab(model: ClusterModel): Plan {
     namespaces,
     steps: [
       { name: 'namespaces', ops: namespaces.map((n) => ({ kind: 'netns', netns: n.netns })) },
-      { name: 'underlay', ops: planUnderlay(model) },
+      // Sysctls and iptables rules refer to no device: they run in the node namespaces while
+      // the switch namespace builds the underlay (steps are barriers; namespaces run in parallel).
+      { name: 'underlay, sysctls and rules', ops: [...planUnderlay(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n)), ...net.ruleOps] },
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...net.nodeOps] },
-      { name: 'pods', ops: net.podOps },
-      { name: 'rules', ops: net.ruleOps },
-      { name: 'files', ops: net.fileOps },
+      { name: 'pods', ops: [...net.podOps, ...net.fileOps] },
     ],
     processes: planWorkloads(model),
   };

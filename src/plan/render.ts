@@ -72,10 +72,10 @@ export function renderPlan(plan: Plan): string {
             out.push(`${run.tool} -n ${run.netns} -batch - <<EOF`, ...run.lines, 'EOF');
             break;
           case 'sysctl':
-            out.push(`ip netns exec ${run.netns} sysctl -w ${run.settings.map((s) => `${s.key}=${s.value}`).join(' ')}`);
+            out.push(`nsenter --net=/run/netns/${run.netns} sysctl -w ${run.settings.map((s) => `${s.key}=${s.value}`).join(' ')}`);
             break;
           case 'iptables-restore':
-            out.push(`ip netns exec ${run.netns} iptables-restore --noflush <<EOF`, run.rules.trimEnd(), 'EOF');
+            out.push(`nsenter --net=/run/netns/${run.netns} iptables-restore --noflush <<EOF`, run.rules.trimEnd(), 'EOF');
             break;
           case 'file':
             out.push(`cat > $STATE/${run.path} <<EOF`, run.content.trimEnd(), 'EOF');

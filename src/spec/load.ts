@@ -69,7 +69,7 @@ export function parseLabSource(source: string, file: string): { spec: LabSpec; l
   if (doc.errors.length > 0) {
     throw new SpecError(
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
+        const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
         return { file, line: pos?.line, column: pos?.col, field: '', message: `YAML: ${e.message.split('\n')[0]}`, fix: 'fix the YAML syntax (indentation, quoting, a missing ":")' };
       }),
     );
@@ -82,7 +82,9 @@ export function parseLabSource(source: string, file: string): { spec: LabSpec; l
   const parsed = labSchema.safeParse(raw);
   if (!parsed.success) {
     const problems: SpecProblem[] = parsed.error.issues.map((issue) => {
-      const pos = locate(issue.path);
+      // An unknown key is reported at the key itself, not at the start of its parent.
+      const keys = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys : undefined;
+      const pos = locate(keys?.length ? [...issue.path, keys[0]] : issue.path);
       return { file, line: pos?.line, column: pos?.column, field: pathToField(issue.path), message: issue.message, fix: fixForIssue(issue) };
     });
     throw new SpecError(problems);

@@ -51,6 +51,13 @@ export function validateLab(spec: LabSpec): PathProblem[] {
   const nodeIps = new Map<string, number>();
   spec.nodes.forEach((n, i) => {
     if (n.name === 'underlay') add(['nodes', i, 'name'], '"underlay" is the name of the physical switch namespace', 'rename the node');
+    if (n.podCIDR !== undefined) {
+      try {
+        parseCidr(n.podCIDR);
+      } catch (e) {
+        add(['nodes', i, 'podCIDR'], (e as Error).message, `write the network address of a /${spec.cluster.nodeCIDRMaskSize}, e.g. 10.8.0.0/${spec.cluster.nodeCIDRMaskSize}`);
+      }
+    }
     if (nodeNames.has(n.name)) add(['nodes', i, 'name'], `duplicate node name "${n.name}" (also nodes[${nodeNames.get(n.name)}])`, 'give every node its own name');
     else nodeNames.set(n.name, i);
     if (!isValidIpv4(n.ip)) {
@@ -78,9 +85,14 @@ export function validateLab(spec: LabSpec): PathProblem[] {
     if (podNames.has(p.name)) add(['manifests', i, 'metadata', 'name'], `duplicate pod name "${p.name}" (also manifests[${podNames.get(p.name)}]); pod names are unique within a lab so expectations can name them`, 'rename one of the pods');
     else podNames.set(p.name, i);
     if (nodeNames.has(p.name)) add(['manifests', i, 'metadata', 'name'], `pod "${p.name}" has the name of a node`, 'rename the pod');
+    if (p.name === 'underlay') add(['manifests', i, 'metadata', 'name'], '"underlay" is the name of the physical switch namespace', 'rename the pod');
     if (!nodeNames.has(p.nodeName)) add(['manifests', i, 'spec', 'nodeName'], `unknown node "${p.nodeName}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
     if (p.pinnedIp) {
       const path = ['manifests', i, 'metadata', 'annotations', POD_IP_ANNOTATION];
+      if (!isValidIpv4(p.pinnedIp)) {
+        add(path, `"${p.pinnedIp}" is not an IPv4 address`, 'write an address from the node\'s pod range, e.g. 10.8.0.5');
+        return;
+      }
       if (podIps.has(p.pinnedIp)) add(path, `duplicate pod address ${p.pinnedIp} (also manifests[${podIps.get(p.pinnedIp)}])`, 'give every pod its own address');
       else podIps.set(p.pinnedIp, i);
       if (pod && isValidIpv4(p.pinnedIp) && !overlaps(pod, { base: ipToInt(p.pinnedIp), prefix: 32 })) {
