@@ -22,7 +22,7 @@ fi
 { echo "netns add $p.underlay"; for n in "${nodes[@]}"; do echo "netns add $p.$n"; done
   for ((i = 0; i < pods; i++)); do echo "netns add $p.pod$i"; done; } | ip -batch -
 
-ip netns exec "$p.underlay" sysctl -q -w net.bridge.bridge-nf-call-iptables=0
+nsenter --net="/run/netns/$p.underlay" sysctl -q -w net.bridge.bridge-nf-call-iptables=0
 { echo "link set lo up"; echo "link add br0 mtu 1500 type bridge"
   for k in 0 1 2; do
     echo "link add p-${nodes[k]} mtu 1500 type veth peer name eth0 mtu 1500 netns $p.${nodes[k]}"
@@ -32,7 +32,7 @@ ip netns exec "$p.underlay" sysctl -q -w net.bridge.bridge-nf-call-iptables=0
 
 for k in 0 1 2; do
   ns=$p.${nodes[k]} s=${subnets[k]}
-  ip netns exec "$ns" sysctl -q -w net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
+  nsenter --net="/run/netns/$ns" sysctl -q -w net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
   { echo "link set lo up"; echo "addr add ${ips[k]}/22 dev eth0"; echo "link set eth0 up"
     echo "link add cni0 mtu 1450 type bridge"; echo "addr add 10.8.$s.1/24 dev cni0"; echo "link set cni0 up"
     for ((i = 0; i < pods; i++)); do
@@ -47,7 +47,7 @@ for k in 0 1 2; do
   } | ip -n "$ns" -batch -
   for r in 0 1 2; do [[ $r == "$k" ]] || echo "fdb replace ${macs[r]} dev flannel.1 dst ${ips[r]} self permanent"; done | bridge -n "$ns" -batch -
   for r in 0 1 2; do [[ $r == "$k" ]] || echo "route replace 10.8.${subnets[r]}.0/24 via 10.8.${subnets[r]}.0 dev flannel.1 onlink"; done | ip -n "$ns" -batch -
-  ip netns exec "$ns" iptables-restore --noflush <<RULES
+  nsenter --net="/run/netns/$ns" iptables-restore --noflush <<RULES
 *nat
 :FLANNEL-POSTRTG - [0:0]
 -A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG

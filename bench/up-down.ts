@@ -51,7 +51,7 @@ function prepare(name: string, pods: number, workloads: boolean): PreparedLab {
   const model = resolveModel(spec);
   const plan = planLab(model);
   if (!workloads) plan.processes = [];
-  return { loaded: { spec, locate, file: `${name}.yaml`, source }, model, plan, cni: findCni('flannel-vxlan')!, digest: name, missing: [] };
+  return { loaded: { spec, locate, file: `${name}.yaml`, source }, model, plan, cni: findCni('flannel-vxlan')!, digest: name, missing: [], warnings: [] };
 }
 
 function median(xs: number[]): number {

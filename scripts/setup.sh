@@ -34,12 +34,14 @@ declare -A NEED=(
   [nft]=nftables
   [conntrack]=conntrack
   [ipset]=ipset
+  [ipvsadm]=ipvsadm
   [ping]=iputils-ping
   [curl]=curl
   [sysctl]=procps
   [pgrep]=procps
   [modprobe]=kmod
   [ruby]=ruby
+  [/usr/bin/python3]=python3
   [/etc/ssl/certs/ca-certificates.crt]=ca-certificates
 )
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { SpecError } from './spec/errors.js';
 import { listLabFiles, labNameOf } from './spec/load.js';
 import { parse as parseYaml } from 'yaml';
-import { prepareLab, upLab, testLab, downLab, skipReason, skippedReport, writeArtefacts, interruption, LabAlreadyUp, type PreparedLab } from './lab.js';
+import { formatWarnings, prepareLab, upLab, testLab, downLab, skipReason, skippedReport, writeArtefacts, interruption, LabAlreadyUp, type PreparedLab } from './lab.js';
 import { renderPlan } from './plan/render.js';
 import { opCount } from './plan/plan-lab.js';
 import { renderTable, type LabReport } from './report/report.js';
@@ -37,7 +37,9 @@ function requireRoot(): void {
 
 async function prepare(labArg: string): Promise<PreparedLab> {
   try {
-    return await prepareLab(labArg);
+    const p = await prepareLab(labArg);
+    for (const w of formatWarnings(p)) console.error(w);
+    return p;
   } catch (e) {
     if (e instanceof SpecError) {
       console.error(e.message);
@@ -62,12 +64,12 @@ function exitCodeOf(report: LabReport): number {
 }
 
 /** Installs SIGINT/SIGTERM handlers that abort the running step; teardown runs in `finally`. */
-function onInterrupt(): () => void {
+function onInterrupt(what = 'tearing the lab down'): () => void {
   let count = 0;
   const handler = (sig: NodeJS.Signals) => {
     count++;
     if (count === 1) {
-      console.error(`\n${sig}: stopping, tearing the lab down...`);
+      console.error(`\n${sig}: stopping, ${what}...`);
       interruption.abort();
     } else if (count > 2) {
       console.error('forced exit: run `sudo lab clean` to remove what is left');
@@ -96,14 +98,19 @@ async function cmdRun(labArg: string, opts: { keep?: boolean; out?: string }): P
   const release = onInterrupt();
   let report: LabReport | undefined;
   let failure: unknown;
-  let brought = false;
+  // Tear down only what this command started: a lab that was already up is left alone.
+  let claimed = true;
   try {
     await listr([
       {
         title: `Bring up ${lab}: ${p.plan.namespaces.length} namespaces, ${opCount(p.plan)} operations`,
         task: async (_ctx, task) => {
-          await upLab(p, { onStep: (t) => (task.output = t) });
-          brought = true;
+          try {
+            await upLab(p, { onStep: (t) => (task.output = t) });
+          } catch (e) {
+            if (e instanceof LabAlreadyUp) claimed = false;
+            throw e;
+          }
         },
       },
       {
@@ -117,12 +124,12 @@ async function cmdRun(labArg: string, opts: { keep?: boolean; out?: string }): P
   } catch (e) {
     failure = e;
   } finally {
-    if (!opts.keep || interruption.signal.aborted || !brought) {
+    if (claimed && (!opts.keep || interruption.signal.aborted || failure !== undefined)) {
       await listr([{ title: `Tear down ${lab}`, task: async (_c, task) => {
         const r = await downLab(lab);
         task.title = `Tore down ${lab}: ${r.namespaces.length} namespaces, ${r.processes} processes`;
       } }]).run();
-    } else {
+    } else if (claimed) {
       console.log(`\nlab "${lab}" is still up (--keep). Try: sudo npm run lab -- exec ${lab} ${p.model.pods[0]?.name ?? p.model.nodes[0].name} -- ip addr\nThen: sudo npm run lab -- down ${lab}`);
     }
     release();
@@ -180,13 +187,16 @@ async function cmdTest(labArg: string, opts: { out?: string }): Promise<number> 
     printReport(report);
     return 3;
   }
-  const release = onInterrupt();
+  const release = onInterrupt('stopping captures (the lab stays up)');
   let report: LabReport | undefined;
   try {
     await listr([{ title: `Run ${p.loaded.spec.expectations.length} expectations against ${p.model.lab}`, task: async (_c, task) => {
       const n = p.loaded.spec.expectations.length;
       report = await testLab(p, { outDir: opts.out, onExpectation: (e, i) => (task.output = `${i + 1}/${n} ${e.name}`) });
     } }]).run();
+  } catch (e) {
+    if (interruption.signal.aborted) return 130;
+    throw e;
   } finally {
     release();
   }

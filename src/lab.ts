@@ -1,33 +1,30 @@
 // The lab lifecycle: prepare (parse -> model -> plan, nothing touched), up (apply + workloads),
 // test (captures + probes + assertions), down (always; also on failure and interruption).
 import { createHash } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseLab, locatedError, type LoadedLab } from './spec/load.js';
+import { formatProblem, type SpecProblem } from './spec/errors.js';
 import type { ExpectationSpec } from './spec/schema.js';
 import { IFNAMSIZ, type PathProblem } from './spec/validate.js';
 import { resolveModel, ModelProblems } from './model/resolve.js';
 import type { ClusterModel } from './model/types.js';
-import { labStateDir, netnsName } from './model/names.js';
+import { labStateDir } from './model/names.js';
 import { planLab } from './plan/plan-lab.js';
 import type { Plan, Step } from './plan/types.js';
 import { cniKinds, findCni } from './cni/registry.js';
 import type { CniBackend } from './cni/types.js';
 import { checkContainers } from './workload/containers.js';
+import { kubeProxyRequires } from './proxy/registry.js';
 import { applyPlan } from './kernel/apply.js';
-import { run } from './kernel/exec.js';
 import { missingFeatures, FEATURES } from './kernel/features.js';
 import { logFileFor, startDetached, waitForFiles, isAlive } from './kernel/processes.js';
-import { readState, writeState, type LabState } from './kernel/state.js';
+import { claimState, readState, writeState, type LabState } from './kernel/state.js';
 import { teardownLab, type TeardownResult } from './kernel/teardown.js';
 import { ownedNetns } from './kernel/netns.js';
-import { startCapture, type RunningCapture } from './kernel/capture.js';
-import { tcpdumpArgv, pcapFileName } from './capture/tcpdump.js';
-import { readPcapFile, type CapturedPacket } from './capture/pcap.js';
-import { buildProbe, readOutcome, type Probe, type ProbeOutcome } from './probe/probe.js';
-import { evaluateHop } from './assert/hops.js';
-import { judgeOutcome, summarize, type ExpectationResult } from './assert/expectation.js';
+import type { ExpectationResult } from './assert/expectation.js';
 import { buildReport, renderJunit, type LabReport } from './report/report.js';
+import { runExpectations, hopPoints } from './expectations.js';
 
 export interface PreparedLab {
   loaded: LoadedLab;
@@ -37,6 +34,8 @@ export interface PreparedLab {
   digest: string;
   /** Kernel features the lab needs and this kernel lacks: the lab is skipped. */
   missing: string[];
+  /** Located warnings (e.g. a selector that matches no pod): shown, never fatal. */
+  warnings: SpecProblem[];
 }
 
 /** Everything that can be known without touching the kernel; throws a located SpecError. */
@@ -60,22 +59,29 @@ export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
   const problems: PathProblem[] = checkHopInterfaces(spec.expectations, plan);
   if (problems.length > 0) throw locatedError(file, locate, problems);
   const digest = createHash('sha256').update(loaded.source).digest('hex');
-  return { loaded, model, plan, cni, digest, missing: missingFeatures(cni.requires) };
+  const warnings = locatedError(file, locate, model.warnings).problems;
+  return { loaded, model, plan, cni, digest, missing: missingFeatures([...new Set([...cni.requires, ...kubeProxyRequires(model)])]), warnings };
 }
 
 function checkHopInterfaces(expectations: ExpectationSpec[], plan: Plan): PathProblem[] {
   const problems: PathProblem[] = [];
   expectations.forEach((e, i) =>
     e.hops.forEach((h, j) => {
-      const [where, dev] = h.at.split('/');
-      const ns = plan.namespaces.find((n) => n.name === where);
-      if (!ns || dev.length >= IFNAMSIZ) return; // reported by validation
-      if (!ns.interfaces.includes(dev)) {
-        problems.push({ path: ['expectations', i, 'hops', j, 'at'], message: `${where} has no interface "${dev}"`, fix: `use one of: ${ns.interfaces.join(', ')}` });
+      for (const at of hopPoints(h)) {
+        const [where, dev] = at.split('/');
+        const ns = plan.namespaces.find((n) => n.name === where);
+        if (!ns || dev.length >= IFNAMSIZ) continue; // reported by validation
+        if (!ns.interfaces.includes(dev)) {
+          problems.push({ path: ['expectations', i, 'hops', j, 'at'], message: `${where} has no interface "${dev}"`, fix: `use one of: ${ns.interfaces.join(', ')}` });
+        }
       }
     }),
   );
   return problems;
+}
+
+export function formatWarnings(p: PreparedLab): string[] {
+  return p.warnings.map((w) => `warning: ${formatProblem(w)}`);
 }
 
 export function skipReason(p: PreparedLab): string | undefined {
@@ -111,8 +117,9 @@ export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<void> 
     namespaces: p.plan.namespaces.map((n) => n.netns),
     processes: [],
   };
-  // Written before anything exists, so an interrupted `up` is still torn down completely.
-  await writeState(state);
+  // Written before anything exists, so an interrupted `up` is still torn down completely; the
+  // exclusive create also makes a second, concurrent `lab up` of the same lab back off.
+  if (!(await claimState(state))) throw new LabAlreadyUp(`lab "${lab}" is already being brought up: run \`lab test ${lab}\`, or \`lab down ${lab}\` first`);
   try {
     await applyPlan(p.plan, {
       onStep: (step: Step) => {
@@ -152,13 +159,6 @@ export interface TestOptions {
   onResult?: (r: ExpectationResult, index: number) => void;
 }
 
-interface CapturePoint {
-  at: string;
-  where: string;
-  iface: string;
-  netns: string;
-}
-
 /** Runs every expectation against a lab that is up; returns the report (and writes --out). */
 export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<LabReport> {
   const started = Date.now();
@@ -167,56 +167,9 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
   if (!state || state.phase !== 'up') throw new Error(`lab "${lab}" is not up: run \`lab up ${lab}\` (or \`lab run ${lab}\`)`);
   if (state.digest !== p.digest) throw new Error(`the lab file ${p.loaded.file} changed since \`lab up\`: run \`lab down ${lab}\` and bring it up again`);
   const dead = state.processes.filter((x) => !isAlive(x.pid));
-  const expectations = p.loaded.spec.expectations;
-
-  const ipOf = new Map<string, string>([...p.model.nodes.map((n) => [n.name, n.ip] as const), ...p.model.pods.map((x) => [x.name, x.ip] as const)]);
-  const resolve = (v: string) => ipOf.get(v) ?? v;
-  const netnsOf = (where: string) => netnsName(lab, where);
-
-  const points = new Map<string, CapturePoint>();
-  for (const e of expectations) for (const h of e.hops) {
-    const [where, iface] = h.at.split('/');
-    points.set(h.at, { at: h.at, where, iface, netns: netnsOf(where) });
-  }
-  const pcapDir = opts.outDir ? join(opts.outDir, 'pcaps') : join(labStateDir(lab), 'pcaps');
-  await rm(pcapDir, { recursive: true, force: true });
-  await mkdir(pcapDir, { recursive: true });
-
-  const captures: RunningCapture[] = [];
-  const windows: { probe: Probe; outcome: ProbeOutcome; from: number; to: number }[] = [];
-  try {
-    // Every capture is listening before the first packet is sent.
-    captures.push(...(await Promise.all([...points.values()].map((pt) => startCapture(lab, pt.netns, pt.iface, tcpdumpArgv(pt.iface), join(pcapDir, pcapFileName(pt.where, pt.iface)))))));
-    for (const [i, e] of expectations.entries()) {
-      checkInterrupted();
-      opts.onExpectation?.(e, i);
-      const probe = buildProbe(e.send, resolve(e.send.from), resolve(e.send.to));
-      const from = Date.now();
-      const r = await run(probe.argv, { netns: netnsOf(e.send.from), allowFailure: true, timeoutMs: probe.timeoutMs });
-      // Late packets of this flow (the last ACK, a FIN) still belong to its window.
-      await new Promise((res) => setTimeout(res, 150));
-      windows.push({ probe, outcome: readOutcome(probe, r), from: from - 5, to: Date.now() });
-    }
-  } finally {
-    await Promise.all(captures.map((c) => c.stop()));
-  }
-
-  const packetsAt = new Map<string, CapturedPacket[]>();
-  for (const pt of points.values()) packetsAt.set(pt.at, await readPcapFile(join(pcapDir, pcapFileName(pt.where, pt.iface))));
-
-  const results: ExpectationResult[] = expectations.map((e, i) => {
-    const w = windows[i];
-    const hops = e.hops.map((h) => evaluateHop(h, (packetsAt.get(h.at) ?? []).filter((x) => x.timeMs >= w.from && x.timeMs <= w.to), w.probe.flow, resolve));
-    const verdict = summarize(e, judgeOutcome(e, w.outcome), hops);
-    const result: ExpectationResult = {
-      name: e.name,
-      ...verdict,
-      hops,
-      probe: { argv: w.probe.argv, exitCode: w.outcome.exitCode, output: (w.outcome.body ?? w.outcome.error ?? '').slice(0, 500) },
-      durationMs: w.to - w.from,
-    };
-    opts.onResult?.(result, i);
-    return result;
+  const results = await runExpectations(p.model, p.loaded.spec.expectations, opts.outDir ? join(opts.outDir, 'pcaps') : undefined, {
+    onExpectation: opts.onExpectation,
+    checkInterrupted,
   });
   if (dead.length > 0 && results.some((r) => !r.passed)) {
     const note = `; note: ${dead.map((d) => d.name).join(', ')} ${dead.length === 1 ? 'is' : 'are'} not running`;

@@ -22,17 +22,39 @@ export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[
   if (outcome.reply !== wantReply) {
     problems.push(wantReply ? `expected a reply, got none (${firstLine(outcome.error) || `exit ${outcome.exitCode}`})` : `expected no reply, but ${e.send.ping ? 'ping' : 'the connection'} succeeded`);
   }
-  if (e.expect.body !== undefined && outcome.reply && !(outcome.body ?? '').includes(e.expect.body)) {
-    problems.push(`expected the answer to contain "${e.expect.body}", got "${(outcome.body ?? '').trim().slice(0, 80)}"`);
+  if (e.expect.body !== undefined && outcome.reply) {
+    const allowed = Array.isArray(e.expect.body) ? e.expect.body : [e.expect.body];
+    const bad = outcome.bodies.find((b) => !allowed.some((a) => b.includes(a)));
+    if (bad !== undefined) problems.push(`expected the answer to contain ${allowed.map((a) => `"${a}"`).join(' or ')}, got "${bad.trim().slice(0, 80)}"`);
   }
   if (e.expect.error !== undefined && !outcome.reply && !(outcome.error ?? '').includes(e.expect.error)) {
     problems.push(`expected the error to contain "${e.expect.error}", got "${firstLine(outcome.error)}"`);
   }
+  if (e.expect.spread) problems.push(...judgeSpread(e.expect.spread, e.expect.backends ?? [], outcome.bodies));
   return problems;
 }
 
+/** Load balancing: "every" backend answered at least once, or all answers came from "one". */
+export function judgeSpread(spread: 'every' | 'one', backends: string[], bodies: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const b of bodies) counts.set(b.trim(), (counts.get(b.trim()) ?? 0) + 1);
+  const tally = [...counts.entries()].map(([k, v]) => `${k}: ${v}`).join(', ') || 'no answers';
+  const strangers = [...counts.keys()].filter((k) => backends.length > 0 && !backends.includes(k));
+  const out: string[] = [];
+  if (strangers.length > 0) out.push(`answers came from ${strangers.join(', ')}, which is not among ${backends.join(', ')}`);
+  if (spread === 'every') {
+    const missing = backends.filter((b) => !counts.has(b));
+    if (missing.length > 0) out.push(`${missing.join(', ')} never answered in ${bodies.length} requests (${tally})`);
+  } else if (counts.size !== 1) {
+    out.push(`expected every answer from one backend (session affinity), got ${tally}`);
+  }
+  return out;
+}
+
+/** The line of a client's output that says what went wrong (ping prints its banner first). */
 function firstLine(s: string | undefined): string {
-  return (s ?? '').trim().split('\n')[0] ?? '';
+  const lines = (s ?? '').trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /error|unreachable|packet loss|refused|timed out|timeout|couldn't|failed|too long/i.test(l)) ?? lines[0] ?? '';
 }
 
 export function summarize(e: ExpectationSpec, outcomeProblems: string[], hops: HopResult[]): { passed: boolean; message: string } {

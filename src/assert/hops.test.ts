@@ -74,14 +74,14 @@ describe('evaluateHop', () => {
   it('fails a present hop where no packet of the flow was seen, counting the others', () => {
     const r = evaluateHop(hop({ at: 'w2/flannel.1' }), [captured(echo('10.8.0.8', '10.8.1.10')), captured(tcp('10.8.0.5', '10.8.1.10', 1, 22))], PING, resolve);
     expect(r).toMatchObject({ passed: false, seen: 0 });
-    expect(r.detail).toBe('no request packet of the flow 10.8.0.5 > 10.8.1.10 ICMP seen (2 other packets)');
+    expect(r.detail).toBe('no request packet 10.8.0.5 > 10.8.1.10 ICMP seen (2 other packets, e.g. 10.8.0.8 > 10.8.1.10 ICMP echo request id 7 seq 1)');
   });
 
   it('passes an absent hop with no packet of the flow and fails it when one is there', () => {
     const absent = hop({ at: 'w1/eth0', absent: true });
     const ok = evaluateHop(absent, [captured(echo('10.8.0.8', '10.8.1.10'))], PING, resolve);
     expect(ok).toMatchObject({ passed: true, seen: 0, absent: true });
-    expect(ok.detail).toBe('no request packet of the flow, as expected (1 other packets)');
+    expect(ok.detail).toBe('no request packet 10.8.0.5 > 10.8.1.10 ICMP, as expected (1 other packets)');
     const bad = evaluateHop(absent, [captured(vxlan(echo('10.8.0.5', '10.8.1.10')))], PING, resolve);
     expect(bad).toMatchObject({ passed: false, seen: 1, absent: true });
     expect(bad.detail).toMatch(/^expected no request packet here, saw 1: 10\.10\.20\.4\.40000 > 10\.10\.20\.5\.8472 VXLAN vni 1 \| 10\.8\.0\.5 > 10\.8\.1\.10 ICMP echo request/);
@@ -155,15 +155,15 @@ describe('summarize', () => {
     expect(lastSeen(hops)?.at).toBe('w1/flannel.1');
     const v = summarize(expectation, [], hops);
     expect(v.passed).toBe(false);
-    expect(v.message).toBe('hop w1/eth0: no request packet of the flow 10.8.0.5 > 10.8.1.10 ICMP seen (0 other packets); packet last seen at w1/flannel.1');
+    expect(v.message).toBe('hop w1/eth0: no request packet 10.8.0.5 > 10.8.1.10 ICMP seen (0 other packets); packet last seen at w1/flannel.1');
   });
 
   it('puts outcome problems first and says when the packet was seen nowhere', () => {
     const hops = expectation.hops.map((h) => evaluateHop(h, [], PING, resolve));
-    const outcome = judgeOutcome(expectation, { reply: false, error: 'connect: Network is unreachable\nmore', exitCode: 2 });
+    const outcome = judgeOutcome(expectation, { reply: false, bodies: [], error: 'connect: Network is unreachable\nmore', exitCode: 2 });
     expect(outcome).toEqual(['expected a reply, got none (connect: Network is unreachable)']);
     expect(summarize(expectation, outcome, hops).message).toBe(
-      'expected a reply, got none (connect: Network is unreachable); hop pod-a/eth0: no request packet of the flow 10.8.0.5 > 10.8.1.10 ICMP seen (0 other packets); packet not seen at any capture point',
+      'expected a reply, got none (connect: Network is unreachable); hop pod-a/eth0: no request packet 10.8.0.5 > 10.8.1.10 ICMP seen (0 other packets); packet not seen at any capture point',
     );
   });
 

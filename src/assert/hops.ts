@@ -12,42 +12,126 @@ export interface HopResult {
   /** Packets of the flow seen at this hop (in the expectation's time window). */
   seen: number;
   absent: boolean;
+  /** A chain-traversal check rather than a capture point. */
+  chain?: boolean;
 }
 
 const PROTO: Record<Flow['protocol'], number> = { icmp: 1, tcp: 6, udp: 17 };
 const ICMP_TYPES: Record<string, number> = { 'echo-request': 8, 'echo-reply': 0, unreachable: 3 };
 
-/** Does this frame carry the flow (in the given direction), looking at its innermost header? */
-export function belongsToFlow(frame: DecodedFrame, flow: Flow, direction: 'forward' | 'reply'): boolean {
+/** Turns a name (pod, node, service, outside host) into its IPv4 address; IPs pass through. */
+export type Resolve = (nameOrIp: string) => string;
+
+export interface AddressMatcher {
+  test(ip: string | undefined): boolean;
+  text: string;
+}
+
+/** An address reference from a lab file: one name or address, a list (any of), "!x" (not x). */
+export function addressMatcher(ref: string | string[], resolve: Resolve): AddressMatcher {
+  const items = Array.isArray(ref) ? ref : [ref];
+  const parts = items.map((r) => {
+    const negate = r.startsWith('!');
+    const ip = resolve(negate ? r.slice(1) : r);
+    return { negate, ip };
+  });
+  const positives = parts.filter((p) => !p.negate).map((p) => p.ip);
+  const negatives = parts.filter((p) => p.negate).map((p) => p.ip);
+  return {
+    test: (ip) => ip !== undefined && (positives.length === 0 || positives.includes(ip)) && !negatives.includes(ip),
+    text: [positives.length > 1 ? `one of ${positives.join(', ')}` : positives[0], ...negatives.map((n) => `not ${n}`)].filter(Boolean).join(' and '),
+  };
+}
+
+/** The level of a packet spec that describes the innermost header: a level that asserts an
+ * encapsulation (vxlan, overhead) describes the outer header, its `inner` the next one. */
+export function innermostSpec(m: PacketMatchSpec | undefined): PacketMatchSpec | undefined {
+  if (!m) return undefined;
+  if (m.inner) return innermostSpec(m.inner);
+  if (m.vxlan || m.overhead !== undefined) return undefined;
+  return m;
+}
+
+export interface Selector {
+  protocol: number;
+  src: AddressMatcher;
+  dst: AddressMatcher;
+  srcPort?: number;
+  dstPort?: number;
+  icmpTypes?: number[];
+}
+
+/** Which packets a hop looks at: the probe's flow in the hop's direction, with any addresses
+ * or ports the hop states for the innermost header (after NAT they differ from the probe's). */
+export function hopSelector(flow: Flow, direction: 'forward' | 'reply', spec: PacketMatchSpec | undefined, resolve: Resolve): Selector {
+  const inner = innermostSpec(spec);
+  const [dSrc, dDst] = direction === 'forward' ? [flow.src, flow.dst] : [flow.dst, flow.src];
+  if (inner?.icmp && flow.protocol !== 'icmp') {
+    // An ICMP error about a TCP/UDP flow (e.g. kube-proxy's REJECT): it comes from whoever
+    // rejected it, towards the flow's sender.
+    const any: AddressMatcher = { test: (ip) => ip !== undefined, text: 'any' };
+    return {
+      protocol: PROTO.icmp,
+      src: inner.src !== undefined ? addressMatcher(inner.src, resolve) : any,
+      dst: inner.dst !== undefined ? addressMatcher(inner.dst, resolve) : addressMatcher(direction === 'reply' ? flow.src : flow.dst, resolve),
+      icmpTypes: [ICMP_TYPES[inner.icmp.type]],
+    };
+  }
+  const l4 = inner?.tcp ?? inner?.udp;
+  // A hop that names an address of the innermost header looks at every packet of the probe's
+  // protocol with that address: after NAT the other address and the port are not the probe's
+  // any more, and an `absent` hop must not miss a packet because of them.
+  const named = inner?.src !== undefined || inner?.dst !== undefined;
+  const any: AddressMatcher = { test: (ip) => ip !== undefined, text: 'any' };
+  const sel: Selector = {
+    protocol: PROTO[flow.protocol],
+    src: inner?.src !== undefined ? addressMatcher(inner.src, resolve) : named ? any : addressMatcher(dSrc, resolve),
+    dst: inner?.dst !== undefined ? addressMatcher(inner.dst, resolve) : named ? any : addressMatcher(dDst, resolve),
+  };
+  if (l4 && (l4.srcPort !== undefined || l4.dstPort !== undefined)) {
+    sel.srcPort = l4.srcPort;
+    sel.dstPort = l4.dstPort;
+  } else if (flow.dstPort !== undefined && !named) {
+    if (direction === 'forward') sel.dstPort = flow.dstPort;
+    else sel.srcPort = flow.dstPort;
+  }
+  if (flow.protocol === 'icmp') {
+    sel.icmpTypes = inner?.icmp ? [ICMP_TYPES[inner.icmp.type]] : direction === 'forward' ? [8] : [0, 3];
+  }
+  return sel;
+}
+
+export function selects(frame: DecodedFrame, sel: Selector): boolean {
   const f = innermost(frame);
   const ip = f.ipv4;
-  if (!ip || ip.protocol !== PROTO[flow.protocol]) return false;
-  const [src, dst] = direction === 'forward' ? [flow.src, flow.dst] : [flow.dst, flow.src];
-  if (ip.src !== src || ip.dst !== dst) return false;
-  if (flow.protocol === 'icmp') {
-    // The reply direction of a ping is the echo reply; forward is the request.
-    const want = direction === 'forward' ? 8 : 0;
-    return f.icmp?.type === want || (f.icmp?.type === 3 && direction === 'reply');
-  }
-  if (flow.dstPort !== undefined) {
-    const l4 = f.tcp ?? f.udp;
-    const port = direction === 'forward' ? l4?.dstPort : l4?.srcPort;
-    if (port !== flow.dstPort) return false;
-  }
+  if (!ip || ip.protocol !== sel.protocol) return false;
+  if (!sel.src.test(ip.src) || !sel.dst.test(ip.dst)) return false;
+  const l4 = f.tcp ?? f.udp;
+  if (sel.srcPort !== undefined && l4?.srcPort !== sel.srcPort) return false;
+  if (sel.dstPort !== undefined && l4?.dstPort !== sel.dstPort) return false;
+  if (sel.icmpTypes && (f.icmp === undefined || !sel.icmpTypes.includes(f.icmp.type))) return false;
   return true;
 }
 
+/** Does this frame carry the flow (in the given direction), looking at its innermost header? */
+export function belongsToFlow(frame: DecodedFrame, flow: Flow, direction: 'forward' | 'reply'): boolean {
+  return selects(frame, hopSelector(flow, direction, undefined, (x) => x));
+}
+
 /** Checks one header level (and, through `inner`, the levels below); returns what differs. */
-export function mismatches(frame: DecodedFrame, m: PacketMatchSpec, resolve: (nameOrIp: string) => string, level = ''): string[] {
+export function mismatches(frame: DecodedFrame, m: PacketMatchSpec, resolve: Resolve, level = ''): string[] {
   const out: string[] = [];
   const ip = frame.ipv4;
   const p = level ? `${level}.` : '';
   const check = (field: string, actual: unknown, expected: unknown) => {
     if (actual !== expected) out.push(`${p}${field} is ${actual ?? 'absent'}, expected ${expected}`);
   };
-  if (m.src !== undefined) check('src', ip?.src, resolve(m.src));
-  if (m.dst !== undefined) check('dst', ip?.dst, resolve(m.dst));
-  if (m.length !== undefined) check('length', ip?.totalLength, m.length);
+  const checkAddr = (field: string, actual: string | undefined, ref: string | string[]) => {
+    const mm = addressMatcher(ref, resolve);
+    if (!mm.test(actual)) out.push(`${p}${field} is ${actual ?? 'absent'}, expected ${mm.text}`);
+  };
+  if (m.src !== undefined) checkAddr('src', ip?.src, m.src);
+  if (m.dst !== undefined) checkAddr('dst', ip?.dst, m.dst);  if (m.length !== undefined) check('length', ip?.totalLength, m.length);
   if (m.ttl !== undefined) check('ttl', ip?.ttl, m.ttl);
   if (m.tcp) {
     if (!frame.tcp) out.push(`${p}protocol is not TCP`);
@@ -83,15 +167,43 @@ export function mismatches(frame: DecodedFrame, m: PacketMatchSpec, resolve: (na
   return out;
 }
 
-export function evaluateHop(hop: HopSpec, packets: CapturedPacket[], flow: Flow, resolve: (nameOrIp: string) => string): HopResult {
-  const ofFlow = packets.filter((p) => belongsToFlow(p.frame, flow, hop.direction));
-  const base = { at: hop.at, seen: ofFlow.length, absent: hop.absent };
+/** An ARP hop: requests or replies for an address, optionally from a given MAC. */
+export function evaluateArpHop(hop: HopSpec, packets: CapturedPacket[], resolve: Resolve, resolveMac: (name: string) => string | undefined): HopResult {
+  const arp = hop.packet!.arp!;
+  const at = Array.isArray(hop.at) ? hop.at.join(' | ') : hop.at;
+  const ip = resolve(arp.ip);
+  const op = arp.op === 'request' ? 1 : 2;
+  const frames = packets.filter((p) => p.frame.arp?.op === op && (op === 1 ? p.frame.arp.targetIp : p.frame.arp.senderIp) === ip);
+  const base = { at, seen: frames.length, absent: hop.absent };
+  const what = `ARP ${arp.op} for ${ip}`;
+  if (hop.absent) return frames.length === 0 ? { ...base, passed: true, detail: `no ${what}, as expected` } : { ...base, passed: false, detail: `expected no ${what}, saw ${frames.length} from ${frames.map((f) => f.frame.arp!.senderMac).join(', ')}` };
+  if (frames.length === 0) return { ...base, passed: false, detail: `no ${what} seen (${packets.length} other packets)` };
+  if (arp.from) {
+    const mac = resolveMac(arp.from);
+    const senders = [...new Set(frames.map((f) => f.frame.arp!.senderMac))];
+    if (senders.length !== 1 || senders[0] !== mac) return { ...base, passed: false, detail: `${what} came from ${senders.join(' and ')}, expected only ${arp.from} (${mac})` };
+    return { ...base, passed: true, detail: `${what}: ${ip} is-at ${mac} (${arp.from}), ${frames.length} frame${frames.length === 1 ? '' : 's'}, no other node answered` };
+  }
+  return { ...base, passed: true, detail: `${what} from ${frames[0].frame.arp!.senderMac}` };
+}
+
+export function evaluateHop(hop: HopSpec, packets: CapturedPacket[], flow: Flow, resolve: Resolve, resolveMac: (name: string) => string | undefined = () => undefined): HopResult {
+  if (hop.packet?.arp) return evaluateArpHop(hop, packets, resolve, resolveMac);
+  const sel = hopSelector(flow, hop.direction, hop.packet, resolve);
+  const ofFlow = packets.filter((p) => selects(p.frame, sel));
+  const at = Array.isArray(hop.at) ? hop.at.join(' | ') : hop.at;
+  const base = { at, seen: ofFlow.length, absent: hop.absent };
   const dir = hop.direction === 'reply' ? 'reply' : 'request';
+  const what = `${sel.src.text} > ${sel.dst.text} ${flow.protocol.toUpperCase()}${sel.dstPort ? ` dport ${sel.dstPort}` : ''}${sel.srcPort ? ` sport ${sel.srcPort}` : ''}`;
   if (hop.absent) {
-    if (ofFlow.length === 0) return { ...base, passed: true, detail: `no ${dir} packet of the flow, as expected (${packets.length} other packets)` };
+    if (ofFlow.length === 0) return { ...base, passed: true, detail: `no ${dir} packet ${what}, as expected (${packets.length} other packets)` };
     return { ...base, passed: false, detail: `expected no ${dir} packet here, saw ${ofFlow.length}: ${describeFrame(ofFlow[0].frame)}` };
   }
-  if (ofFlow.length === 0) return { ...base, passed: false, detail: `no ${dir} packet of the flow ${flowText(flow, hop.direction)} seen (${packets.length} other packets)` };
+  if (ofFlow.length === 0) {
+    // Show what of the same protocol did pass here: often the packet, rewritten by a NAT.
+    const similar = packets.find((p) => innermost(p.frame).ipv4?.protocol === sel.protocol);
+    return { ...base, passed: false, detail: `no ${dir} packet ${what} seen (${packets.length} other packets${similar ? `, e.g. ${describeFrame(similar.frame)}` : ''})` };
+  }
   if (!hop.packet) return { ...base, passed: true, detail: `${ofFlow.length} packets, e.g. ${describeFrame(ofFlow[0].frame)}` };
   let firstMismatch: string[] | undefined;
   for (const p of ofFlow) {
@@ -109,5 +221,5 @@ export function flowText(flow: Flow, direction: 'forward' | 'reply' = 'forward')
 
 /** The last hop, in the lab file's order, where packets of the flow were seen. */
 export function lastSeen(results: HopResult[]): HopResult | undefined {
-  return [...results].reverse().find((r) => !r.absent && r.seen > 0);
+  return [...results].reverse().find((r) => !r.absent && !r.chain && r.seen > 0);
 }

@@ -51,6 +51,12 @@ async function runTool(lab: string, r: ToolRun): Promise<void> {
     case 'iptables-restore':
       await run(['iptables-restore', '--noflush'], { netns: r.netns, netOnly: true, input: r.rules });
       return;
+    case 'ipset':
+      await run(['ipset', 'restore', '-exist'], { netns: r.netns, netOnly: true, input: r.input });
+      return;
+    case 'ipvsadm':
+      await run(['ipvsadm-restore'], { netns: r.netns, netOnly: true, input: r.input });
+      return;
     case 'file':
       await writeStateFile(lab, r.path, r.content);
       return;

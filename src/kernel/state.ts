@@ -34,6 +34,20 @@ export async function writeState(state: LabState): Promise<void> {
   await rename(`${path}.tmp`, path);
 }
 
+/** Claims a lab for `lab up`: creates its state file only if none exists (O_EXCL), so two
+ * concurrent `lab up` of one lab cannot both proceed. False when the lab is already claimed. */
+export async function claimState(state: LabState): Promise<boolean> {
+  const path = stateFile(state.lab);
+  await mkdir(dirname(path), { recursive: true });
+  try {
+    await writeFile(path, JSON.stringify(state, null, 2) + '\n', { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
 export async function readState(lab: string): Promise<LabState | undefined> {
   const path = stateFile(lab);
   if (!existsSync(path)) return undefined;

@@ -1,12 +1,15 @@
 // resolveModel: a validated lab spec -> the complete cluster model (defaults filled in,
-// node ranges and pod addresses allocated). Problems that need allocation are returned with
-// lab-file paths so the caller can name the line.
+// node ranges, pod addresses, ClusterIPs, node ports and load-balancer IPs allocated,
+// endpoints selected). Problems that need allocation are returned with lab-file paths so the
+// caller can name the line; warnings (a selector that matches nothing) do not stop the lab.
 import type { LabSpec } from '../spec/schema.js';
-import { parsePodManifest } from '../spec/k8s.js';
+import { parseManifest, type PodManifest } from '../spec/k8s.js';
+import type { ServiceManifest } from '../spec/k8s-service.js';
 import type { PathProblem } from '../spec/validate.js';
 import { allocateNodeCIDRs, allocatePodIPs } from './ipam.js';
-import type { ClusterModel, Node, Pod } from './types.js';
-import { parseCidr } from './cidr.js';
+import type { AddressPool, ClusterModel, ExternalHost, Node, Pod, Service } from './types.js';
+import { parseCidr, intToIp } from './cidr.js';
+import { allocateClusterIPs, allocateLoadBalancerIPs, allocateNodePorts, electAnnouncers, endpointSliceFor } from './services.js';
 
 export class ModelProblems extends Error {
   constructor(readonly problems: PathProblem[]) {
@@ -17,6 +20,7 @@ export class ModelProblems extends Error {
 
 export function resolveModel(spec: LabSpec): ClusterModel {
   const problems: PathProblem[] = [];
+  const warnings: PathProblem[] = [];
   const nodeAlloc = allocateNodeCIDRs(
     spec.cluster.podCIDR,
     spec.cluster.nodeCIDRMaskSize,
@@ -31,15 +35,24 @@ export function resolveModel(spec: LabSpec): ClusterModel {
     podCIDRSource: n.podCIDR ? 'pinned' : 'allocated',
   }));
 
-  const manifests = spec.manifests.map((m, index) => ({ index, pod: parsePodManifest(m).pod! }));
+  const podManifests: { index: number; pod: PodManifest }[] = [];
+  const serviceManifests: { index: number; service: ServiceManifest }[] = [];
+  const addressPools: AddressPool[] = [];
+  spec.manifests.forEach((m, index) => {
+    const parsed = parseManifest(m).manifest!;
+    if (parsed.kind === 'Pod') podManifests.push({ index, pod: parsed.pod });
+    else if (parsed.kind === 'Service') serviceManifests.push({ index, service: parsed.service });
+    else if (parsed.kind === 'IPAddressPool') addressPools.push(parsed.pool);
+  });
+
   const pods: Pod[] = [];
   for (const node of nodes) {
-    const mine = manifests.filter((m) => m.pod.nodeName === node.name);
+    const mine = podManifests.filter((m) => m.pod.nodeName === node.name);
     const alloc = allocatePodIPs(node.podCIDR, mine.map((m) => ({ key: `${m.pod.namespace}/${m.pod.name}`, pinned: m.pod.pinnedIp })));
     if (!alloc.ok) {
       const bad = mine[alloc.index];
       const path = bad.pod.pinnedIp ? ['manifests', bad.index, 'metadata', 'annotations', 'wirelab.io/ip'] : ['manifests', bad.index, 'metadata', 'name'];
-      problems.push({ path, message: `pod "${mine[alloc.index].pod.name}" on node "${node.name}": ${alloc.message}`, fix: alloc.fix });
+      problems.push({ path, message: `pod "${bad.pod.name}" on node "${node.name}": ${alloc.message}`, fix: alloc.fix });
       continue;
     }
     for (const { pod } of mine) {
@@ -50,19 +63,91 @@ export function resolveModel(spec: LabSpec): ClusterModel {
         nodeName: node.name,
         ip: alloc.value.get(`${pod.namespace}/${pod.name}`)!,
         ipSource: pod.pinnedIp ? 'pinned' : 'allocated',
+        ready: pod.ready,
         containers: pod.containers,
       });
     }
   }
   if (problems.length > 0) throw new ModelProblems(problems);
   pods.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+
+  const { services, slices } = resolveServices(spec, serviceManifests, pods, addressPools, problems, warnings);
+  if (problems.length > 0) throw new ModelProblems(problems);
+
   const u = parseCidr(spec.underlay.cidr);
+  const externals: ExternalHost[] = spec.outside.clients.map((c) => ({ name: c.name, ip: c.ip, kind: 'client' }));
+  let internet: ClusterModel['internet'];
+  if (spec.outside.internet) {
+    const inet = spec.outside.internet;
+    externals.push({ name: 'router', ip: inet.gateway, kind: 'router' });
+    for (const h of inet.hosts) externals.push({ name: h.name, ip: h.ip, kind: 'internet' });
+    internet = { gateway: inet.gateway, cidr: inet.cidr, routerInternetIp: intToIp(parseCidr(inet.cidr).base + 1) };
+  }
   return {
     lab: spec.name,
     description: spec.description,
     underlay: { cidr: spec.underlay.cidr, prefix: u.prefix, mtu: spec.underlay.mtu },
-    network: { ...spec.cluster },
+    network: { podCIDR: spec.cluster.podCIDR, nodeCIDRMaskSize: spec.cluster.nodeCIDRMaskSize, serviceCIDR: spec.cluster.serviceCIDR, clusterDomain: spec.cluster.clusterDomain, cni: spec.cluster.cni },
+    kubeProxy: spec.cluster.kubeProxy.mode,
+    externals,
+    internet,
+    addressPools,
+    announcements: electAnnouncers(services, slices, nodes),
     nodes,
     pods,
+    services,
+    endpointSlices: slices,
+    warnings,
   };
+}
+
+function resolveServices(
+  spec: LabSpec,
+  manifests: { index: number; service: ServiceManifest }[],
+  pods: Pod[],
+  pools: AddressPool[],
+  problems: PathProblem[],
+  warnings: PathProblem[],
+): { services: Service[]; slices: ClusterModel['endpointSlices'] } {
+  const key = (s: ServiceManifest) => `${s.namespace}/${s.name}`;
+  const withIp = manifests.filter((m) => m.service.type !== 'ExternalName' && m.service.clusterIP !== 'None');
+  const clusterIPs = allocateClusterIPs(spec.cluster.serviceCIDR, withIp.map((m) => ({ key: key(m.service), given: m.service.clusterIP })));
+  const nodePortRequests = manifests.flatMap((m) =>
+    m.service.type === 'NodePort' || m.service.type === 'LoadBalancer' ? m.service.ports.map((p) => ({ key: `${key(m.service)}:${p.name || p.port}/${p.protocol}`, given: p.nodePort })) : [],
+  );
+  const nodePorts = allocateNodePorts(nodePortRequests);
+  const lbIPs = allocateLoadBalancerIPs(pools, manifests.filter((m) => m.service.type === 'LoadBalancer').map((m) => ({ key: key(m.service), given: m.service.loadBalancerIPs })));
+  const services: Service[] = [];
+  const slices: ClusterModel['endpointSlices'] = [];
+  for (const { index, service: m } of [...manifests].sort((a, b) => key(a.service).localeCompare(key(b.service)))) {
+    const svc: Service = {
+      name: m.name,
+      namespace: m.namespace,
+      type: m.type,
+      clusterIP: m.type === 'ExternalName' ? undefined : m.clusterIP === 'None' ? 'None' : clusterIPs.get(key(m)),
+      clusterIPSource: m.clusterIP && m.clusterIP !== 'None' ? 'given' : m.clusterIP === 'None' ? undefined : 'allocated',
+      selector: m.selector,
+      ports: m.ports.map((p) => ({ ...p, nodePort: m.type === 'NodePort' || m.type === 'LoadBalancer' ? nodePorts.get(`${key(m)}:${p.name || p.port}/${p.protocol}`) : undefined })),
+      sessionAffinity: m.sessionAffinity,
+      affinityTimeoutSeconds: m.affinityTimeoutSeconds,
+      externalTrafficPolicy: m.externalTrafficPolicy,
+      internalTrafficPolicy: m.internalTrafficPolicy,
+      loadBalancerIPs: m.type === 'LoadBalancer' ? lbIPs.get(key(m)) ?? [] : [],
+      externalIPs: m.externalIPs,
+      externalName: m.externalName,
+    };
+    if (svc.type === 'LoadBalancer' && svc.loadBalancerIPs.length === 0) {
+      warnings.push({ path: ['manifests', index, 'spec'], message: `LoadBalancer service "${key(m)}" got no external IP (no IPAddressPool has a free address); it stays <pending> like without MetalLB`, fix: 'add a metallb.io/v1beta1 IPAddressPool or set spec.loadBalancerIP' });
+    }
+    services.push(svc);
+    const { slice, unresolved } = endpointSliceFor(svc, pods);
+    for (const u of unresolved) problems.push({ path: ['manifests', index, 'spec', 'ports'], message: `service "${key(m)}": ${u}`, fix: 'name the container port in the pods, or use a numeric targetPort' });
+    if (slice) {
+      slices.push(slice);
+      if (slice.endpoints.length === 0) {
+        warnings.push({ path: ['manifests', index, 'spec', 'selector'], message: `the selector of service "${key(m)}" matches no pod in namespace "${m.namespace}": it has no endpoints (kube-proxy rejects its traffic)`, fix: 'check the selector against the pods\' labels' });
+      }
+    }
+  }
+  return { services, slices };
 }

@@ -48,7 +48,41 @@ export interface Pod {
   nodeName: string;
   ip: string;
   ipSource: 'pinned' | 'allocated';
+  /** Passing its readiness probe: only ready pods are service endpoints. */
+  ready: boolean;
   containers: Container[];
+}
+
+/** A machine on the underlay outside the cluster: an external client, or the router to the
+ * "internet" (a few hosts behind it, so pod -> internet SNAT is visible without real internet). */
+export interface ExternalHost {
+  name: string;
+  ip: string;
+  kind: 'client' | 'router' | 'internet';
+}
+
+export interface Internet {
+  /** The router's address on the underlay: the nodes' default gateway. */
+  gateway: string;
+  cidr: string;
+  /** The router's address inside the internet range. */
+  routerInternetIp: string;
+}
+
+export type KubeProxyMode = 'iptables' | 'ipvs' | 'none';
+
+/** A MetalLB IPAddressPool (metallb.io/v1beta1), as address ranges. */
+export interface AddressPool {
+  name: string;
+  /** Inclusive [first, last] IPv4 ranges, in the pool's order. */
+  ranges: [string, string][];
+}
+
+/** Which node answers ARP for a LoadBalancer IP (MetalLB L2 mode). */
+export interface L2Announcement {
+  ip: string;
+  node: string;
+  service: string;
 }
 
 export interface ClusterModel {
@@ -56,8 +90,84 @@ export interface ClusterModel {
   description: string;
   underlay: Underlay;
   network: ClusterNetwork;
+  kubeProxy: KubeProxyMode;
+  externals: ExternalHost[];
+  internet?: Internet;
+  addressPools: AddressPool[];
+  announcements: L2Announcement[];
   /** In lab-file order. */
   nodes: Node[];
   /** Sorted by namespace/name. */
   pods: Pod[];
+  /** Sorted by namespace/name. */
+  services: Service[];
+  /** One per service with a selector, same order as services. */
+  endpointSlices: EndpointSlice[];
+  /** Things in the lab file worth a word that do not stop it (paths into the lab file). */
+  warnings: { path: (string | number)[]; message: string; fix?: string }[];
+}
+
+// ---- Services (issue 3) -------------------------------------------------------------------
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface ServicePort {
+  /** Port name; "" when the service has a single unnamed port. */
+  name: string;
+  protocol: Protocol;
+  port: number;
+  /** Number or the name of a container port. */
+  targetPort: number | string;
+  /** Allocated (or given) for NodePort and LoadBalancer services. */
+  nodePort?: number;
+}
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+export interface Service {
+  name: string;
+  namespace: string;
+  type: ServiceType;
+  /** "None" for headless services; undefined for ExternalName. */
+  clusterIP?: string;
+  clusterIPSource?: 'given' | 'allocated';
+  selector?: Record<string, string>;
+  ports: ServicePort[];
+  sessionAffinity: 'None' | 'ClientIP';
+  /** service.spec.sessionAffinityConfig.clientIP.timeoutSeconds (default 10800). */
+  affinityTimeoutSeconds: number;
+  externalTrafficPolicy: 'Cluster' | 'Local';
+  internalTrafficPolicy: 'Cluster' | 'Local';
+  /** status.loadBalancer.ingress[].ip (or spec.loadBalancerIP / externalIPs as given). */
+  loadBalancerIPs: string[];
+  externalIPs: string[];
+  externalName?: string;
+  /** Health check node port for LoadBalancer with externalTrafficPolicy: Local. */
+  healthCheckNodePort?: number;
+}
+
+export interface Endpoint {
+  /** Pod address. */
+  ip: string;
+  podName: string;
+  nodeName: string;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+export interface EndpointPort {
+  name: string;
+  protocol: Protocol;
+  /** The resolved container port (targetPort by number or by container port name). */
+  port: number;
+}
+
+/** discovery.k8s.io/v1 EndpointSlice, one per service (the model never needs more). */
+export interface EndpointSlice {
+  name: string;
+  namespace: string;
+  serviceName: string;
+  ports: EndpointPort[];
+  endpoints: Endpoint[];
 }

@@ -5,6 +5,9 @@ import { findCni } from '../cni/registry.js';
 import { planWorkloads } from '../workload/containers.js';
 import { planNodeBase, planNodeSysctls } from './node.js';
 import { planUnderlay, underlayInterfaces } from './underlay.js';
+import { outsideNamespaces, planNodeDefaultRoutes, planOutsideHosts, planOutsidePorts, planRouterInternet } from './outside.js';
+import { planKubeProxy } from '../proxy/registry.js';
+import { underlayPortName } from '../model/names.js';
 import type { Plan, PlannedNamespace } from './types.js';
 
 export function planLab(model: ClusterModel): Plan {
@@ -12,10 +15,12 @@ export function planLab(model: ClusterModel): Plan {
   if (!cni) throw new Error(`unknown pod network "${model.network.cni}"`); // validated before
   const net = cni.plan(model);
   const namespaces: PlannedNamespace[] = [
-    { name: UNDERLAY, netns: netnsName(model.lab, UNDERLAY), kind: 'underlay', interfaces: underlayInterfaces(model) },
+    { name: UNDERLAY, netns: netnsName(model.lab, UNDERLAY), kind: 'underlay', interfaces: [...underlayInterfaces(model), ...model.externals.filter((h) => h.kind !== 'internet').map((h) => underlayPortName(h.name))] },
     ...model.nodes.map((n): PlannedNamespace => ({ name: n.name, netns: netnsName(model.lab, n.name), kind: 'node', interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? [])] })),
     ...model.pods.map((p): PlannedNamespace => ({ name: p.name, netns: netnsName(model.lab, p.name), kind: 'pod', interfaces: net.interfaces[p.name] ?? ['lo', 'eth0'] })),
+    ...outsideNamespaces(model),
   ];
+  const proxy = planKubeProxy(model);
   return {
     lab: model.lab,
     namespaces,
@@ -23,9 +28,12 @@ export function planLab(model: ClusterModel): Plan {
       { name: 'namespaces', ops: namespaces.map((n) => ({ kind: 'netns', netns: n.netns })) },
       // Sysctls and iptables rules refer to no device: they run in the node namespaces while
       // the switch namespace builds the underlay (steps are barriers; namespaces run in parallel).
-      { name: 'underlay, sysctls and rules', ops: [...planUnderlay(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n)), ...net.ruleOps] },
-      { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...net.nodeOps] },
-      { name: 'pods', ops: [...net.podOps, ...net.fileOps] },
+      {
+        name: 'underlay, sysctls and rules',
+        ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n)), ...net.ruleOps, ...proxy.ruleOps],
+      },
+      { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model), ...net.nodeOps, ...proxy.nodeOps] },
+      { name: 'pods', ops: [...net.podOps, ...planOutsideHosts(model), ...net.fileOps] },
     ],
     processes: planWorkloads(model),
   };

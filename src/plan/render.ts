@@ -17,6 +17,7 @@ export type ToolRun =
   | { tool: 'ip' | 'bridge'; netns: string; lines: string[] }
   | { tool: 'sysctl'; netns: string; settings: { key: string; value: string; optional: boolean }[] }
   | { tool: 'iptables-restore'; netns: string; rules: string }
+  | { tool: 'ipset' | 'ipvsadm'; netns: string; input: string }
   | { tool: 'netns'; names: string[] }
   | { tool: 'file'; path: string; content: string };
 
@@ -43,6 +44,9 @@ export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }
         return;
       case 'iptables-restore':
         runs.push({ tool: 'iptables-restore', netns: op.netns, rules: op.rules });
+        return;
+      case 'restore':
+        runs.push({ tool: op.tool, netns: op.netns, input: op.input });
         return;
       case 'file':
         runs.push({ tool: 'file', path: op.path, content: op.content });
@@ -76,6 +80,12 @@ export function renderPlan(plan: Plan): string {
             break;
           case 'iptables-restore':
             out.push(`nsenter --net=/run/netns/${run.netns} iptables-restore --noflush <<EOF`, run.rules.trimEnd(), 'EOF');
+            break;
+          case 'ipset':
+            out.push(`nsenter --net=/run/netns/${run.netns} ipset restore -exist <<EOF`, run.input.trimEnd(), 'EOF');
+            break;
+          case 'ipvsadm':
+            out.push(`nsenter --net=/run/netns/${run.netns} ipvsadm-restore <<EOF`, run.input.trimEnd(), 'EOF');
             break;
           case 'file':
             out.push(`cat > $STATE/${run.path} <<EOF`, run.content.trimEnd(), 'EOF');

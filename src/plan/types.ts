@@ -13,6 +13,8 @@ export type Op =
   | { kind: 'sysctl'; netns: string; key: string; value: string; optional?: boolean }
   /** iptables-save formatted rules restored with --noflush (kube-proxy and flanneld style). */
   | { kind: 'iptables-restore'; netns: string; rules: string }
+  /** `ipset restore -exist` or `ipvsadm-restore` input inside the namespace (IPVS mode). */
+  | { kind: 'restore'; netns: string; tool: 'ipset' | 'ipvsadm'; input: string }
   /** A file in the lab's state directory (e.g. a node's subnet.env). */
   | { kind: 'file'; path: string; content: string };
 
@@ -21,7 +23,7 @@ export interface Step {
   ops: Op[];
 }
 
-export type NamespaceKind = 'underlay' | 'node' | 'pod';
+export type NamespaceKind = 'underlay' | 'node' | 'pod' | 'outside';
 
 export interface PlannedNamespace {
   /** The name used in lab files and hops: "w1", "pod-a", "underlay". */

@@ -19,7 +19,7 @@ export interface LabReport {
 export function buildReport(lab: string, results: ExpectationResult[], durationMs: number, skipped?: string): LabReport {
   return {
     lab,
-    passed: !skipped && results.every((r) => r.passed),
+    passed: !skipped && results.every((r) => r.passed || r.skipped !== undefined),
     ...(skipped ? { skipped } : {}),
     durationMs: Math.round(durationMs),
     expectations: results.map((r) => ({
@@ -72,6 +72,7 @@ export function renderTable(report: LabReport, color: boolean): string {
     if (!e.passed) lines.push(`        ${c(31, '→')} ${e.skipped ?? e.message}`);
   }
   const passed = report.expectations.filter((e) => e.passed).length;
-  lines.push('', `${report.passed ? c(32, 'PASSED') : c(31, 'FAILED')}  ${report.lab}: ${passed}/${report.expectations.length} expectations passed in ${(report.durationMs / 1000).toFixed(1)} s`);
+  const pending = report.expectations.filter((e) => e.skipped).length;
+  lines.push('', `${report.passed ? c(32, 'PASSED') : c(31, 'FAILED')}  ${report.lab}: ${passed}/${report.expectations.length - pending} expectations passed${pending ? `, ${pending} pending` : ''} in ${(report.durationMs / 1000).toFixed(1)} s`);
   return lines.join('\n') + '\n';
 }

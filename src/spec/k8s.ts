@@ -2,11 +2,12 @@
 // are kept as written. Each kind returns problems with paths relative to the manifest.
 import type { ManifestSpec } from './schema.js';
 import type { Container, ContainerPort } from '../model/types.js';
+import { parseServiceManifest, type ServiceManifest } from './k8s-service.js';
 
 /** Pins a pod's address, as Calico's cni.projectcalico.org/ipAddrs annotation does. */
 export const POD_IP_ANNOTATION = 'wirelab.io/ip';
 
-export const SUPPORTED_KINDS = ['v1/Pod'] as const;
+export const SUPPORTED_KINDS = ['v1/Pod', 'v1/Service', 'metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement'] as const;
 
 export interface PodManifest {
   name: string;
@@ -14,6 +15,7 @@ export interface PodManifest {
   labels: Record<string, string>;
   nodeName: string;
   pinnedIp?: string;
+  ready: boolean;
   containers: Container[];
 }
 
@@ -25,13 +27,62 @@ interface RelProblem {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+export type ParsedManifest =
+  | { kind: 'Pod'; pod: PodManifest }
+  | { kind: 'Service'; service: ServiceManifest }
+  | { kind: 'IPAddressPool'; pool: { name: string; ranges: [string, string][] } }
+  | { kind: 'L2Advertisement' };
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** MetalLB IPAddressPool spec.addresses: CIDRs or "first-last" ranges (metallb api/v1beta1). */
+export function parseAddressPool(m: ManifestSpec): { pool?: { name: string; ranges: [string, string][] }; problems: RelProblem[] } {
+  const spec = (m as Record<string, unknown>).spec;
+  const addresses = isObj(spec) && Array.isArray(spec.addresses) ? spec.addresses : undefined;
+  if (!addresses || addresses.length === 0) return { problems: [{ path: ['spec', 'addresses'], message: 'an IPAddressPool needs spec.addresses', fix: 'e.g. addresses: [10.10.20.200-10.10.20.250]' }] };
+  const ranges: [string, string][] = [];
+  const problems: RelProblem[] = [];
+  addresses.forEach((a: unknown, i: number) => {
+    const text = String(a);
+    const range = /^([\d.]+)\s*-\s*([\d.]+)$/.exec(text);
+    const cidr = /^([\d.]+)\/(\d+)$/.exec(text);
+    if (range && IPV4.test(range[1]) && IPV4.test(range[2])) ranges.push([range[1], range[2]]);
+    else if (cidr && IPV4.test(cidr[1]) && Number(cidr[2]) <= 32) {
+      const base = cidr[1].split('.').reduce((n, o) => n * 256 + Number(o), 0);
+      const count = 2 ** (32 - Number(cidr[2]));
+      const ip = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+      ranges.push([ip(base), ip(base + count - 1)]);
+    } else problems.push({ path: ['spec', 'addresses', i], message: `"${text}" is neither a CIDR nor a range`, fix: 'write 10.10.20.200/29 or 10.10.20.200-10.10.20.250' });
+  });
+  return { pool: problems.length ? undefined : { name: m.metadata.name, ranges }, problems };
+}
+
+/** Dispatches on apiVersion/kind; unknown kinds are rejected with the list of known ones. */
+export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; problems: RelProblem[] } {
+  const kindKey = `${m.apiVersion}/${m.kind}`;
+  if (kindKey === 'v1/Pod') {
+    const r = parsePodManifest(m);
+    return { manifest: r.pod ? { kind: 'Pod', pod: r.pod } : undefined, problems: r.problems };
+  }
+  if (kindKey === 'v1/Service') {
+    const r = parseServiceManifest(m);
+    return { manifest: r.service ? { kind: 'Service', service: r.service } : undefined, problems: r.problems };
+  }
+  if (kindKey === 'metallb.io/v1beta1/IPAddressPool') {
+    const r = parseAddressPool(m);
+    return { manifest: r.pool ? { kind: 'IPAddressPool', pool: r.pool } : undefined, problems: r.problems };
+  }
+  // Every pool is announced in L2 mode; the object is accepted so real MetalLB manifests work.
+  if (kindKey === 'metallb.io/v1beta1/L2Advertisement') return { manifest: { kind: 'L2Advertisement' }, problems: [] };
+  return { problems: [{ path: ['kind'], message: `${m.apiVersion} ${m.kind} is not supported by this version of wirelab`, fix: `supported kinds: ${SUPPORTED_KINDS.join(', ')}` }] };
+}
+
+/** wirelab.io/ready: "false" marks a pod not ready (its readiness probe fails): it stays out of
+ * its services' endpoints, as the EndpointSlice controller leaves unready pods out of rotation. */
+export const POD_READY_ANNOTATION = 'wirelab.io/ready';
+
 export function parsePodManifest(m: ManifestSpec): { pod?: PodManifest; problems: RelProblem[] } {
   const problems: RelProblem[] = [];
-  const kindKey = `${m.apiVersion}/${m.kind}`;
-  if (!SUPPORTED_KINDS.includes(kindKey as (typeof SUPPORTED_KINDS)[number])) {
-    problems.push({ path: ['kind'], message: `${m.apiVersion} ${m.kind} is not supported by this version of wirelab`, fix: `supported kinds: ${SUPPORTED_KINDS.join(', ')}` });
-    return { problems };
-  }
   const spec = (m as Record<string, unknown>).spec;
   if (!isObj(spec)) {
     problems.push({ path: ['spec'], message: 'a Pod needs a spec', fix: 'add spec.nodeName and spec.containers' });
@@ -66,7 +117,7 @@ export function parsePodManifest(m: ManifestSpec): { pod?: PodManifest; problems
   const pinnedIp = m.metadata.annotations?.[POD_IP_ANNOTATION];
   if (problems.length > 0 || typeof nodeName !== 'string') return { problems };
   return {
-    pod: { name: m.metadata.name, namespace: m.metadata.namespace ?? 'default', labels: m.metadata.labels ?? {}, nodeName, pinnedIp, containers },
+    pod: { name: m.metadata.name, namespace: m.metadata.namespace ?? 'default', labels: m.metadata.labels ?? {}, nodeName, pinnedIp, ready: m.metadata.annotations?.[POD_READY_ANNOTATION] !== 'false', containers },
     problems,
   };
 }

@@ -65,7 +65,7 @@ function makeLocator(doc: Document, lc: LineCounter): Locator {
 
 export function parseLabSource(source: string, file: string): { spec: LabSpec; locate: Locator } {
   const lc = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     throw new SpecError(
       doc.errors.map((e) => {

@@ -30,6 +30,21 @@ export const clusterSchema = z.strictObject({
   clusterDomain: z.string().default('cluster.local'),
   // The registry in cni/registry.ts is the authority; the schema only knows it is a name.
   cni: z.string(),
+  /** kube-proxy on every node: iptables (the default, as kubeadm), ipvs, or none. */
+  kubeProxy: z.strictObject({ mode: z.enum(['iptables', 'ipvs', 'none']).default('iptables') }).default({ mode: 'iptables' }),
+});
+
+/** Machines outside the cluster, on the same underlay: external clients, and a router to a
+ * small "internet" of lab hosts (never the real one). */
+export const outsideSchema = z.strictObject({
+  clients: z.array(z.strictObject({ name, ip: ipv4 })).default([]),
+  internet: z
+    .strictObject({
+      gateway: ipv4,
+      cidr,
+      hosts: z.array(z.strictObject({ name, ip: ipv4 })).min(1),
+    })
+    .optional(),
 });
 
 export const nodeSchema = z.strictObject({
@@ -52,9 +67,14 @@ export const manifestSchema = z.looseObject({
 });
 
 /** Fields a hop can assert on a packet. Addresses may be pod or node names. */
+/** An address: a pod, node, service or outside host name, or an IPv4 address; a list means
+ * "any of these"; a leading "!" means "anything but". */
+const addressRef = z.union([z.string(), z.array(z.string()).min(1)]);
+export type AddressRef = z.infer<typeof addressRef>;
+
 export const packetMatchSchema = z.strictObject({
-  src: z.string().optional(),
-  dst: z.string().optional(),
+  src: addressRef.optional(),
+  dst: addressRef.optional(),
   /** IPv4 total length of this header's packet. */
   length: z.number().int().positive().optional(),
   ttl: z.number().int().min(0).max(255).optional(),
@@ -62,6 +82,9 @@ export const packetMatchSchema = z.strictObject({
   udp: z.strictObject({ srcPort: port.optional(), dstPort: port.optional() }).optional(),
   icmp: z.strictObject({ type: z.enum(['echo-request', 'echo-reply', 'unreachable']) }).optional(),
   vxlan: z.strictObject({ vni: z.number().int().min(0).max(16777215) }).optional(),
+  /** An ARP frame instead of the probe's IP flow: who asks or answers for an address. The
+   * reply's sender is named by node or outside host (its eth0 MAC). */
+  arp: z.strictObject({ op: z.enum(['request', 'reply']), ip: z.string(), from: z.string().optional() }).optional(),
   /** Bytes the outer frame adds to the encapsulated one (e.g. 50 for VXLAN over IPv4). */
   overhead: z.number().int().min(0).optional(),
   get inner() {
@@ -70,8 +93,12 @@ export const packetMatchSchema = z.strictObject({
 });
 export type PacketMatchSpec = z.infer<typeof packetMatchSchema>;
 
+const hopPoint = z.string().regex(/^[a-z0-9-]+\/[^/\s]+$/, 'must be "<node-or-pod>/<interface>", e.g. w1/cni0');
+
 export const hopSchema = z.strictObject({
-  at: z.string().regex(/^[a-z0-9-]+\/[^/\s]+$/, 'must be "<node-or-pod>/<interface>", e.g. w1/cni0'),
+  /** One capture point, or several (the packet must be seen at one of them, e.g. whichever
+   * backend a load-balanced request reached). */
+  at: z.union([hopPoint, z.array(hopPoint).min(1)]),
   /** forward: packets of the probe's request; reply: packets of the answer. */
   direction: z.enum(['forward', 'reply']).default('forward'),
   absent: z.boolean().default(false),
@@ -89,8 +116,10 @@ export const sendSchema = z
         dontFragment: z.boolean().default(false),
       })
       .optional(),
-    http: z.strictObject({ port: port.default(80), path: z.string().default('/') }).optional(),
-    tcp: z.strictObject({ port }).optional(),
+    http: z.strictObject({ port: port.optional(), path: z.string().default('/') }).optional(),
+    tcp: z.strictObject({ port: port.optional() }).optional(),
+    /** Send the request this many times (load-balancing expectations). */
+    repeat: z.number().int().min(1).max(500).default(1),
   })
   .refine((s) => [s.ping, s.http, s.tcp].filter(Boolean).length === 1, {
     message: 'must say exactly one of ping, http or tcp',
@@ -98,18 +127,34 @@ export const sendSchema = z
 
 export const expectationSchema = z.strictObject({
   name: z.string().min(1),
+  /** Not run yet, with the reason (e.g. a feature a later issue brings); reported as pending. */
+  pending: z.string().optional(),
   send: sendSchema,
   expect: z
     .strictObject({
       /** ping: a reply came back; http/tcp: the connection succeeded. */
       reply: z.boolean().optional(),
-      /** http/tcp: the response contains this text. */
-      body: z.string().optional(),
+      /** http/tcp: the response contains this text (a list: one of these). */
+      body: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+      /** With repeat: "every" listed backend answered at least once, or all answers came from
+       * "one" of them (session affinity). Backends are pod names; the answer names its pod. */
+      spread: z.enum(['every', 'one']).optional(),
+      backends: z.array(z.string()).min(1).optional(),
       /** when reply is false: the client's error contains this text. */
       error: z.string().optional(),
     })
     .default({}),
   hops: z.array(hopSchema).default([]),
+  /** The iptables chains the request traverses on a node, in order (nft trace). */
+  chains: z
+    .array(
+      z.strictObject({
+        node: z.string(),
+        table: z.enum(['nat', 'filter', 'mangle', 'raw']).default('nat'),
+        path: z.array(z.string().min(1)).min(1),
+      }),
+    )
+    .default([]),
 });
 
 export const labSchema = z.strictObject({
@@ -118,6 +163,7 @@ export const labSchema = z.strictObject({
   underlay: underlaySchema,
   cluster: clusterSchema,
   nodes: z.array(nodeSchema).min(1),
+  outside: outsideSchema.default({ clients: [] }),
   manifests: z.array(manifestSchema).default([]),
   expectations: z.array(expectationSchema).default([]),
 });

@@ -63,7 +63,7 @@ describe('parseLabSource: valid labs', () => {
     expect(spec.name).toBe('flannel-vxlan');
     expect(spec.cluster).toMatchObject({ podCIDR: '10.8.0.0/16', nodeCIDRMaskSize: 24, cni: 'flannel-vxlan' });
     expect(spec.manifests.map((m) => m.metadata.name)).toEqual(['pod-a', 'pod-b', 'pod-d']);
-    expect(spec.expectations).toHaveLength(5);
+    expect(spec.expectations).toHaveLength(6);
     expect(locate(['cluster', 'podCIDR'])?.line).toBe(lineOf(source, 'podCIDR: 10.8.0.0/16'));
   });
 });
@@ -251,7 +251,7 @@ describe('parseLabSource: manifests', () => {
 
   it('rejects a pod that has the name of a node', () => {
     const source = edit(BASE, 'name: pod-b', 'name: w2');
-    expect(problemAt(source, 'manifests[1].metadata.name').message).toBe('pod "w2" has the name of a node');
+    expect(problemAt(source, 'manifests[1].metadata.name').message).toBe('pod "w2" has the name of a node or outside host');
   });
 
   // BUG (src/spec/validate.ts): a node called "underlay" is refused, a pod called "underlay" is
@@ -270,7 +270,7 @@ describe('parseLabSource: manifests', () => {
     );
     const p = problemAt(source, 'manifests[3].kind');
     expect(p.message).toBe('apps/v1 Deployment is not supported by this version of wirelab');
-    expect(p.fix).toBe('supported kinds: v1/Pod');
+    expect(p.fix).toBe('supported kinds: v1/Pod, v1/Service, metallb.io/v1beta1/IPAddressPool, metallb.io/v1beta1/L2Advertisement');
     expect(p.line).toBe(lineOf(source, 'kind: Deployment'));
   });
 

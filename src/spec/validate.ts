@@ -5,7 +5,7 @@
 // creates) are checked where that knowledge lives, with the same problem shape.
 import { formatCidr, intToIp, ipToInt, isValidIpv4, lastAddress, overlaps, parseCidr, type Cidr } from '../model/cidr.js';
 import type { LabSpec } from './schema.js';
-import { parsePodManifest, POD_IP_ANNOTATION } from './k8s.js';
+import { parseManifest, POD_IP_ANNOTATION } from './k8s.js';
 
 export interface PathProblem {
   path: (string | number)[];
@@ -74,18 +74,85 @@ export function validateLab(spec: LabSpec): PathProblem[] {
     }
   });
 
+  // Machines outside the cluster (external clients, the internet router and its hosts).
+  const outsideNames = new Map<string, string>();
+  const taken = new Map<string, string>(); // every address on the underlay, for duplicates
+  spec.nodes.forEach((n) => taken.set(n.ip, `node ${n.name}`));
+  const hostAddr = (path: (string | number)[], ip: string, what: string) => {
+    if (!isValidIpv4(ip)) return add(path, `"${ip}" is not an IPv4 address`);
+    if (underlay && !(ipToInt(ip) > underlay.base && ipToInt(ip) < lastAddress(underlay))) add(path, `${ip} is not a host address of the underlay ${formatCidr(underlay)}`, 'machines outside the cluster sit on the node network too');
+    if (taken.has(ip)) add(path, `${ip} is already used by ${taken.get(ip)}`, 'give every machine its own address');
+    else taken.set(ip, what);
+  };
+  const outsideName = (path: (string | number)[], name: string) => {
+    if (nodeNames.has(name) || outsideNames.has(name) || name === 'underlay' || name === 'router') add(path, `the name "${name}" is already taken`, 'names of nodes, pods, services and outside hosts are unique within a lab ("underlay" and "router" are reserved)');
+    outsideNames.set(name, path.join('.'));
+  };
+  spec.outside.clients.forEach((c, i) => {
+    outsideName(['outside', 'clients', i, 'name'], c.name);
+    hostAddr(['outside', 'clients', i, 'ip'], c.ip, `client ${c.name}`);
+  });
+  const inet = spec.outside.internet;
+  if (inet) {
+    hostAddr(['outside', 'internet', 'gateway'], inet.gateway, 'the internet router');
+    let inetCidr: Cidr | undefined;
+    try {
+      inetCidr = parseCidr(inet.cidr);
+    } catch (e) {
+      add(['outside', 'internet', 'cidr'], (e as Error).message);
+    }
+    if (inetCidr) {
+      for (const c of cidrs) if (c.cidr && overlaps(c.cidr, inetCidr)) add(['outside', 'internet', 'cidr'], `${inet.cidr} overlaps ${c.label}`, 'use a range outside the cluster, e.g. 203.0.113.0/24 (TEST-NET-3)');
+    }
+    inet.hosts.forEach((h, i) => {
+      outsideName(['outside', 'internet', 'hosts', i, 'name'], h.name);
+      if (inetCidr && isValidIpv4(h.ip) && (!overlaps(inetCidr, { base: ipToInt(h.ip), prefix: 32 }) || ipToInt(h.ip) <= inetCidr.base + 1 || ipToInt(h.ip) >= lastAddress(inetCidr))) {
+        add(['outside', 'internet', 'hosts', i, 'ip'], `${h.ip} is not a host address of ${inet.cidr} other than the router's .1`, `pick an address from ${intToIp(inetCidr.base + 2)} to ${intToIp(lastAddress(inetCidr) - 1)}`);
+      }
+    });
+  }
+
   // Manifests: structure of each supported kind, duplicates, references to nodes.
   const podNames = new Map<string, number>();
   const podIps = new Map<string, number>();
+  const serviceNames = new Map<string, number>();
+  const clusterIPs = new Map<string, number>();
+  const nodePorts = new Map<number, string>();
+  const service = cidrs[2].cidr;
   spec.manifests.forEach((m, i) => {
-    const parsed = parsePodManifest(m);
+    const parsed = parseManifest(m);
     for (const p of parsed.problems) add(['manifests', i, ...p.path], p.message, p.fix);
-    if (!parsed.pod) return;
-    const p = parsed.pod;
+    const man = parsed.manifest;
+    if (man?.kind === 'Service') {
+      const svc = man.service;
+      const path = ['manifests', i, 'metadata', 'name'];
+      if (serviceNames.has(svc.name)) add(path, `duplicate service name "${svc.name}" (also manifests[${serviceNames.get(svc.name)}])`, 'rename one of the services');
+      else serviceNames.set(svc.name, i);
+      if (nodeNames.has(svc.name) || outsideNames.has(svc.name)) add(path, `service "${svc.name}" has the name of a node or outside host`, 'rename the service');
+      if (svc.clusterIP && svc.clusterIP !== 'None') {
+        const ipPath = ['manifests', i, 'spec', 'clusterIP'];
+        if (!isValidIpv4(svc.clusterIP)) add(ipPath, `"${svc.clusterIP}" is not an IPv4 address`);
+        else if (service && !overlaps(service, { base: ipToInt(svc.clusterIP), prefix: 32 })) add(ipPath, `${svc.clusterIP} is outside the service network ${formatCidr(service)}`, `pick an address inside ${formatCidr(service)} or leave clusterIP out to have one allocated`);
+        else if (clusterIPs.has(svc.clusterIP)) add(ipPath, `ClusterIP ${svc.clusterIP} is already used by manifests[${clusterIPs.get(svc.clusterIP)}]`, 'give every service its own ClusterIP');
+        else clusterIPs.set(svc.clusterIP, i);
+      }
+      svc.ports.forEach((p, j) => {
+        if (p.nodePort === undefined) return;
+        const other = nodePorts.get(p.nodePort);
+        if (other) add(['manifests', i, 'spec', 'ports', j, 'nodePort'], `node port ${p.nodePort} is already used by ${other}`, 'every node port is unique in the cluster');
+        else nodePorts.set(p.nodePort, `service ${svc.name}`);
+      });
+      svc.loadBalancerIPs.forEach((ip) => {
+        if (isValidIpv4(ip) && underlay && !overlaps(underlay, { base: ipToInt(ip), prefix: 32 })) add(['manifests', i, 'spec'], `load-balancer IP ${ip} is outside the underlay ${formatCidr(underlay)}; MetalLB's L2 mode announces addresses of the node network`, 'pick an address of the node network that no machine uses');
+      });
+      return;
+    }
+    if (man?.kind !== 'Pod') return;
+    const p = man.pod;
     if (podNames.has(p.name)) add(['manifests', i, 'metadata', 'name'], `duplicate pod name "${p.name}" (also manifests[${podNames.get(p.name)}]); pod names are unique within a lab so expectations can name them`, 'rename one of the pods');
     else podNames.set(p.name, i);
-    if (nodeNames.has(p.name)) add(['manifests', i, 'metadata', 'name'], `pod "${p.name}" has the name of a node`, 'rename the pod');
-    if (p.name === 'underlay') add(['manifests', i, 'metadata', 'name'], '"underlay" is the name of the physical switch namespace', 'rename the pod');
+    if (nodeNames.has(p.name) || outsideNames.has(p.name)) add(['manifests', i, 'metadata', 'name'], `pod "${p.name}" has the name of a node or outside host`, 'rename the pod');
+    if (p.name === 'underlay' || p.name === 'router') add(['manifests', i, 'metadata', 'name'], `"${p.name}" is the name of a namespace of the lab's network (the physical switch or the internet router)`, 'rename the pod');
     if (!nodeNames.has(p.nodeName)) add(['manifests', i, 'spec', 'nodeName'], `unknown node "${p.nodeName}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
     if (p.pinnedIp) {
       const path = ['manifests', i, 'metadata', 'annotations', POD_IP_ANNOTATION];
@@ -100,20 +167,28 @@ export function validateLab(spec: LabSpec): PathProblem[] {
       }
     }
   });
+  for (const [name, i] of serviceNames) if (podNames.has(name)) add(['manifests', i, 'metadata', 'name'], `service "${name}" has the name of a pod; expectations name both`, 'rename the service or the pod');
 
   // Expectations: every name they use must exist.
-  const known = new Set<string>([...nodeNames.keys(), ...podNames.keys()]);
-  const endpointFix = `use a pod or node name (${[...known].join(', ')}) or an IPv4 address`;
+  const senders = new Set<string>([...nodeNames.keys(), ...podNames.keys(), ...outsideNames.keys()]);
+  const known = new Set<string>([...senders, ...serviceNames.keys()]);
+  const endpointFix = `use a pod, node, service or outside host name (${[...known].join(', ')}) or an IPv4 address`;
+  const points = new Set<string>(['underlay', ...(inet ? ['router'] : []), ...nodeNames.keys(), ...podNames.keys(), ...outsideNames.keys()]);
   spec.expectations.forEach((e, i) => {
     const base: (string | number)[] = ['expectations', i];
-    if (!podNames.has(e.send.from) && !nodeNames.has(e.send.from)) add([...base, 'send', 'from'], `unknown pod or node "${e.send.from}"`, `use one of: ${[...known].join(', ')}`);
+    if (!senders.has(e.send.from)) add([...base, 'send', 'from'], `unknown pod or node "${e.send.from}"`, `use one of: ${[...senders].join(', ')}`);
     if (!known.has(e.send.to) && !isValidIpv4(e.send.to)) add([...base, 'send', 'to'], `unknown pod or node "${e.send.to}"`, endpointFix);
     e.hops.forEach((h, j) => {
-      const [where, dev] = h.at.split('/');
-      if (where !== 'underlay' && !known.has(where)) add([...base, 'hops', j, 'at'], `unknown pod or node "${where}"`, `use one of: underlay, ${[...known].join(', ')}`);
-      if (dev.length >= IFNAMSIZ) add([...base, 'hops', j, 'at'], `interface name "${dev}" is ${dev.length} characters; Linux allows at most ${IFNAMSIZ - 1}`, 'use the interface name as `ip link` shows it');
-      const checkAddr = (v: string | undefined, path: (string | number)[]) => {
-        if (v !== undefined && !known.has(v) && !isValidIpv4(v)) add(path, `unknown pod or node "${v}"`, endpointFix);
+      for (const at of Array.isArray(h.at) ? h.at : [h.at]) {
+        const [where, dev] = at.split('/');
+        if (!points.has(where)) add([...base, 'hops', j, 'at'], `unknown pod or node "${where}"`, `use one of: ${[...points].join(', ')}`);
+        if (dev.length >= IFNAMSIZ) add([...base, 'hops', j, 'at'], `interface name "${dev}" is ${dev.length} characters; Linux allows at most ${IFNAMSIZ - 1}`, 'use the interface name as `ip link` shows it');
+      }
+      const checkAddr = (v: string | string[] | undefined, path: (string | number)[]) => {
+        for (const x of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
+          const name = x.startsWith('!') ? x.slice(1) : x;
+          if (!known.has(name) && !isValidIpv4(name)) add(path, `unknown pod or node "${name}"`, endpointFix);
+        }
       };
       for (let m = h.packet, p: (string | number)[] = [...base, 'hops', j, 'packet']; m; m = m.inner, p = [...p, 'inner']) {
         checkAddr(m.src, [...p, 'src']);
@@ -121,8 +196,19 @@ export function validateLab(spec: LabSpec): PathProblem[] {
       }
       if (h.absent && h.packet?.overhead !== undefined) add([...base, 'hops', j, 'packet', 'overhead'], 'an absent hop has no packet to measure', 'remove overhead or absent');
     });
+    e.chains.forEach((c, j) => {
+      if (!nodeNames.has(c.node)) add([...base, 'chains', j, 'node'], `unknown node "${c.node}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
+    });
     const kind = e.send.ping ? 'ping' : e.send.http ? 'http' : 'tcp';
     if (e.expect.body !== undefined && kind === 'ping') add([...base, 'expect', 'body'], 'a ping has no body', 'send http or tcp to check a body');
+    if (e.expect.spread && kind === 'ping') add([...base, 'expect', 'spread'], 'a ping does not say which backend answered', 'send http or tcp');
+    if (e.expect.spread && e.send.repeat < 2) add([...base, 'send', 'repeat'], 'a spread needs several requests', 'set send.repeat, e.g. 30');
+    e.expect.backends?.forEach((b, j) => {
+      if (!podNames.has(b) && !outsideNames.has(b)) add([...base, 'expect', 'backends', j], `unknown pod "${b}"`, `use one of: ${[...podNames.keys()].join(', ')}`);
+    });
+    if ((e.send.http?.port ?? e.send.tcp?.port) === undefined && (e.send.http || e.send.tcp) && !serviceNames.has(e.send.to)) {
+      add([...base, 'send', e.send.http ? 'http' : 'tcp'], 'no port given, and the destination is not a service whose port could be used', 'add port, e.g. { port: 80 }');
+    }
   });
   return problems;
 }

@@ -42,9 +42,37 @@ export function checkContainers(model: ClusterModel, manifestIndex: (pod: Pod) =
   return problems;
 }
 
+export const L2_SPEAKER_SCRIPT = fileURLToPath(new URL('./l2-speaker.py', import.meta.url));
+/** Debian's interpreter, not a user's pyenv shim: the speaker needs only the standard library. */
+export const PYTHON = '/usr/bin/python3';
+
 export function planWorkloads(model: ClusterModel): ProcessSpec[] {
   const state = labStateDir(model.lab);
   const out: ProcessSpec[] = [];
+  // Hosts of the lab's "internet" answer HTTP with their name, like the pods do.
+  for (const h of model.externals.filter((x) => x.kind === 'internet')) {
+    const readyFile = `ready/${h.name}_web`;
+    out.push({
+      netns: netnsName(model.lab, h.name),
+      name: `${h.name}/web`,
+      argv: [process.execPath, AGNHOST_SCRIPT, 'serve-hostname', '--port=80'],
+      env: { [PROCESS_MARKER]: model.lab, WIRELAB_HOSTNAME: h.name, WIRELAB_READY_FILE: `${state}/${readyFile}` },
+      readyFile,
+    });
+  }
+  // MetalLB's speaker (a hostNetwork DaemonSet pod) on each node that won an election.
+  const byNode = new Map<string, string[]>();
+  for (const a of model.announcements) byNode.set(a.node, [...(byNode.get(a.node) ?? []), a.ip]);
+  for (const [node, ips] of [...byNode.entries()].sort()) {
+    const readyFile = `ready/${node}_speaker`;
+    out.push({
+      netns: netnsName(model.lab, node),
+      name: `${node}/metallb-speaker`,
+      argv: [PYTHON, L2_SPEAKER_SCRIPT, '--interface', 'eth0', ...ips.flatMap((ip) => ['--ip', ip]), '--ready-file', `${state}/${readyFile}`],
+      env: { [PROCESS_MARKER]: model.lab },
+      readyFile,
+    });
+  }
   for (const pod of model.pods) {
     const netns = netnsName(model.lab, pod.name);
     const env = { [PROCESS_MARKER]: model.lab, WIRELAB_HOSTNAME: pod.name };

@@ -20,14 +20,14 @@ describe('flannel-vxlan lab', () => {
     expect(report.lab).toBe('flannel-vxlan');
     expect(report.passed).toBe(true);
     expect(typeof report.durationMs).toBe('number');
-    expect(report.expectations.length).toBe(5);
+    expect(report.expectations.length).toBe(6);
     for (const e of report.expectations) {
       expect(e).toMatchObject({ passed: true });
       expect(e.hops.length).toBeGreaterThan(0);
       for (const h of e.hops) expect(Object.keys(h).sort()).toEqual(['at', 'detail', 'passed']);
     }
     const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
-    expect(junit.match(/<testcase /g)?.length).toBe(5);
+    expect(junit.match(/<testcase /g)?.length).toBe(6);
     expect(junit).not.toContain('<failure');
 
     const pcaps = readdirSync(join(out, 'pcaps')).sort();

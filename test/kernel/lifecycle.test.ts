@@ -33,7 +33,7 @@ describe('teardown', () => {
   });
 
   it('SIGINT while expectations run leaves nothing behind', async () => {
-    const r = await interruptWhen((out) => /2\/5 cross-node/.test(out));
+    const r = await interruptWhen((out) => /2\/6 cross-node/.test(out));
     expect(r.code, r.out).toBe(130);
   });
 

@@ -1,0 +1,92 @@
+// kube-proxy (iptables mode) chain names, exactly as upstream computes them.
+//
+// Upstream: kubernetes/kubernetes pkg/proxy/iptables/proxier.go at commit
+// 531be81208e2274ef42e72525a26610a9622bcdf (portProtoHash, servicePortPolicyClusterChain,
+// servicePortPolicyLocalChainName, serviceFirewallChainName, serviceExternalChainName,
+// servicePortEndpointChainName, isServiceChainName) and pkg/proxy/types.go
+// (ServicePortName.String()).
+//
+// The hash input is ServicePortName.String() ("ns/name:port", or "ns/name" when the port
+// has no name) + the LOWERCASE protocol ("tcp", "udp", "sctp"); endpoint chains also append
+// the endpoint string net.JoinHostPort(ip, port) ("10.180.0.1:80", "[fd00::1]:80").
+import { createHash } from 'node:crypto';
+
+const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 with padding, as Go's base32.StdEncoding.EncodeToString. */
+export function base32Std(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = ((value << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32_ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31];
+  while (out.length % 8 !== 0) out += '=';
+  return out;
+}
+
+function hash16(text: string): string {
+  return base32Std(createHash('sha256').update(text, 'utf8').digest()).slice(0, 16);
+}
+
+/** proxy.ServicePortName.String(): "ns/name:port", or "ns/name" when the port is unnamed. */
+export function servicePortNameString(namespace: string, name: string, portName: string): string {
+  return `${namespace}/${name}${portName === '' ? '' : `:${portName}`}`;
+}
+
+/** net.JoinHostPort(ip, port): brackets IPv6 addresses. */
+export function joinHostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** portProtoHash: first 16 chars of base32(sha256(servicePortName + protocol)). */
+export function portProtoHash(servicePortName: string, protocol: string): string {
+  return hash16(servicePortName + protocol);
+}
+
+export const SERVICE_CHAIN_PREFIXES = {
+  cluster: 'KUBE-SVC-',
+  local: 'KUBE-SVL-',
+  firewall: 'KUBE-FW-',
+  external: 'KUBE-EXT-',
+  endpoint: 'KUBE-SEP-',
+} as const;
+
+/** KUBE-SVC-XXXX: dispatch to endpoints under "Cluster" traffic policy. */
+export function servicePortPolicyClusterChain(servicePortName: string, protocol: string): string {
+  return SERVICE_CHAIN_PREFIXES.cluster + portProtoHash(servicePortName, protocol);
+}
+
+/** The name the brief (and older kube-proxy) uses for the KUBE-SVC chain. */
+export const servicePortChainName = servicePortPolicyClusterChain;
+
+/** KUBE-SVL-XXXX: dispatch to node-local endpoints under "Local" traffic policy. */
+export function servicePortPolicyLocalChainName(servicePortName: string, protocol: string): string {
+  return SERVICE_CHAIN_PREFIXES.local + portProtoHash(servicePortName, protocol);
+}
+
+/** KUBE-FW-XXXX: loadBalancerSourceRanges filtering. */
+export function serviceFirewallChainName(servicePortName: string, protocol: string): string {
+  return SERVICE_CHAIN_PREFIXES.firewall + portProtoHash(servicePortName, protocol);
+}
+
+/** KUBE-EXT-XXXX: external (NodePort / LB / externalIP) traffic, with short-circuit rules. */
+export function serviceExternalChainName(servicePortName: string, protocol: string): string {
+  return SERVICE_CHAIN_PREFIXES.external + portProtoHash(servicePortName, protocol);
+}
+
+/** KUBE-SEP-XXXX: one endpoint; hashes servicePortName + protocol + "ip:port". */
+export function servicePortEndpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
+  return SERVICE_CHAIN_PREFIXES.endpoint + hash16(servicePortName + protocol + endpoint);
+}
+
+/** isServiceChainName: the per-service chains kube-proxy owns (and may delete when stale). */
+export function isServiceChainName(chain: string): boolean {
+  return Object.values(SERVICE_CHAIN_PREFIXES).some((p) => chain.startsWith(p));
+}
