@@ -14,6 +14,7 @@ import { planLab, opCount } from '../src/plan/plan-lab.js';
 import { upLab, downLab, type PreparedLab } from '../src/lab.js';
 import { findCni } from '../src/cni/registry.js';
 import { ownedNetns } from '../src/kernel/netns.js';
+import { benchServices } from './services.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PLAIN = join(HERE, 'plain-topology.sh');
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
   }
   const withWorkloads = await harnessOnce(10, true);
   console.log(`\nfor information: 10 pods with their workload processes (pause + agnhost each): ${withWorkloads.toFixed(1)} ms`);
+  if (process.env.BENCH_SERVICES !== '0') ok = (await benchServices()) && ok;
   process.exitCode = ok ? 0 : 1;
 }
 
