@@ -131,6 +131,9 @@ export interface KubeProxyIptablesInput {
   nfacct?: boolean;
   /** net.netfilter.nf_conntrack_tcp_be_liberal != 0: upstream then skips the INVALID DROP rule. */
   conntrackTCPLiberal?: boolean;
+  /** Forces large-cluster mode on or off (upstream decides by the node's total endpoint count);
+   * an incremental sync renders a few services but must render them as the whole node would. */
+  largeClusterMode?: boolean;
 }
 
 /** Chain name -> its rules ("-A CHAIN ..." lines), in the order upstream declares the chains. */
@@ -214,7 +217,7 @@ export function renderKubeProxyRuleset(input: KubeProxyIptablesInput): KubeProxy
     opts,
     filter: new TableWriter(),
     nat: new TableWriter(),
-    largeClusterMode: totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD,
+    largeClusterMode: input.largeClusterMode ?? totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD,
     serviceChains: new Map(),
   };
   writeTopLevelChains(ctx);

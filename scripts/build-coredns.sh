@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Build wirelab's CoreDNS (tools/coredns: stock CoreDNS with the plugins the labs use)
+# into .wirelab/bin/coredns. Idempotent and fast (no `go` call) when the binary is
+# newer than tools/coredns/{go.mod,go.sum,main.go}. Needs Go >= the go.mod's go
+# directive; modules come from GOPROXY (default proxy.golang.org) on the first build.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SRC="$ROOT/tools/coredns"
+BIN_DIR="$ROOT/.wirelab/bin"
+BIN="$BIN_DIR/coredns"
+
+log() { echo "wirelab setup: $*"; }
+
+# 1. Up to date? (pure bash: this is the path taken on every `npm test`)
+up_to_date() {
+  [[ -x "$BIN" ]] || return 1
+  local f
+  for f in go.mod go.sum main.go; do
+    [[ "$SRC/$f" -nt "$BIN" ]] && return 1
+  done
+  return 0
+}
+if up_to_date; then
+  exit 0
+fi
+
+# 2. Versions from go.mod ------------------------------------------------------------
+GO_MIN="$(awk '$1 == "go" { print $2; exit }' "$SRC/go.mod")"
+COREDNS_VERSION="$(awk '$1 == "github.com/coredns/coredns" { print $2; exit }
+  $1 == "require" && $2 == "github.com/coredns/coredns" { print $3; exit }' "$SRC/go.mod")"
+if [[ -z "$GO_MIN" || -z "$COREDNS_VERSION" ]]; then
+  echo "wirelab setup: cannot read the go directive or the CoreDNS version from $SRC/go.mod" >&2
+  exit 1
+fi
+
+# 3. Go toolchain ----------------------------------------------------------------------
+GO=""
+if command -v go >/dev/null 2>&1; then
+  GO="$(command -v go)"
+elif [[ -x /usr/local/go/bin/go ]]; then
+  GO=/usr/local/go/bin/go
+fi
+
+go_help() {
+  cat >&2 <<EOF
+wirelab setup: $1
+  Building CoreDNS ${COREDNS_VERSION} needs Go >= ${GO_MIN}. Install it, then re-run:
+    Debian:   apt-get install -t bookworm-backports golang-go
+              (if the backports version is still older than ${GO_MIN}, use the tarball)
+    tarball:  https://go.dev/dl/ -> rm -rf /usr/local/go && tar -C /usr/local -xzf go<version>.linux-<arch>.tar.gz
+              (/usr/local/go/bin/go is found even when it is not on PATH)
+EOF
+  exit 1
+}
+
+[[ -n "$GO" ]] || go_help "Go not found (neither \`go\` on PATH nor /usr/local/go/bin/go)"
+
+# Never let the go command download another toolchain (GOTOOLCHAIN=auto): we ask for one.
+export GOTOOLCHAIN=local
+GO_HAVE="$("$GO" env GOVERSION 2>/dev/null || true)" # e.g. go1.26.8, go1.26rc1
+GO_HAVE_NUM="${GO_HAVE#go}"
+GO_HAVE_NUM="${GO_HAVE_NUM%%[!0-9.]*}"
+
+# version_ge A B: A >= B for dotted numeric versions (missing parts count as 0).
+version_ge() {
+  local -a a b
+  IFS=. read -r -a a <<<"$1"
+  IFS=. read -r -a b <<<"$2"
+  local i x y
+  for ((i = 0; i < 3; i++)); do
+    x="${a[i]:-0}"
+    y="${b[i]:-0}"
+    ((10#$x > 10#$y)) && return 0
+    ((10#$x < 10#$y)) && return 1
+  done
+  return 0
+}
+
+if [[ -z "$GO_HAVE_NUM" ]] || ! version_ge "$GO_HAVE_NUM" "$GO_MIN"; then
+  go_help "$GO is ${GO_HAVE:-of unknown version}, older than the required go ${GO_MIN}"
+fi
+
+# 4. Build (into a temporary file, so an interrupted build never looks up to date) ----
+log "building CoreDNS ${COREDNS_VERSION} (first time: a few minutes)"
+mkdir -p "$BIN_DIR"
+TMP="$(mktemp "$BIN_DIR/.coredns.XXXXXX")"
+trap 'rm -f "$TMP"' EXIT
+(
+  cd "$SRC"
+  CGO_ENABLED=0 "$GO" build -trimpath -buildvcs=false -ldflags "-s -w" -o "$TMP" .
+)
+chmod 0755 "$TMP"
+
+# 5. Verify before installing -----------------------------------------------------------
+want="CoreDNS-${COREDNS_VERSION#v}"
+if ! out="$("$TMP" -version 2>&1)" || [[ "$out" != *"$want"* ]]; then
+  echo "wirelab setup: the freshly built CoreDNS does not report $want:" >&2
+  echo "$out" >&2
+  exit 1
+fi
+mv -f "$TMP" "$BIN"
+trap - EXIT
