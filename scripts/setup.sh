@@ -37,6 +37,7 @@ declare -A NEED=(
   [ipvsadm]=ipvsadm
   [ping]=iputils-ping
   [curl]=curl
+  [dig]=bind9-dnsutils
   [sysctl]=procps
   [pgrep]=procps
   [modprobe]=kmod
@@ -129,4 +130,10 @@ if [[ ! -d node_modules || ! -e "$STAMP" || package-lock.json -nt "$STAMP" ]]; t
   touch "$STAMP"
 fi
 
-# 5. Hook: a later issue adds "build CoreDNS with Go" here (not yet).
+# 5. CoreDNS, built from source with Go (scripts/build-coredns.sh; a no-op once built) -----
+if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then
+  # Debian 13 ships Go 1.24, enough for the CoreDNS release in tools/coredns/go.mod.
+  log "installing golang-go (to build CoreDNS)"
+  apt_install golang-go || true
+fi
+PATH="$PATH:/usr/local/go/bin" bash "$ROOT/scripts/build-coredns.sh"

@@ -3,6 +3,7 @@
 import { run } from './kernel/exec.js';
 import { readKernelConfig, featureState, FEATURES } from './kernel/features.js';
 import { findCni, cniKinds } from './cni/registry.js';
+import { COREDNS_BIN } from './dns/coredns.js';
 
 interface Check {
   what: string;
@@ -36,6 +37,9 @@ export async function collectChecks(): Promise<Check[]> {
     const version = r ? `${r.stdout}\n${r.stderr}`.trim().split('\n')[0] : '';
     checks.push({ what: t.what, ok, detail: ok ? version : 'not found', fix: `apt-get install ${t.pkg} (or run scripts/setup.sh)`, required: true });
   }
+  const coredns = await run([COREDNS_BIN, '-version'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+  const corednsVersion = coredns?.exitCode === 0 ? coredns.stdout.trim().split('\n')[0] : '';
+  checks.push({ what: 'CoreDNS (kube-dns of the DNS labs)', ok: corednsVersion !== '', detail: corednsVersion || `not built (${COREDNS_BIN})`, fix: 'run scripts/setup.sh (it builds CoreDNS with Go: scripts/build-coredns.sh)', required: false });
   const config = readKernelConfig();
   checks.push({ what: 'kernel configuration readable', ok: config.source !== undefined, detail: config.source ?? 'no /proc/config.gz or /boot/config-*', fix: 'modprobe configs, or install the kernel image package with its /boot/config', required: false });
   const required = new Set(cniKinds().flatMap((k) => findCni(k)!.requires));

@@ -90,8 +90,11 @@ export async function runExpectations(model: ClusterModel, expectations: Expecta
         windows.push(undefined as unknown as Window);
         continue;
       }
-      const port = e.send.http?.port ?? e.send.tcp?.port ?? book.servicePort(e.send.to);
-      const probe = buildProbe(e.send, book.resolve(e.send.from), book.resolve(e.send.to), port);
+      const to = e.send.to ?? e.send.dns?.server;
+      const port = e.send.http?.port ?? e.send.tcp?.port ?? (to ? book.servicePort(to) : undefined);
+      // A DNS query without a server goes where the sender's resolv.conf points.
+      const dst = to ? book.resolve(to) : book.resolverOf(e.send.from);
+      const probe = buildProbe(e.send, book.resolve(e.send.from), dst, port);
       // nft traces of the request on each node the expectation names, marked by its source.
       const traces = await Promise.all(e.chains.map((c) => startTrace(netnsName(lab, c.node), { src: probe.flow.src, protocol: probe.flow.protocol })));
       const from = Date.now();
@@ -122,7 +125,10 @@ export async function runExpectations(model: ClusterModel, expectations: Expecta
       return evaluateHop(h, inWindow(h), w.probe.flow, book.resolve, book.macOf);
     };
     const hops = [...e.hops.map(hopResult), ...judgeChains(e, w.traces)];
-    const expectWithBackends = e.expect.spread && !e.expect.backends ? { ...e, expect: { ...e.expect, backends: book.serviceBackends(e.send.to) } } : e;
+    let expected = e.expect.spread && !e.expect.backends ? { ...e, expect: { ...e.expect, backends: e.send.to ? book.serviceBackends(e.send.to) : undefined } } : e;
+    // Expected DNS answers may name services, pods or hosts: they stand for their addresses.
+    if (expected.expect.answers) expected = { ...expected, expect: { ...expected.expect, answers: expected.expect.answers.map((a) => book.resolve(a)) } };
+    const expectWithBackends = expected;
     const verdict = summarize(e, judgeOutcome(expectWithBackends, w.outcome), hops);
     return {
       name: e.name,

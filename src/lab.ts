@@ -18,7 +18,7 @@ import { checkContainers } from './workload/containers.js';
 import { kubeProxyRequires } from './proxy/registry.js';
 import { applyPlan } from './kernel/apply.js';
 import { missingFeatures, FEATURES } from './kernel/features.js';
-import { logFileFor, startDetached, waitForFiles, isAlive } from './kernel/processes.js';
+import { logFileFor, startDetached, waitForFiles, waitForUdp, isAlive } from './kernel/processes.js';
 import { claimState, readState, writeState, type LabState } from './kernel/state.js';
 import { teardownLab, type TeardownResult } from './kernel/teardown.js';
 import { ownedNetns } from './kernel/netns.js';
@@ -132,15 +132,23 @@ export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<void> 
     const dir = labStateDir(lab);
     // Containers write their ready file here as soon as they listen: it must exist first.
     await mkdir(join(dir, 'ready'), { recursive: true });
-    for (const proc of p.plan.processes) {
-      const pid = startDetached(proc, logFileFor(dir, proc.name));
-      state.processes.push({ name: proc.name, netns: proc.netns, pid });
+    // Stage by stage: the API server and upstream DNS are ready before the pods that use them.
+    const stages = [...new Set(p.plan.processes.map((x) => x.stage ?? 1))].sort((a, b) => a - b);
+    for (const stage of stages) {
+      checkInterrupted();
+      const procs = p.plan.processes.filter((x) => (x.stage ?? 1) === stage);
+      const started = procs.map((proc) => ({ proc, pid: startDetached(proc, logFileFor(dir, proc.name)) }));
+      for (const { proc, pid } of started) state.processes.push({ name: proc.name, netns: proc.netns, pid });
+      await writeState(state);
+      await waitForFiles(
+        procs.filter((x) => x.readyFile).map((x) => ({ path: join(dir, x.readyFile!), what: x.name, log: logFileFor(dir, x.name) })),
+        15_000,
+      );
+      await waitForUdp(
+        started.filter(({ proc }) => proc.readyUdpPort !== undefined).map(({ proc, pid }) => ({ pid, port: proc.readyUdpPort!, what: proc.name, log: logFileFor(dir, proc.name) })),
+        15_000,
+      );
     }
-    await writeState(state);
-    await waitForFiles(
-      p.plan.processes.filter((x) => x.readyFile).map((x) => ({ path: join(dir, x.readyFile!), what: x.name, log: logFileFor(dir, x.name) })),
-      10_000,
-    );
     state.phase = 'up';
     await writeState(state);
   } catch (e) {

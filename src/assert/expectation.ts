@@ -31,7 +31,21 @@ export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[
     problems.push(`expected the error to contain "${e.expect.error}", got "${firstLine(outcome.error)}"`);
   }
   if (e.expect.spread) problems.push(...judgeSpread(e.expect.spread, e.expect.backends ?? [], outcome.bodies));
+  if (e.send.dns && outcome.dns) problems.push(...judgeDns(e.send.dns.type, e.expect, outcome.dns));
   return problems;
+}
+
+/** DNS: the response code, and exactly the expected answers of the queried type. */
+export function judgeDns(type: string, expect: ExpectationSpec['expect'], dns: NonNullable<ProbeOutcome['dns']>): string[] {
+  const out: string[] = [];
+  const shown = dns.answers.map((a) => `${a.name} ${a.type} ${a.data}`).join(', ') || 'no answers';
+  if (expect.rcode !== undefined && dns.rcode !== expect.rcode) out.push(`expected ${expect.rcode}, got ${dns.rcode} (${shown})`);
+  if (expect.answers !== undefined) {
+    const got = dns.answers.filter((a) => type === 'ANY' || a.type === type).map((a) => a.data).sort();
+    const want = [...expect.answers].sort();
+    if (got.join('\n') !== want.join('\n')) out.push(`expected ${type} answers ${want.join(', ') || '(none)'}, got ${got.join(', ') || '(none)'} (answer section: ${shown})`);
+  }
+  return out;
 }
 
 /** Load balancing: "every" backend answered at least once, or all answers came from "one". */

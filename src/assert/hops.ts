@@ -1,6 +1,7 @@
 // Hop assertions: which captured packets belong to a probe's flow, and whether those seen at
 // a capture point have the fields the lab file asks for. Pure: packets in, verdicts out.
 import type { CapturedPacket } from '../capture/pcap.js';
+import dnsPacket, { type Packet as DnsPacket } from 'dns-packet';
 import { describeFrame, innermost, type DecodedFrame } from '../capture/decode.js';
 import type { HopSpec, PacketMatchSpec } from '../spec/schema.js';
 import type { Flow } from '../probe/probe.js';
@@ -152,6 +153,17 @@ export function mismatches(frame: DecodedFrame, m: PacketMatchSpec, resolve: Res
     if (!frame.icmp) out.push(`${p}protocol is not ICMP`);
     else check('icmp.type', frame.icmp.type, ICMP_TYPES[m.icmp.type]);
   }
+  if (m.dns) {
+    const msg = dnsOf(frame);
+    if (!msg) out.push(`${p}no DNS message`);
+    else {
+      const name = msg.questions?.[0]?.name;
+      if (m.dns.name !== undefined && normName(name) !== normName(m.dns.name)) out.push(`${p}dns.name is ${name ?? 'absent'}, expected ${m.dns.name}`);
+      if (m.dns.response !== undefined && (msg.type === 'response') !== m.dns.response) out.push(`${p}dns is a ${msg.type}, expected a ${m.dns.response ? 'response' : 'query'}`);
+      const rcode = (msg as { rcode?: string }).rcode;
+      if (m.dns.rcode !== undefined && rcode !== m.dns.rcode) out.push(`${p}dns.rcode is ${rcode ?? "absent"}, expected ${m.dns.rcode}`);
+    }
+  }
   if (m.vxlan) {
     if (!frame.vxlan) out.push(`${p}not VXLAN-encapsulated`);
     else check('vxlan.vni', frame.vxlan.vni, m.vxlan.vni);
@@ -187,8 +199,41 @@ export function evaluateArpHop(hop: HopSpec, packets: CapturedPacket[], resolve:
   return { ...base, passed: true, detail: `${what} from ${frames[0].frame.arp!.senderMac}` };
 }
 
+const normName = (n: string | undefined) => n?.toLowerCase().replace(/\.$/, '');
+
+/** The DNS message in a UDP frame's payload (decoded with dns-packet), or undefined. */
+export function dnsOf(frame: DecodedFrame): DnsPacket | undefined {
+  const f = innermost(frame);
+  if (!f.udp || !f.payload || (f.udp.dstPort !== 53 && f.udp.srcPort !== 53)) return undefined;
+  try {
+    return dnsPacket.decode(f.payload);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The query names a hop saw, in order (repeats of the same name in a row merged). */
+export function queryNames(packets: CapturedPacket[]): string[] {
+  const names: string[] = [];
+  for (const p of packets) {
+    const msg = dnsOf(p.frame);
+    const name = normName(msg?.questions?.[0]?.name);
+    if (msg?.type === 'query' && name && names[names.length - 1] !== name) names.push(name);
+  }
+  return names;
+}
+
+export function evaluateQueriesHop(hop: HopSpec, packets: CapturedPacket[]): HopResult {
+  const at = Array.isArray(hop.at) ? hop.at.join(' | ') : hop.at;
+  const seen = queryNames(packets);
+  const want = hop.queries!.map((q) => normName(q)!);
+  const passed = seen.length === want.length && seen.every((n, i) => n === want[i]);
+  return { at, seen: seen.length, absent: false, passed, detail: passed ? `queries in order: ${seen.join(', ')}` : `expected the queries ${want.join(', ')}; saw ${seen.join(', ') || 'none'}` };
+}
+
 export function evaluateHop(hop: HopSpec, packets: CapturedPacket[], flow: Flow, resolve: Resolve, resolveMac: (name: string) => string | undefined = () => undefined): HopResult {
   if (hop.packet?.arp) return evaluateArpHop(hop, packets, resolve, resolveMac);
+  if (hop.queries) return evaluateQueriesHop(hop, packets);
   const sel = hopSelector(flow, hop.direction, hop.packet, resolve);
   const ofFlow = packets.filter((p) => selects(p.frame, sel));
   const at = Array.isArray(hop.at) ? hop.at.join(' | ') : hop.at;

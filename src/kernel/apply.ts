@@ -1,6 +1,7 @@
 // applyPlan: executes a plan. One process per namespace per tool run (`ip -n NS -batch -`,
 // `bridge -n NS -batch -`, one sysctl, one iptables-restore), namespaces of a step in parallel.
 import { performance } from 'node:perf_hooks';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { run } from './exec.js';
 import { groupStep, type ToolRun } from '../plan/render.js';
 import type { Plan, Step } from '../plan/types.js';
@@ -59,6 +60,10 @@ async function runTool(lab: string, r: ToolRun): Promise<void> {
       return;
     case 'file':
       await writeStateFile(lab, r.path, r.content);
+      return;
+    case 'netns-file':
+      await mkdir(`/etc/netns/${r.netns}`, { recursive: true });
+      await writeFile(`/etc/netns/${r.netns}/${r.name}`, r.content);
       return;
   }
 }

@@ -1,7 +1,7 @@
 // Long-running processes inside lab namespaces (pause, containers, captures): starting them,
 // finding them again (by namespace inode or by the harness's environment marker), stopping them.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, mkdirSync, existsSync } from 'node:fs';
+import { openSync, closeSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PROCESS_MARKER } from '../model/names.js';
@@ -41,13 +41,19 @@ export async function waitForFiles(files: { path: string; what: string; log?: st
   }
 }
 
+/** Running (a zombie whose parent has not reaped it yet counts as gone). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
     return false;
   }
-  return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 async function isZombieOrGone(pid: number): Promise<boolean> {
@@ -117,4 +123,32 @@ export async function stopProcesses(pids: number[], graceMs = 1000): Promise<voi
 
 export function logFileFor(stateDir: string, name: string): string {
   return join(stateDir, 'logs', `${name.replace(/\//g, '_')}.log`);
+}
+
+/** Whether a socket in the process's network namespace is bound to the UDP port (read from
+ * /proc/<pid>/net/udp and udp6, which show that namespace's sockets). */
+export async function listensUdp(pid: number, port: number): Promise<boolean> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  for (const f of ['udp', 'udp6']) {
+    const text = await readFile(`/proc/${pid}/net/${f}`, 'utf8').catch(() => '');
+    if (text.split('\n').slice(1).some((l) => l.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return true;
+  }
+  return false;
+}
+
+export async function waitForUdp(items: { pid: number; port: number; what: string; log?: string }[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = items;
+  while (pending.length > 0) {
+    const next = [];
+    for (const it of pending) if (!(await listensUdp(it.pid, it.port))) next.push(it);
+    pending = next;
+    if (pending.length === 0) return;
+    const dead = pending.find((it) => !isAlive(it.pid));
+    if (dead || Date.now() > deadline) {
+      const details = await Promise.all(pending.map(async (f) => `${f.what}${dead === f ? ' exited' : ''}: ${f.log ? (await readFile(f.log, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ') || 'no output' : ''}`));
+      throw new Error(`not listening on UDP ${pending[0].port}${dead ? '' : ` after ${timeoutMs} ms`}: ${details.join('; ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

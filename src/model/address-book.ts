@@ -2,6 +2,7 @@
 // and machines outside the cluster. Pure lookups over the model.
 import type { ClusterModel } from './types.js';
 import { macFor } from './names.js';
+import { dnsSettings, podResolverConfig } from '../dns/resolv-conf.js';
 
 export interface AddressBook {
   /** Name -> IPv4 address; anything else (an IPv4 literal) passes through. */
@@ -10,6 +11,8 @@ export interface AddressBook {
   senderNamespace(name: string): string;
   /** The port to use when a request names a service without a port: its first port. */
   servicePort(name: string): number | undefined;
+  /** The first nameserver of a sender's resolv.conf (pods: as kubelet writes it). */
+  resolverOf(name: string): string;
   /** The MAC of a node's or outside host's eth0 (for ARP hops). */
   macOf(name: string): string | undefined;
   /** Ready endpoints (pod names) of a service, for load-balancing expectations. */
@@ -25,6 +28,11 @@ export function addressBook(model: ClusterModel): AddressBook {
   const byName = (name: string) => model.services.find((s) => s.name === name);
   return {
     resolve: (v) => ips.get(v) ?? v,
+    resolverOf: (name) => {
+      const pod = model.pods.find((p) => p.name === name);
+      const conf = pod ? podResolverConfig(pod, dnsSettings(model)) : dnsSettings(model).node;
+      return conf.nameservers[0] ?? model.network.clusterDNS;
+    },
     macOf: (name) => (model.nodes.some((n) => n.name === name) || model.externals.some((h) => h.name === name) ? macFor(`${model.lab}/${name}/eth0`) : undefined),
     senderNamespace: (name) => name,
     servicePort: (name) => byName(name)?.ports[0]?.port,

@@ -7,7 +7,7 @@ import { parseManifest, type PodManifest } from '../spec/k8s.js';
 import type { ServiceManifest } from '../spec/k8s-service.js';
 import type { PathProblem } from '../spec/validate.js';
 import { allocateNodeCIDRs, allocatePodIPs } from './ipam.js';
-import type { AddressPool, ClusterModel, ExternalHost, Node, Pod, Service } from './types.js';
+import type { AddressPool, ClusterModel, ConfigMap, ExternalHost, Node, Pod, Service } from './types.js';
 import { parseCidr, intToIp } from './cidr.js';
 import { allocateClusterIPs, allocateLoadBalancerIPs, allocateNodePorts, electAnnouncers, endpointSliceFor } from './services.js';
 
@@ -38,11 +38,13 @@ export function resolveModel(spec: LabSpec): ClusterModel {
   const podManifests: { index: number; pod: PodManifest }[] = [];
   const serviceManifests: { index: number; service: ServiceManifest }[] = [];
   const addressPools: AddressPool[] = [];
+  const configMaps: ConfigMap[] = [];
   spec.manifests.forEach((m, index) => {
     const parsed = parseManifest(m).manifest!;
     if (parsed.kind === 'Pod') podManifests.push({ index, pod: parsed.pod });
     else if (parsed.kind === 'Service') serviceManifests.push({ index, service: parsed.service });
     else if (parsed.kind === 'IPAddressPool') addressPools.push(parsed.pool);
+    else if (parsed.kind === 'ConfigMap') configMaps.push(parsed.configMap);
   });
 
   const pods: Pod[] = [];
@@ -64,7 +66,10 @@ export function resolveModel(spec: LabSpec): ClusterModel {
         ip: alloc.value.get(`${pod.namespace}/${pod.name}`)!,
         ipSource: pod.pinnedIp ? 'pinned' : 'allocated',
         ready: pod.ready,
+        dnsPolicy: pod.dnsPolicy,
+        dnsConfig: pod.dnsConfig,
         containers: pod.containers,
+        volumes: pod.volumes,
       });
     }
   }
@@ -81,13 +86,21 @@ export function resolveModel(spec: LabSpec): ClusterModel {
     const inet = spec.outside.internet;
     externals.push({ name: 'router', ip: inet.gateway, kind: 'router' });
     for (const h of inet.hosts) externals.push({ name: h.name, ip: h.ip, kind: 'internet' });
+    if (inet.dns) externals.push({ name: inet.dns.name, ip: inet.dns.ip, kind: 'dns', records: inet.dns.records });
     internet = { gateway: inet.gateway, cidr: inet.cidr, routerInternetIp: intToIp(parseCidr(inet.cidr).base + 1) };
   }
   return {
     lab: spec.name,
     description: spec.description,
     underlay: { cidr: spec.underlay.cidr, prefix: u.prefix, mtu: spec.underlay.mtu },
-    network: { podCIDR: spec.cluster.podCIDR, nodeCIDRMaskSize: spec.cluster.nodeCIDRMaskSize, serviceCIDR: spec.cluster.serviceCIDR, clusterDomain: spec.cluster.clusterDomain, cni: spec.cluster.cni },
+    network: {
+      podCIDR: spec.cluster.podCIDR,
+      nodeCIDRMaskSize: spec.cluster.nodeCIDRMaskSize,
+      serviceCIDR: spec.cluster.serviceCIDR,
+      clusterDomain: spec.cluster.clusterDomain,
+      clusterDNS: intToIp(parseCidr(spec.cluster.serviceCIDR).base + 10),
+      cni: spec.cluster.cni,
+    },
     kubeProxy: spec.cluster.kubeProxy.mode,
     externals,
     internet,
@@ -97,6 +110,7 @@ export function resolveModel(spec: LabSpec): ClusterModel {
     pods,
     services,
     endpointSlices: slices,
+    configMaps,
     warnings,
   };
 }

@@ -14,6 +14,8 @@ export interface ClusterNetwork {
   nodeCIDRMaskSize: number;
   serviceCIDR: string;
   clusterDomain: string;
+  /** kubelet --cluster-dns: kubeadm's default is the 10th address of the service network. */
+  clusterDNS: string;
   cni: string;
 }
 
@@ -39,6 +41,19 @@ export interface Container {
   image: string;
   args: string[];
   ports: ContainerPort[];
+  volumeMounts: { name: string; mountPath: string }[];
+}
+
+/** A pod volume; only ConfigMap volumes carry files here (CoreDNS's Corefile). */
+export interface Volume {
+  name: string;
+  configMap?: string;
+}
+
+export interface ConfigMap {
+  name: string;
+  namespace: string;
+  data: Record<string, string>;
 }
 
 export interface Pod {
@@ -50,7 +65,17 @@ export interface Pod {
   ipSource: 'pinned' | 'allocated';
   /** Passing its readiness probe: only ready pods are service endpoints. */
   ready: boolean;
+  dnsPolicy: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+  dnsConfig?: PodDNSConfig;
   containers: Container[];
+  volumes: Volume[];
+}
+
+/** Pod.spec.dnsConfig. */
+export interface PodDNSConfig {
+  nameservers?: string[];
+  searches?: string[];
+  options?: { name: string; value?: string }[];
 }
 
 /** A machine on the underlay outside the cluster: an external client, or the router to the
@@ -58,7 +83,9 @@ export interface Pod {
 export interface ExternalHost {
   name: string;
   ip: string;
-  kind: 'client' | 'router' | 'internet';
+  kind: 'client' | 'router' | 'internet' | 'dns';
+  /** kind dns: the A records it serves. */
+  records?: Record<string, string>;
 }
 
 export interface Internet {
@@ -103,6 +130,7 @@ export interface ClusterModel {
   services: Service[];
   /** One per service with a selector, same order as services. */
   endpointSlices: EndpointSlice[];
+  configMaps: ConfigMap[];
   /** Things in the lab file worth a word that do not stop it (paths into the lab file). */
   warnings: { path: (string | number)[]; message: string; fix?: string }[];
 }

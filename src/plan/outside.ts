@@ -10,12 +10,15 @@ import type { Op, PlannedNamespace } from './types.js';
 
 export const INTERNET_BRIDGE = 'inet0';
 
+/** Hosts behind the router (web servers and the internet DNS server). */
+export const onInternet = (h: { kind: string }) => h.kind === 'internet' || h.kind === 'dns';
+
 export function outsideNamespaces(model: ClusterModel): PlannedNamespace[] {
   return model.externals.map((h) => ({
     name: h.name,
     netns: netnsName(model.lab, h.name),
     kind: 'outside',
-    interfaces: h.kind === 'router' ? ['lo', 'eth0', INTERNET_BRIDGE, ...model.externals.filter((x) => x.kind === 'internet').map((x) => underlayPortName(x.name))] : ['lo', 'eth0'],
+    interfaces: h.kind === 'router' ? ['lo', 'eth0', INTERNET_BRIDGE, ...model.externals.filter(onInternet).map((x) => underlayPortName(x.name))] : ['lo', 'eth0'],
   }));
 }
 
@@ -24,7 +27,7 @@ export function planOutsidePorts(model: ClusterModel): Op[] {
   const sw = netnsName(model.lab, UNDERLAY);
   const mtu = String(model.underlay.mtu);
   return model.externals
-    .filter((h) => h.kind !== 'internet')
+    .filter((h) => !onInternet(h))
     .flatMap((h): Op[] => {
       const port = underlayPortName(h.name);
       return [
@@ -46,7 +49,7 @@ export function planRouterInternet(model: ClusterModel): Op[] {
     { kind: 'ip', netns: ns, args: ['addr', 'add', `${model.internet.routerInternetIp}/${prefix}`, 'dev', INTERNET_BRIDGE] },
     { kind: 'ip', netns: ns, args: ['link', 'set', INTERNET_BRIDGE, 'up'] },
   ];
-  for (const h of model.externals.filter((x) => x.kind === 'internet')) {
+  for (const h of model.externals.filter(onInternet)) {
     const port = underlayPortName(h.name);
     ops.push(
       { kind: 'ip', netns: ns, args: ['link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(`${model.lab}/${h.name}/eth0`), 'netns', netnsName(model.lab, h.name)] },
@@ -61,13 +64,13 @@ export function planOutsideHosts(model: ClusterModel): Op[] {
   const ops: Op[] = [];
   for (const h of model.externals) {
     const ns = netnsName(model.lab, h.name);
-    const prefix = h.kind === 'internet' ? parseCidr(model.internet!.cidr).prefix : model.underlay.prefix;
+    const prefix = onInternet(h) ? parseCidr(model.internet!.cidr).prefix : model.underlay.prefix;
     ops.push(
       { kind: 'ip', netns: ns, args: ['link', 'set', 'lo', 'up'] },
       { kind: 'ip', netns: ns, args: ['addr', 'add', `${h.ip}/${prefix}`, 'dev', 'eth0'] },
       { kind: 'ip', netns: ns, args: ['link', 'set', 'eth0', 'up'] },
     );
-    if (h.kind === 'internet') ops.push({ kind: 'ip', netns: ns, args: ['route', 'add', 'default', 'via', model.internet!.routerInternetIp, 'dev', 'eth0'] });
+    if (onInternet(h)) ops.push({ kind: 'ip', netns: ns, args: ['route', 'add', 'default', 'via', model.internet!.routerInternetIp, 'dev', 'eth0'] });
   }
   return ops;
 }

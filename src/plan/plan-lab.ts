@@ -2,20 +2,21 @@
 import type { ClusterModel } from '../model/types.js';
 import { netnsName, UNDERLAY } from '../model/names.js';
 import { findCni } from '../cni/registry.js';
-import { planWorkloads } from '../workload/containers.js';
+import { planWorkloadFiles, planWorkloads } from '../workload/containers.js';
 import { planNodeBase, planNodeSysctls } from './node.js';
 import { planUnderlay, underlayInterfaces } from './underlay.js';
 import { outsideNamespaces, planNodeDefaultRoutes, planOutsideHosts, planOutsidePorts, planRouterInternet } from './outside.js';
 import { planKubeProxy } from '../proxy/registry.js';
 import { underlayPortName } from '../model/names.js';
-import type { Plan, PlannedNamespace } from './types.js';
+import type { Op, Plan, PlannedNamespace } from './types.js';
+import { dnsSettings, podResolverConfig, renderResolvConf } from '../dns/resolv-conf.js';
 
 export function planLab(model: ClusterModel): Plan {
   const cni = findCni(model.network.cni);
   if (!cni) throw new Error(`unknown pod network "${model.network.cni}"`); // validated before
   const net = cni.plan(model);
   const namespaces: PlannedNamespace[] = [
-    { name: UNDERLAY, netns: netnsName(model.lab, UNDERLAY), kind: 'underlay', interfaces: [...underlayInterfaces(model), ...model.externals.filter((h) => h.kind !== 'internet').map((h) => underlayPortName(h.name))] },
+    { name: UNDERLAY, netns: netnsName(model.lab, UNDERLAY), kind: 'underlay', interfaces: [...underlayInterfaces(model), ...model.externals.filter((h) => h.kind === 'client' || h.kind === 'router').map((h) => underlayPortName(h.name))] },
     ...model.nodes.map((n): PlannedNamespace => ({ name: n.name, netns: netnsName(model.lab, n.name), kind: 'node', interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? [])] })),
     ...model.pods.map((p): PlannedNamespace => ({ name: p.name, netns: netnsName(model.lab, p.name), kind: 'pod', interfaces: net.interfaces[p.name] ?? ['lo', 'eth0'] })),
     ...outsideNamespaces(model),
@@ -33,10 +34,19 @@ export function planLab(model: ClusterModel): Plan {
         ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n)), ...net.ruleOps, ...proxy.ruleOps],
       },
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model), ...net.nodeOps, ...proxy.nodeOps] },
-      { name: 'pods', ops: [...net.podOps, ...planOutsideHosts(model), ...net.fileOps] },
+      {
+        name: 'pods',
+        ops: [...net.podOps, ...planOutsideHosts(model), ...net.fileOps, ...planPodResolvConfs(model), ...planWorkloadFiles(model).map((f): Op => ({ kind: 'file', path: f.path, content: f.content }))],
+      },
     ],
     processes: planWorkloads(model),
   };
+}
+
+/** Every pod's /etc/resolv.conf, as kubelet writes it for the pod's dnsPolicy. */
+export function planPodResolvConfs(model: ClusterModel): Op[] {
+  const dns = dnsSettings(model);
+  return model.pods.map((p): Op => ({ kind: 'netns-file', netns: netnsName(model.lab, p.name), name: 'resolv.conf', content: renderResolvConf(podResolverConfig(p, dns)) }));
 }
 
 export function opCount(plan: Plan): number {

@@ -19,7 +19,8 @@ export type ToolRun =
   | { tool: 'iptables-restore'; netns: string; rules: string }
   | { tool: 'ipset' | 'ipvsadm'; netns: string; input: string }
   | { tool: 'netns'; names: string[] }
-  | { tool: 'file'; path: string; content: string };
+  | { tool: 'file'; path: string; content: string }
+  | { tool: 'netns-file'; netns: string; name: string; content: string };
 
 /** Groups a step's operations: per namespace, consecutive operations of one tool form a run. */
 export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }[] {
@@ -51,11 +52,14 @@ export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }
       case 'file':
         runs.push({ tool: 'file', path: op.path, content: op.content });
         return;
+      case 'netns-file':
+        runs.push({ tool: 'netns-file', netns: op.netns, name: op.name, content: op.content });
+        return;
     }
   };
   for (const op of step.ops) {
     // Namespace creation and files are not inside any namespace: one group each.
-    push(op.kind === 'netns' || op.kind === 'file' ? null : op.netns, op);
+    push(op.kind === 'netns' || op.kind === 'file' || op.kind === 'netns-file' ? null : op.netns, op);
   }
   return [...byNs.entries()].map(([netns, runs]) => ({ netns, runs }));
 }
@@ -89,6 +93,9 @@ export function renderPlan(plan: Plan): string {
             break;
           case 'file':
             out.push(`cat > $STATE/${run.path} <<EOF`, run.content.trimEnd(), 'EOF');
+            break;
+          case 'netns-file':
+            out.push(`cat > /etc/netns/${run.netns}/${run.name} <<EOF`, run.content.trimEnd(), 'EOF');
             break;
         }
       }

@@ -15,6 +15,9 @@ export type Op =
   | { kind: 'iptables-restore'; netns: string; rules: string }
   /** `ipset restore -exist` or `ipvsadm-restore` input inside the namespace (IPVS mode). */
   | { kind: 'restore'; netns: string; tool: 'ipset' | 'ipvsadm'; input: string }
+  /** A file that `ip netns exec` bind-mounts over /etc/<name> for programs run in the
+   * namespace (/etc/netns/<netns>/<name>), e.g. a pod's resolv.conf as kubelet writes it. */
+  | { kind: 'netns-file'; netns: string; name: string; content: string }
   /** A file in the lab's state directory (e.g. a node's subnet.env). */
   | { kind: 'file'; path: string; content: string };
 
@@ -43,6 +46,11 @@ export interface ProcessSpec {
   env: Record<string, string>;
   /** The process creates this file (relative to the state dir) once it is ready. */
   readyFile?: string;
+  /** Or: it is ready once a socket of its namespace listens on this UDP port. */
+  readyUdpPort?: number;
+  /** Processes start stage by stage, each stage ready before the next (default 1): the API
+   * server and upstream DNS before the pods that use them. */
+  stage?: number;
 }
 
 export interface Plan {

@@ -14,7 +14,7 @@ export interface Flow {
 }
 
 export interface Probe {
-  kind: 'ping' | 'http' | 'tcp';
+  kind: 'ping' | 'http' | 'tcp' | 'dns';
   /** One or more commands run one after the other (repeat for tcp). */
   runs: string[][];
   flow: Flow;
@@ -28,6 +28,14 @@ export interface Probe {
  * a newline after each body to tell the answers apart. */
 export function buildProbe(send: SendSpec, srcIp: string, dstIp: string, port?: number): Probe {
   const repeat = send.repeat;
+  if (send.dns) {
+    // dig reads the namespace's /etc/resolv.conf (ip netns exec mounts the pod's over it): its
+    // nameserver, and with +search its search list and ndots, as a pod's resolver would.
+    const d = send.dns;
+    const argv = ['dig', '+tries=1', '+time=2', d.search ? '+search' : '+nosearch', '+noall', '+comments', '+answer', '-c', d.class, '-t', d.type, d.name];
+    if (d.server) argv.push(`@${dstIp}`);
+    return { kind: 'dns', runs: Array(repeat).fill(argv), flow: { protocol: 'udp', src: srcIp, dst: dstIp, dstPort: 53 }, timeoutMs: 8000, count: repeat };
+  }
   if (send.ping) {
     const p = send.ping;
     const argv = ['ping', '-n', '-c', String(p.count), '-i', '0.2', '-W', '2', '-s', String(p.size)];
@@ -44,9 +52,17 @@ export function buildProbe(send: SendSpec, srcIp: string, dstIp: string, port?: 
   return { kind: 'tcp', runs: Array(repeat).fill(argv), flow: { protocol: 'tcp', src: srcIp, dst: dstIp, dstPort: port }, timeoutMs: 5000, count: repeat };
 }
 
+export interface DnsRecord {
+  name: string;
+  type: string;
+  data: string;
+}
+
 export interface ProbeOutcome {
   /** Every request was answered (ping: at least one reply). */
   reply: boolean;
+  /** dns: the response code and answer section of the (last) answer. */
+  dns?: { rcode: string; answers: DnsRecord[] };
   /** HTTP bodies or TCP data, one per answered request. */
   bodies: string[];
   /** What the client printed when a request failed. */
@@ -61,6 +77,25 @@ export function readOutcome(probe: Probe, results: { stdout: string; stderr: str
     // iputils ping: exit 0 when at least one reply came back.
     return { reply: !failed, bodies: [], error, exitCode: failed?.exitCode ?? 0 };
   }
+  if (probe.kind === 'dns') {
+    // dig exits 0 for any answer (NXDOMAIN included) and 9 when no server answered.
+    const last = results[results.length - 1];
+    const dns = parseDig(last.stdout);
+    return { reply: !failed && dns !== undefined, bodies: (dns?.answers ?? []).map((a) => a.data), dns, error: error ?? (dns ? undefined : last.stdout.trim()), exitCode: failed?.exitCode ?? 0 };
+  }
   const bodies = probe.kind === 'http' ? results.flatMap((r) => r.stdout.split('\n').slice(0, -1)) : results.filter((r) => r.exitCode === 0).map((r) => r.stdout);
   return { reply: !failed && bodies.length === probe.count, bodies, error, exitCode: failed?.exitCode ?? 0 };
+}
+
+/** dig +noall +comments +answer: the status from the header comment, the answer records. */
+export function parseDig(out: string): { rcode: string; answers: DnsRecord[] } | undefined {
+  const status = /->>HEADER<<-.*status: ([A-Z]+)/.exec(out)?.[1];
+  if (!status) return undefined;
+  const answers: DnsRecord[] = [];
+  for (const line of out.split('\n')) {
+    if (line.startsWith(';') || line.trim() === '') continue;
+    const m = /^(\S+)\s+\d+\s+(IN|CH)\s+(\S+)\s+(.*)$/.exec(line.trim());
+    if (m) answers.push({ name: m[1].replace(/\.$/, ''), type: m[3], data: m[4].replace(/^"(.*)"$/, '$1').replace(/\.$/, '') });
+  }
+  return { rcode: status, answers };
 }

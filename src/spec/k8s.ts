@@ -1,13 +1,13 @@
 // Kubernetes objects in a lab file. Only the fields the harness acts on are read; the others
 // are kept as written. Each kind returns problems with paths relative to the manifest.
 import type { ManifestSpec } from './schema.js';
-import type { Container, ContainerPort } from '../model/types.js';
+import type { Container, ContainerPort, PodDNSConfig } from '../model/types.js';
 import { parseServiceManifest, type ServiceManifest } from './k8s-service.js';
 
 /** Pins a pod's address, as Calico's cni.projectcalico.org/ipAddrs annotation does. */
 export const POD_IP_ANNOTATION = 'wirelab.io/ip';
 
-export const SUPPORTED_KINDS = ['v1/Pod', 'v1/Service', 'metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement'] as const;
+export const SUPPORTED_KINDS = ['v1/Pod', 'v1/Service', 'v1/ConfigMap', 'v1/Namespace', 'metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement'] as const;
 
 export interface PodManifest {
   name: string;
@@ -16,7 +16,37 @@ export interface PodManifest {
   nodeName: string;
   pinnedIp?: string;
   ready: boolean;
+  dnsPolicy: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+  dnsConfig?: PodDNSConfig;
   containers: Container[];
+  volumes: { name: string; configMap?: string }[];
+}
+
+const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'] as const;
+
+/** Pod.spec.dnsPolicy and dnsConfig, checked as the API server does (validateDNSPolicy,
+ * validatePodDNSConfig: None needs a nameserver; at most 3 nameservers and 32 searches). */
+function parsePodDns(spec: Record<string, unknown>, problems: RelProblem[]): { dnsPolicy: PodManifest['dnsPolicy']; dnsConfig?: PodDNSConfig } {
+  const policy = (spec.dnsPolicy ?? 'ClusterFirst') as string;
+  if (!DNS_POLICIES.includes(policy as (typeof DNS_POLICIES)[number])) {
+    problems.push({ path: ['spec', 'dnsPolicy'], message: `unknown dnsPolicy "${policy}"`, fix: `use one of: ${DNS_POLICIES.join(', ')}` });
+  }
+  const raw = spec.dnsConfig;
+  let dnsConfig: PodDNSConfig | undefined;
+  if (raw !== undefined) {
+    if (!isObj(raw)) problems.push({ path: ['spec', 'dnsConfig'], message: 'dnsConfig must be a mapping' });
+    else {
+      const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined);
+      const options = Array.isArray(raw.options) ? raw.options.filter(isObj).map((o) => ({ name: String(o.name), value: o.value === undefined ? undefined : String(o.value) })) : undefined;
+      dnsConfig = { nameservers: list(raw.nameservers), searches: list(raw.searches), options };
+      if ((dnsConfig.nameservers?.length ?? 0) > 3) problems.push({ path: ['spec', 'dnsConfig', 'nameservers'], message: 'at most 3 nameservers', fix: 'glibc reads only the first three' });
+      if ((dnsConfig.searches?.length ?? 0) > 32) problems.push({ path: ['spec', 'dnsConfig', 'searches'], message: 'at most 32 search domains' });
+    }
+  }
+  if (policy === 'None' && !(dnsConfig?.nameservers?.length)) {
+    problems.push({ path: ['spec', 'dnsConfig', 'nameservers'], message: 'dnsPolicy None needs at least one nameserver in dnsConfig', fix: 'add dnsConfig.nameservers, e.g. [10.96.0.10]' });
+  }
+  return { dnsPolicy: policy as PodManifest['dnsPolicy'], dnsConfig };
 }
 
 interface RelProblem {
@@ -31,7 +61,9 @@ export type ParsedManifest =
   | { kind: 'Pod'; pod: PodManifest }
   | { kind: 'Service'; service: ServiceManifest }
   | { kind: 'IPAddressPool'; pool: { name: string; ranges: [string, string][] } }
-  | { kind: 'L2Advertisement' };
+  | { kind: 'L2Advertisement' }
+  | { kind: 'ConfigMap'; configMap: { name: string; namespace: string; data: Record<string, string> } }
+  | { kind: 'Namespace'; namespace: { name: string; labels: Record<string, string> } };
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -68,6 +100,14 @@ export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; pro
     const r = parseServiceManifest(m);
     return { manifest: r.service ? { kind: 'Service', service: r.service } : undefined, problems: r.problems };
   }
+  if (kindKey === 'v1/ConfigMap') {
+    const data = (m as Record<string, unknown>).data;
+    if (data !== undefined && !(isObj(data) && Object.values(data).every((v) => typeof v === 'string'))) {
+      return { problems: [{ path: ['data'], message: 'ConfigMap data must map keys to strings', fix: 'quote values or use a block scalar (|)' }] };
+    }
+    return { manifest: { kind: 'ConfigMap', configMap: { name: m.metadata.name, namespace: m.metadata.namespace ?? 'default', data: (data ?? {}) as Record<string, string> } }, problems: [] };
+  }
+  if (kindKey === 'v1/Namespace') return { manifest: { kind: 'Namespace', namespace: { name: m.metadata.name, labels: m.metadata.labels ?? {} } }, problems: [] };
   if (kindKey === 'metallb.io/v1beta1/IPAddressPool') {
     const r = parseAddressPool(m);
     return { manifest: r.pool ? { kind: 'IPAddressPool', pool: r.pool } : undefined, problems: r.problems };
@@ -111,13 +151,20 @@ export function parsePodManifest(m: ManifestSpec): { pod?: PodManifest; problems
           ports.push({ name: typeof p.name === 'string' ? p.name : undefined, containerPort: p.containerPort, protocol });
         });
       }
-      containers.push({ name: c.name, image: c.image, args, ports });
+      const volumeMounts = Array.isArray(c.volumeMounts) ? c.volumeMounts.filter(isObj).map((v) => ({ name: String(v.name), mountPath: String(v.mountPath) })) : [];
+      containers.push({ name: c.name, image: c.image, args, ports, volumeMounts });
     });
   }
   const pinnedIp = m.metadata.annotations?.[POD_IP_ANNOTATION];
+  const dns = parsePodDns(spec, problems);
   if (problems.length > 0 || typeof nodeName !== 'string') return { problems };
   return {
-    pod: { name: m.metadata.name, namespace: m.metadata.namespace ?? 'default', labels: m.metadata.labels ?? {}, nodeName, pinnedIp, ready: m.metadata.annotations?.[POD_READY_ANNOTATION] !== 'false', containers },
+    pod: { name: m.metadata.name, namespace: m.metadata.namespace ?? 'default', labels: m.metadata.labels ?? {}, nodeName, pinnedIp, ready: m.metadata.annotations?.[POD_READY_ANNOTATION] !== 'false', ...dns, containers, volumes: parseVolumes(spec) },
     problems,
   };
+}
+
+function parseVolumes(spec: Record<string, unknown>): { name: string; configMap?: string }[] {
+  if (!Array.isArray(spec.volumes)) return [];
+  return spec.volumes.filter(isObj).map((v) => ({ name: String(v.name), configMap: isObj(v.configMap) ? String(v.configMap.name) : undefined }));
 }

@@ -43,6 +43,9 @@ export const outsideSchema = z.strictObject({
       gateway: ipv4,
       cidr,
       hosts: z.array(z.strictObject({ name, ip: ipv4 })).min(1),
+      /** An "internet" DNS server (real CoreDNS with the hosts plugin): the nodes' resolver,
+       * so cluster CoreDNS's `forward . /etc/resolv.conf` reaches it. Names -> A records. */
+      dns: z.strictObject({ name: name.default('internet-dns'), ip: ipv4, records: z.record(z.string(), ipv4) }).optional(),
     })
     .optional(),
 });
@@ -85,6 +88,9 @@ export const packetMatchSchema = z.strictObject({
   /** An ARP frame instead of the probe's IP flow: who asks or answers for an address. The
    * reply's sender is named by node or outside host (its eth0 MAC). */
   arp: z.strictObject({ op: z.enum(['request', 'reply']), ip: z.string(), from: z.string().optional() }).optional(),
+  /** A DNS message in the UDP payload: its query name (the first question) and, for a
+   * response, its response code. */
+  dns: z.strictObject({ name: z.string().optional(), rcode: z.string().optional(), response: z.boolean().optional() }).optional(),
   /** Bytes the outer frame adds to the encapsulated one (e.g. 50 for VXLAN over IPv4). */
   overhead: z.number().int().min(0).optional(),
   get inner() {
@@ -103,12 +109,15 @@ export const hopSchema = z.strictObject({
   direction: z.enum(['forward', 'reply']).default('forward'),
   absent: z.boolean().default(false),
   packet: packetMatchSchema.optional(),
+  /** DNS query names seen here, in this order (the search-list expansion, ndots). */
+  queries: z.array(z.string()).optional(),
 });
 
 export const sendSchema = z
   .strictObject({
     from: z.string(),
-    to: z.string(),
+    /** Where to: a name or an address. A DNS query without it goes to the sender's resolver. */
+    to: z.string().optional(),
     ping: z
       .strictObject({
         count: z.number().int().min(1).max(20).default(1),
@@ -118,12 +127,25 @@ export const sendSchema = z
       .optional(),
     http: z.strictObject({ port: port.optional(), path: z.string().default('/') }).optional(),
     tcp: z.strictObject({ port: port.optional() }).optional(),
+    /** A DNS query with dig, through the sender's resolv.conf (search list, ndots) unless a
+     * server is named. */
+    dns: z
+      .strictObject({
+        name: z.string().min(1),
+        type: z.enum(['A', 'AAAA', 'SRV', 'PTR', 'CNAME', 'TXT', 'MX', 'NS', 'SOA', 'ANY']).default('A'),
+        class: z.enum(['IN', 'CH']).default('IN'),
+        server: z.string().optional(),
+        /** Use the resolv.conf search list (dig +search). */
+        search: z.boolean().default(true),
+      })
+      .optional(),
     /** Send the request this many times (load-balancing expectations). */
     repeat: z.number().int().min(1).max(500).default(1),
   })
-  .refine((s) => [s.ping, s.http, s.tcp].filter(Boolean).length === 1, {
-    message: 'must say exactly one of ping, http or tcp',
-  });
+  .refine((s) => [s.ping, s.http, s.tcp, s.dns].filter(Boolean).length === 1, {
+    message: 'must say exactly one of ping, http, tcp or dns',
+  })
+  .refine((s) => s.dns !== undefined || s.to !== undefined, { message: 'needs `to` (a pod, node, service or outside host name, or an address)', path: ['to'] });
 
 export const expectationSchema = z.strictObject({
   name: z.string().min(1),
@@ -142,6 +164,10 @@ export const expectationSchema = z.strictObject({
       backends: z.array(z.string()).min(1).optional(),
       /** when reply is false: the client's error contains this text. */
       error: z.string().optional(),
+      /** dns: the response code (NOERROR, NXDOMAIN, SERVFAIL, ...). */
+      rcode: z.string().optional(),
+      /** dns: exactly these answers of the queried type (any order), e.g. ClusterIPs, SRV targets. */
+      answers: z.array(z.string()).optional(),
     })
     .default({}),
   hops: z.array(hopSchema).default([]),

@@ -118,7 +118,7 @@ describe('parseLabSource: YAML and schema problems', () => {
   it('rejects send with both ping and http', () => {
     const source = edit(BASE, 'ping: { count: 1 } }', 'ping: { count: 1 }, http: { port: 80 } }');
     const p = problemAt(source, 'expectations[0].send');
-    expect(p.message).toBe('must say exactly one of ping, http or tcp');
+    expect(p.message).toBe('must say exactly one of ping, http, tcp or dns');
     expect(p.line).toBe(lineOf(source, 'send: {'));
   });
 
@@ -270,7 +270,7 @@ describe('parseLabSource: manifests', () => {
     );
     const p = problemAt(source, 'manifests[3].kind');
     expect(p.message).toBe('apps/v1 Deployment is not supported by this version of wirelab');
-    expect(p.fix).toBe('supported kinds: v1/Pod, v1/Service, metallb.io/v1beta1/IPAddressPool, metallb.io/v1beta1/L2Advertisement');
+    expect(p.fix).toBe('supported kinds: v1/Pod, v1/Service, v1/ConfigMap, v1/Namespace, metallb.io/v1beta1/IPAddressPool, metallb.io/v1beta1/L2Advertisement');
     expect(p.line).toBe(lineOf(source, 'kind: Deployment'));
   });
 

@@ -104,6 +104,11 @@ export function validateLab(spec: LabSpec): PathProblem[] {
     if (inetCidr) {
       for (const c of cidrs) if (c.cidr && overlaps(c.cidr, inetCidr)) add(['outside', 'internet', 'cidr'], `${inet.cidr} overlaps ${c.label}`, 'use a range outside the cluster, e.g. 203.0.113.0/24 (TEST-NET-3)');
     }
+    if (inet.dns) {
+      outsideName(['outside', 'internet', 'dns', 'name'], inet.dns.name);
+      if (inetCidr && isValidIpv4(inet.dns.ip) && !overlaps(inetCidr, { base: ipToInt(inet.dns.ip), prefix: 32 })) add(['outside', 'internet', 'dns', 'ip'], `${inet.dns.ip} is outside ${inet.cidr}`, 'the internet DNS server lives on the internet range');
+      for (const [n, ip] of Object.entries(inet.dns.records)) if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(n)) add(['outside', 'internet', 'dns', 'records', n], `"${n}" is not a DNS name`, `write a name like www.example.com (got ${ip})`);
+    }
     inet.hosts.forEach((h, i) => {
       outsideName(['outside', 'internet', 'hosts', i, 'name'], h.name);
       if (inetCidr && isValidIpv4(h.ip) && (!overlaps(inetCidr, { base: ipToInt(h.ip), prefix: 32 }) || ipToInt(h.ip) <= inetCidr.base + 1 || ipToInt(h.ip) >= lastAddress(inetCidr))) {
@@ -177,7 +182,8 @@ export function validateLab(spec: LabSpec): PathProblem[] {
   spec.expectations.forEach((e, i) => {
     const base: (string | number)[] = ['expectations', i];
     if (!senders.has(e.send.from)) add([...base, 'send', 'from'], `unknown pod or node "${e.send.from}"`, `use one of: ${[...senders].join(', ')}`);
-    if (!known.has(e.send.to) && !isValidIpv4(e.send.to)) add([...base, 'send', 'to'], `unknown pod or node "${e.send.to}"`, endpointFix);
+    if (e.send.to !== undefined && !known.has(e.send.to) && !isValidIpv4(e.send.to)) add([...base, 'send', 'to'], `unknown pod or node "${e.send.to}"`, endpointFix);
+    if (e.send.dns?.server !== undefined && !known.has(e.send.dns.server) && !isValidIpv4(e.send.dns.server)) add([...base, 'send', 'dns', 'server'], `unknown pod, node or service "${e.send.dns.server}"`, endpointFix);
     e.hops.forEach((h, j) => {
       for (const at of Array.isArray(h.at) ? h.at : [h.at]) {
         const [where, dev] = at.split('/');
@@ -206,7 +212,7 @@ export function validateLab(spec: LabSpec): PathProblem[] {
     e.expect.backends?.forEach((b, j) => {
       if (!podNames.has(b) && !outsideNames.has(b)) add([...base, 'expect', 'backends', j], `unknown pod "${b}"`, `use one of: ${[...podNames.keys()].join(', ')}`);
     });
-    if ((e.send.http?.port ?? e.send.tcp?.port) === undefined && (e.send.http || e.send.tcp) && !serviceNames.has(e.send.to)) {
+    if ((e.send.http?.port ?? e.send.tcp?.port) === undefined && (e.send.http || e.send.tcp) && !serviceNames.has(e.send.to ?? '')) {
       add([...base, 'send', e.send.http ? 'http' : 'tcp'], 'no port given, and the destination is not a service whose port could be used', 'add port, e.g. { port: 80 }');
     }
   });

@@ -6,25 +6,88 @@ import type { ClusterModel, Container, Pod } from '../model/types.js';
 import { labStateDir, netnsName, PROCESS_MARKER } from '../model/names.js';
 import type { ProcessSpec } from '../plan/types.js';
 import type { PathProblem } from '../spec/validate.js';
+import { COREDNS_BIN, internetCorefile, withKubeconfig } from '../dns/coredns.js';
+import { KUBECONFIG_CONTEXT } from '../apiserver/kubeconfig.js';
 
 export const AGNHOST_SCRIPT = fileURLToPath(new URL('./agnhost.mjs', import.meta.url));
+const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
+const APISERVER_MAIN = fileURLToPath(new URL('../apiserver/main.ts', import.meta.url));
 
 interface ImageKind {
   /** How the image is recognised (repository, without tag). */
   matches: (image: string) => boolean;
   label: string;
-  commands: string[];
-  argv: (c: Container) => string[];
+  /** What is wrong with this container for the harness, if anything. */
+  check: (c: Container, pod: Pod, model: ClusterModel) => { field: string; message: string; fix: string } | undefined;
+  argv: (c: Container, pod: Pod, model: ClusterModel) => string[];
+  /** Files the container needs (relative to the state dir), e.g. its mounted ConfigMap keys. */
+  files?: (c: Container, pod: Pod, model: ClusterModel) => { path: string; content: string }[];
+  /** Ready once it listens on this UDP port (for programs that write no ready file). */
+  readyUdpPort?: number;
 }
+
+const AGNHOST_COMMANDS = ['serve-hostname'];
+
+/** Where kubelet would put a ConfigMap key that a container reads at `path`: the volume mount
+ * whose mountPath contains it, the ConfigMap of that volume, the key named by the file. */
+export function configMapFile(c: Container, pod: Pod, model: ClusterModel, path: string): { content?: string; problem?: string } {
+  const mount = c.volumeMounts.find((m) => path.startsWith(m.mountPath.replace(/\/?$/, '/')));
+  if (!mount) return { problem: `no volumeMount contains ${path}` };
+  const volume = pod.volumes.find((v) => v.name === mount.name);
+  if (!volume?.configMap) return { problem: `volume "${mount.name}" is not a ConfigMap volume` };
+  const cm = model.configMaps.find((x) => x.name === volume.configMap && x.namespace === pod.namespace);
+  if (!cm) return { problem: `ConfigMap ${pod.namespace}/${volume.configMap} is not in the lab file` };
+  const key = path.slice(mount.mountPath.replace(/\/?$/, '/').length);
+  if (cm.data[key] === undefined) return { problem: `ConfigMap ${pod.namespace}/${cm.name} has no key "${key}"` };
+  return { content: cm.data[key] };
+}
+
+const corefileArg = (c: Container) => c.args[c.args.indexOf('-conf') + 1];
+export const podFilesDir = (pod: Pod) => `pods/${pod.namespace}/${pod.name}`;
 
 const IMAGES: ImageKind[] = [
   {
     label: 'registry.k8s.io/e2e-test-images/agnhost',
     matches: (image) => /(^|\/)agnhost(:|@|$)/.test(image),
-    commands: ['serve-hostname'],
+    check: (c) => (AGNHOST_COMMANDS.includes(c.args[0] ?? '') ? undefined : { field: 'args', message: `agnhost command "${c.args[0] ?? ''}" is not implemented`, fix: `use one of: ${AGNHOST_COMMANDS.join(', ')}` }),
     argv: (c) => [process.execPath, AGNHOST_SCRIPT, ...c.args],
   },
+  {
+    // CoreDNS as kubeadm deploys it: args [-conf, /etc/coredns/Corefile], the Corefile from the
+    // "coredns" ConfigMap mounted at /etc/coredns. Real CoreDNS, built from source.
+    label: 'registry.k8s.io/coredns/coredns',
+    matches: (image) => /(^|\/)coredns\/coredns(:|@|$)/.test(image),
+    check: (c, pod, model) => {
+      if (!c.args.includes('-conf') || !corefileArg(c)) return { field: 'args', message: 'CoreDNS needs -conf <path to the Corefile>', fix: 'args: [-conf, /etc/coredns/Corefile]' };
+      const f = configMapFile(c, pod, model, corefileArg(c));
+      return f.problem ? { field: 'volumeMounts', message: `the Corefile ${corefileArg(c)}: ${f.problem}`, fix: 'mount the coredns ConfigMap (key Corefile) at /etc/coredns, as kubeadm does' } : undefined;
+    },
+    files: (c, pod, model) => [
+      { path: `${podFilesDir(pod)}/Corefile`, content: withKubeconfig(configMapFile(c, pod, model, corefileArg(c)).content!, `${labStateDir(model.lab)}/${KUBECONFIG_FILE}`, KUBECONFIG_CONTEXT) },
+    ],
+    argv: (c, pod, model) => {
+      const args = [...c.args];
+      args[args.indexOf('-conf') + 1] = `${labStateDir(model.lab)}/${podFilesDir(pod)}/Corefile`;
+      return [COREDNS_BIN, ...args];
+    },
+    readyUdpPort: 53,
+  },
 ];
+
+export const KUBECONFIG_FILE = 'kubeconfig';
+export const MODEL_FILE = 'model.json';
+
+/** Whether the lab runs a pod that needs the Kubernetes API (CoreDNS's kubernetes plugin). */
+export function needsApiServer(model: ClusterModel): boolean {
+  return model.pods.some((p) => p.containers.some((c) => IMAGES[1].matches(c.image)));
+}
+
+/** Where the API server runs: the first control-plane node (a kubeadm cluster's kube-apiserver
+ * is a static pod with the host network there), port 6443. */
+export function apiServerEndpoint(model: ClusterModel): { node: string; ip: string; port: number } {
+  const node = model.nodes.find((n) => n.role === 'control-plane') ?? model.nodes[0];
+  return { node: node.name, ip: node.ip, port: 6443 };
+}
 
 export function checkContainers(model: ClusterModel, manifestIndex: (pod: Pod) => number): PathProblem[] {
   const problems: PathProblem[] = [];
@@ -34,12 +97,22 @@ export function checkContainers(model: ClusterModel, manifestIndex: (pod: Pod) =
       const kind = IMAGES.find((k) => k.matches(c.image));
       if (!kind) {
         problems.push({ path: [...path, 'image'], message: `image "${c.image}" cannot be run here: there is no container runtime, and the harness only knows how to run ${IMAGES.map((k) => k.label).join(', ')}`, fix: `use ${IMAGES[0].label}:2.53 with args [serve-hostname, --port=80]` });
-      } else if (!kind.commands.includes(c.args[0] ?? '')) {
-        problems.push({ path: [...path, 'args'], message: `${kind.label} command "${c.args[0] ?? ''}" is not implemented`, fix: `use one of: ${kind.commands.join(', ')}` });
+        return;
       }
+      const problem = kind.check(c, pod, model);
+      if (problem) problems.push({ path: [...path, problem.field], message: problem.message, fix: problem.fix });
     });
   }
   return problems;
+}
+
+/** Files the lab's processes read, in the state directory. */
+export function planWorkloadFiles(model: ClusterModel): { path: string; content: string }[] {
+  const files: { path: string; content: string }[] = [];
+  for (const pod of model.pods) for (const c of pod.containers) files.push(...(IMAGES.find((k) => k.matches(c.image))?.files?.(c, pod, model) ?? []));
+  for (const h of model.externals.filter((x) => x.kind === 'dns')) files.push({ path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) });
+  if (needsApiServer(model)) files.push({ path: MODEL_FILE, content: JSON.stringify(model, null, 1) + '\n' });
+  return files;
 }
 
 export const L2_SPEAKER_SCRIPT = fileURLToPath(new URL('./l2-speaker.py', import.meta.url));
@@ -59,6 +132,23 @@ export function planWorkloads(model: ClusterModel): ProcessSpec[] {
       env: { [PROCESS_MARKER]: model.lab, WIRELAB_HOSTNAME: h.name, WIRELAB_READY_FILE: `${state}/${readyFile}` },
       readyFile,
     });
+  }
+  // The lab's read-only Kubernetes API, started (and ready) before anything that watches it.
+  if (needsApiServer(model)) {
+    const api = apiServerEndpoint(model);
+    const readyFile = 'ready/kube-apiserver';
+    out.push({
+      netns: netnsName(model.lab, api.node),
+      name: `${api.node}/kube-apiserver`,
+      argv: [process.execPath, RUN_TS, APISERVER_MAIN, '--model', `${state}/${MODEL_FILE}`, '--listen', `${api.ip}:${api.port}`, '--kubeconfig', `${state}/${KUBECONFIG_FILE}`, '--ready-file', `${state}/${readyFile}`],
+      env: { [PROCESS_MARKER]: model.lab },
+      readyFile,
+      stage: 0,
+    });
+  }
+  // The internet DNS server (real CoreDNS, hosts plugin).
+  for (const h of model.externals.filter((x) => x.kind === 'dns')) {
+    out.push({ netns: netnsName(model.lab, h.name), name: `${h.name}/coredns`, argv: [COREDNS_BIN, '-conf', `${state}/outside/${h.name}/Corefile`], env: { [PROCESS_MARKER]: model.lab }, readyUdpPort: 53, stage: 0 });
   }
   // MetalLB's speaker (a hostNetwork DaemonSet pod) on each node that won an election.
   const byNode = new Map<string, string[]>();
@@ -81,8 +171,13 @@ export function planWorkloads(model: ClusterModel): ProcessSpec[] {
     out.push({ netns, name: `${pod.name}/pause`, argv: ['sleep', 'infinity'], env });
     for (const c of pod.containers) {
       const kind = IMAGES.find((k) => k.matches(c.image))!;
+      const name = `${pod.name}/${c.name}`;
+      if (kind.readyUdpPort !== undefined) {
+        out.push({ netns, name, argv: kind.argv(c, pod, model), env, readyUdpPort: kind.readyUdpPort });
+        continue;
+      }
       const readyFile = `ready/${pod.name}_${c.name}`;
-      out.push({ netns, name: `${pod.name}/${c.name}`, argv: kind.argv(c), env: { ...env, WIRELAB_READY_FILE: `${state}/${readyFile}` }, readyFile });
+      out.push({ netns, name, argv: kind.argv(c, pod, model), env: { ...env, WIRELAB_READY_FILE: `${state}/${readyFile}` }, readyFile });
     }
   }
   return out;

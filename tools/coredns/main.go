@@ -19,8 +19,6 @@
 package main
 
 import (
-	"log"
-
 	"github.com/coredns/coredns/core/dnsserver"
 	"github.com/coredns/coredns/coremain"
 
@@ -69,10 +67,10 @@ var directives = []string{
 // init runs after the init functions of all imported packages (which register
 // the plugins and the "dns" server type) and before main, i.e. before any
 // Corefile is parsed.
+// CoreDNS v1.14 (the newest release that builds with Go 1.24, Debian 13's Go) has no
+// SetDirectives yet: the exported slice is assigned, as custom builds did before it.
 func init() {
-	if err := dnsserver.SetDirectives(directives); err != nil {
-		log.Fatalf("coredns: invalid directive list: %v", err)
-	}
+	dnsserver.Directives = directives
 }
 
 func main() {
