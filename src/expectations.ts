@@ -94,7 +94,9 @@ export async function runExpectations(model: ClusterModel, expectations: Expecta
       const port = e.send.http?.port ?? e.send.tcp?.port ?? (to ? book.servicePort(to) : undefined);
       // A DNS query without a server goes where the sender's resolv.conf points.
       const dst = to ? book.resolve(to) : book.resolverOf(e.send.from);
-      const probe = buildProbe(e.send, book.resolve(e.send.from), dst, port);
+      // Traffic to a loopback address leaves from the loopback address, inside the sender.
+      const src = dst.startsWith('127.') ? '127.0.0.1' : book.resolve(e.send.from);
+      const probe = buildProbe(e.send, src, dst, port);
       // nft traces of the request on each node the expectation names, marked by its source.
       const traces = await Promise.all(e.chains.map((c) => startTrace(netnsName(lab, c.node), { src: probe.flow.src, protocol: probe.flow.protocol })));
       const from = Date.now();

@@ -163,7 +163,7 @@ describe('interfaces and registry', () => {
   });
 
   it('is the registry entry for flannel-vxlan', () => {
-    expect(cniKinds()).toEqual(['flannel-vxlan']);
+    expect(cniKinds()).toContain('flannel-vxlan');
     expect(findCni('flannel-vxlan')).toBe(flannelVxlan);
     expect(findCni('calico')).toBeUndefined();
     expect(flannelVxlan.requires).toContain('CONFIG_VXLAN');

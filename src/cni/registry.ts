@@ -2,8 +2,9 @@
 // list of valid ones (containerlab's kind registry does the same).
 import type { CniBackend } from './types.js';
 import { flannelVxlan } from './flannel-vxlan.js';
+import { flannelHostGw } from './flannel-host-gw.js';
 
-const BACKENDS: readonly CniBackend[] = [flannelVxlan];
+const BACKENDS: readonly CniBackend[] = [flannelVxlan, flannelHostGw];
 
 export function cniKinds(): string[] {
   return BACKENDS.map((b) => b.kind);

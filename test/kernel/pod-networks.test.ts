@@ -1,0 +1,57 @@
+// Pod networks on real kernel state: each lab passes, and one piece of broken state per lab
+// makes its key expectation fail.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { guardLeftovers, lab, sh } from './helpers.js';
+
+const tmp = guardLeftovers('wirelab-pn-');
+
+async function runAndReport(name: string) {
+  const out = tmp();
+  const r = await lab(['run', name, '--out', out]);
+  return { r, report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) };
+}
+
+async function sabotaged(name: string, breakIt: () => void): Promise<{ name: string; passed: boolean; message: string }[]> {
+  expect((await lab(['up', name])).code).toBe(0);
+  try {
+    breakIt();
+    const out = tmp();
+    const t = await lab(['test', name, '--out', out]);
+    expect(t.code, t.stdout + t.stderr).toBe(1);
+    return JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).expectations;
+  } finally {
+    expect((await lab(['down', name])).code).toBe(0);
+  }
+}
+
+describe('pod networks', () => {
+  for (const name of ['flannel-host-gw', 'pod-localhost']) {
+    it(`${name} passes`, async () => {
+      const { r, report } = await runAndReport(name);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(report.passed).toBe(true);
+    });
+  }
+
+  it('flannel-host-gw: without the route to w2\'s pod range, the cross-node ping stops at w1', async () => {
+    const results = await sabotaged('flannel-host-gw', () => {
+      expect(sh(['ip', '-n', 'wl-flannel-host-gw.w1', 'route', 'show', '10.8.1.0/24'])).toContain('10.8.1.0/24 via 10.10.20.5 dev eth0');
+      sh(['ip', '-n', 'wl-flannel-host-gw.w1', 'route', 'del', '10.8.1.0/24']);
+    });
+    const cross = results.find((e) => e.name.startsWith('cross-node'))!;
+    expect(cross.passed).toBe(false);
+    expect(cross.message).toContain('hop w1/eth0');
+    expect(cross.message).toContain('packet last seen at pod-a/eth0');
+  });
+
+  it('pod-localhost: with the pod\'s lo down, its containers cannot reach each other', async () => {
+    const results = await sabotaged('pod-localhost', () => sh(['ip', '-n', 'wl-pod-localhost.web-cache', 'link', 'set', 'lo', 'down']));
+    const local = results.find((e) => e.name.startsWith('nginx -> redis'))!;
+    expect(local.passed).toBe(false);
+    expect(local.message).toContain('expected a reply, got none');
+    // The pod's own address still works from outside: only localhost broke.
+    expect(results.find((e) => e.name.startsWith("the pod's own address"))!.passed).toBe(true);
+  });
+});
