@@ -14,6 +14,7 @@ import { readPcapFile, type CapturedPacket } from './capture/pcap.js';
 import { buildProbe, readOutcome, type Probe, type ProbeOutcome } from './probe/probe.js';
 import { evaluateHop, type HopResult } from './assert/hops.js';
 import { startTrace } from './kernel/trace.js';
+import { birdSocketPath } from './cni/calico-bgp.js';
 import { chainPath, matchChainPath, type TracePacket } from './trace/nft-trace.js';
 import { judgeOutcome, summarize, type ExpectationResult } from './assert/expectation.js';
 
@@ -39,6 +40,29 @@ interface Window {
   from: number;
   to: number;
   traces: TracePacket[][];
+  /** Output of each state check (`ip route`, BIRD's `show protocols`), after the probe. */
+  states: string[];
+}
+
+/** The command behind a state check: fixed argv, no user input in it. */
+function stateArgv(lab: string, node: string, show: 'routes' | 'bgp'): { argv: string[]; netns?: string } {
+  if (show === 'routes') return { argv: ['ip', '-n', netnsName(lab, node), 'route', 'show'] };
+  return { argv: ['birdc', '-s', `${labStateDir(lab)}/${birdSocketPath(node)}`, 'show', 'protocols'] };
+}
+
+export function judgeStates(e: ExpectationSpec, outputs: string[]): HopResult[] {
+  return e.state.map((c, k) => {
+    const out = outputs[k] ?? '';
+    const missing = c.contains.filter((x) => !out.includes(x));
+    const unwanted = c.lacks.filter((x) => out.includes(x));
+    const at = `${c.node} ${c.show === 'routes' ? 'routes' : 'BGP sessions'}`;
+    const passed = missing.length === 0 && unwanted.length === 0;
+    const shown = out.trim().split('\n').filter((l) => l.trim()).slice(0, 8).join(' | ');
+    const detail = passed
+      ? `${[...c.contains.map((x) => `has "${x}"`), ...c.lacks.map((x) => `lacks "${x}"`)].join(', ')}`
+      : `${[...missing.map((x) => `missing "${x}"`), ...unwanted.map((x) => `unexpected "${x}"`)].join(', ')} in: ${shown}`;
+    return { at, chain: true, passed, seen: passed ? 1 : 0, absent: false, detail };
+  });
 }
 
 /** Chain-traversal check: the first traced packet of the flow whose path contains the expected
@@ -108,7 +132,13 @@ export async function runExpectations(model: ClusterModel, expectations: Expecta
       } finally {
         traced = await Promise.all(traces.map((t) => t.stop()));
       }
-      windows.push({ probe, outcome: readOutcome(probe, results), from: from - 5, to: Date.now(), traces: traced });
+      const states: string[] = [];
+      for (const c of e.state) {
+        const cmd = stateArgv(lab, c.node, c.show);
+        const r = await run(cmd.argv, { allowFailure: true, timeoutMs: 5000 });
+        states.push(r.exitCode === 0 ? r.stdout : `(failed: ${r.stderr.trim() || r.stdout.trim()})`);
+      }
+      windows.push({ probe, outcome: readOutcome(probe, results), from: from - 5, to: Date.now(), traces: traced, states });
     }
   } finally {
     await Promise.all(captures.map((c) => c.stop()));
@@ -126,7 +156,7 @@ export async function runExpectations(model: ClusterModel, expectations: Expecta
       if (bad.length > 0) return { at: hopPoints(h).join(' | '), passed: false, seen: 0, absent: h.absent, detail: bad.map((at) => broken.get(at)).join('; ') };
       return evaluateHop(h, inWindow(h), w.probe.flow, book.resolve, book.macOf);
     };
-    const hops = [...e.hops.map(hopResult), ...judgeChains(e, w.traces)];
+    const hops = [...e.hops.map(hopResult), ...judgeChains(e, w.traces), ...judgeStates(e, w.states)];
     let expected = e.expect.spread && !e.expect.backends ? { ...e, expect: { ...e.expect, backends: e.send.to ? book.serviceBackends(e.send.to) : undefined } } : e;
     // Expected DNS answers may name services, pods or hosts: they stand for their addresses.
     if (expected.expect.answers) expected = { ...expected, expect: { ...expected.expect, answers: expected.expect.answers.map((a) => book.resolve(a)) } };

@@ -16,7 +16,7 @@ import { cniKinds, findCni } from './cni/registry.js';
 import type { CniBackend } from './cni/types.js';
 import { checkContainers } from './workload/containers.js';
 import { kubeProxyRequires } from './proxy/registry.js';
-import { applyPlan } from './kernel/apply.js';
+import { applyPlan, waitForRoutes } from './kernel/apply.js';
 import { missingFeatures, FEATURES } from './kernel/features.js';
 import { logFileFor, startDetached, waitForFiles, waitForUdp, isAlive } from './kernel/processes.js';
 import { claimState, readState, writeState, type LabState } from './kernel/state.js';
@@ -148,6 +148,10 @@ export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<void> 
         started.filter(({ proc }) => proc.readyUdpPort !== undefined).map(({ proc, pid }) => ({ pid, port: proc.readyUdpPort!, what: proc.name, log: logFileFor(dir, proc.name) })),
         15_000,
       );
+    }
+    if (p.plan.converged) {
+      hooks.onStep?.('routing converged');
+      await waitForRoutes(p.plan.converged, 30_000, checkInterrupted);
     }
     state.phase = 'up';
     await writeState(state);

@@ -50,7 +50,7 @@ export function calicoPodAddress(ip: string): string {
 /** Routes inside the pod, in the order DoWorkloadNetnsSetUp adds them, as `ip route` args:
  * first the gateway as a link-scope /32 ("a connected route to a dummy next hop so that a
  * default route can be set"), then each configured route via it (default 0.0.0.0/0). */
-export function calicoPodRoutes(routes: string[] = ['0.0.0.0/0'], dev = CALICO_POD_IFACE): string[][] {
+export function calicoPodRoutes(routes: readonly string[] = ['0.0.0.0/0'], dev = CALICO_POD_IFACE): string[][] {
   return [
     [`${CALICO_GATEWAY_IP}/32`, 'dev', dev, 'scope', 'link'],
     ...routes.map((r) => [r === '0.0.0.0/0' ? 'default' : r, 'via', CALICO_GATEWAY_IP, 'dev', dev]),

@@ -1,6 +1,6 @@
 // What a pod-network backend contributes to a lab's plan.
 import type { ClusterModel } from '../model/types.js';
-import type { Op } from '../plan/types.js';
+import type { Op, ProcessSpec } from '../plan/types.js';
 
 export interface CniPlan {
   /** Node-side devices, neighbours, FDB entries and routes (run after the underlay exists). */
@@ -13,6 +13,10 @@ export interface CniPlan {
   fileOps: Op[];
   /** Interfaces each node or pod gets from this backend, by lab-local name. */
   interfaces: Record<string, string[]>;
+  /** Daemons of the pod network (e.g. BIRD on every node). */
+  processes?: ProcessSpec[];
+  /** Routes each node must have before the lab is up (e.g. the blocks BGP teaches it). */
+  converged?: { netns: string; routes: string[] }[];
 }
 
 export interface CniBackend {

@@ -87,3 +87,28 @@ export async function applyPlan(plan: Plan, progress: ApplyProgress = {}): Promi
     });
   }
 }
+
+/** Polls each namespace's routing table until it has every listed destination (a routing
+ * daemon such as BIRD installs them); fails naming what is still missing. */
+export async function waitForRoutes(items: { netns: string; routes: string[] }[], timeoutMs: number, checkInterrupted: () => void = () => {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = items.filter((i) => i.routes.length > 0);
+  let missing: string[] = [];
+  while (pending.length > 0) {
+    checkInterrupted();
+    const next: typeof pending = [];
+    missing = [];
+    for (const it of pending) {
+      const table = (await run(['ip', '-n', it.netns, 'route', 'show'], { allowFailure: true })).stdout.split('\n').map((l) => l.split(' ')[0]);
+      const lacking = it.routes.filter((r) => !table.includes(r));
+      if (lacking.length > 0) {
+        next.push(it);
+        missing.push(`${it.netns}: ${lacking.join(', ')}`);
+      }
+    }
+    pending = next;
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`routes not learned after ${timeoutMs} ms: ${missing.join('; ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

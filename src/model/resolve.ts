@@ -7,6 +7,7 @@ import { parseManifest, type PodManifest } from '../spec/k8s.js';
 import type { ServiceManifest } from '../spec/k8s-service.js';
 import type { PathProblem } from '../spec/validate.js';
 import { allocateNodeCIDRs, allocatePodIPs } from './ipam.js';
+import { allocateCalicoIPs, CALICO_DEFAULT_BLOCK_SIZE } from '../cni/calico-ipam.js';
 import type { AddressPool, ClusterModel, ConfigMap, ExternalHost, Node, Pod, Service } from './types.js';
 import { parseCidr, intToIp } from './cidr.js';
 import { allocateClusterIPs, allocateLoadBalancerIPs, allocateNodePorts, electAnnouncers, endpointSliceFor } from './services.js';
@@ -48,9 +49,24 @@ export function resolveModel(spec: LabSpec): ClusterModel {
   });
 
   const pods: Pod[] = [];
+  // Calico hands out addresses from /26 blocks claimed per node on demand, not from the node's
+  // podCIDR (which the node IPAM controller still assigns, and Calico ignores).
+  let calicoBlocks: ClusterModel['calicoBlocks'];
+  let calicoIps: Map<string, string> | undefined;
+  if (spec.cluster.cni.startsWith('calico')) {
+    const ippool = spec.manifests.map((m) => parseManifest(m).manifest).find((x) => x?.kind === 'CalicoIPPool');
+    const blockSize = ippool?.kind === 'CalicoIPPool' ? ippool.pool.blockSize : CALICO_DEFAULT_BLOCK_SIZE;
+    const order = [...podManifests].sort((a, b) => `${a.pod.namespace}/${a.pod.name}`.localeCompare(`${b.pod.namespace}/${b.pod.name}`));
+    const alloc = allocateCalicoIPs({ cidr: spec.cluster.podCIDR, blockSize }, order.map((m) => ({ node: m.pod.nodeName, pod: `${m.pod.namespace}/${m.pod.name}`, pinned: m.pod.pinnedIp })));
+    if (!alloc.ok) throw new ModelProblems([{ path: ['cluster', 'podCIDR'], message: alloc.message, fix: 'use a larger pod network or fewer pods' }]);
+    calicoBlocks = alloc.blocks;
+    calicoIps = alloc.ips;
+  }
   for (const node of nodes) {
     const mine = podManifests.filter((m) => m.pod.nodeName === node.name);
-    const alloc = allocatePodIPs(node.podCIDR, mine.map((m) => ({ key: `${m.pod.namespace}/${m.pod.name}`, pinned: m.pod.pinnedIp })));
+    const alloc = calicoIps
+      ? { ok: true as const, value: calicoIps }
+      : allocatePodIPs(node.podCIDR, mine.map((m) => ({ key: `${m.pod.namespace}/${m.pod.name}`, pinned: m.pod.pinnedIp })));
     if (!alloc.ok) {
       const bad = mine[alloc.index];
       const path = bad.pod.pinnedIp ? ['manifests', bad.index, 'metadata', 'annotations', 'wirelab.io/ip'] : ['manifests', bad.index, 'metadata', 'name'];
@@ -111,6 +127,7 @@ export function resolveModel(spec: LabSpec): ClusterModel {
     services,
     endpointSlices: slices,
     configMaps,
+    ...(calicoBlocks ? { calicoBlocks } : {}),
     warnings,
   };
 }

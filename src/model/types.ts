@@ -131,6 +131,8 @@ export interface ClusterModel {
   /** One per service with a selector, same order as services. */
   endpointSlices: EndpointSlice[];
   configMaps: ConfigMap[];
+  /** Calico IPAM blocks and the node each is affine to (Calico pod networks only). */
+  calicoBlocks?: { cidr: string; node: string }[];
   /** Things in the lab file worth a word that do not stop it (paths into the lab file). */
   warnings: { path: (string | number)[]; message: string; fix?: string }[];
 }

@@ -39,7 +39,8 @@ export function planLab(model: ClusterModel): Plan {
         ops: [...net.podOps, ...planOutsideHosts(model), ...net.fileOps, ...planPodResolvConfs(model), ...planWorkloadFiles(model).map((f): Op => ({ kind: 'file', path: f.path, content: f.content }))],
       },
     ],
-    processes: planWorkloads(model),
+    processes: [...(net.processes ?? []).map((p) => ({ ...p, stage: p.stage ?? 0 })), ...planWorkloads(model)],
+    ...(net.converged ? { converged: net.converged } : {}),
   };
 }
 

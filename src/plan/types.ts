@@ -58,4 +58,6 @@ export interface Plan {
   namespaces: PlannedNamespace[];
   steps: Step[];
   processes: ProcessSpec[];
+  /** Routes that must appear (learned by a routing daemon) before the lab counts as up. */
+  converged?: { netns: string; routes: string[] }[];
 }

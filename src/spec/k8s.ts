@@ -7,7 +7,7 @@ import { parseServiceManifest, type ServiceManifest } from './k8s-service.js';
 /** Pins a pod's address, as Calico's cni.projectcalico.org/ipAddrs annotation does. */
 export const POD_IP_ANNOTATION = 'wirelab.io/ip';
 
-export const SUPPORTED_KINDS = ['v1/Pod', 'v1/Service', 'v1/ConfigMap', 'v1/Namespace', 'metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement'] as const;
+export const SUPPORTED_KINDS = ['v1/Pod', 'v1/Service', 'v1/ConfigMap', 'v1/Namespace', 'metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement', 'crd.projectcalico.org/v1/IPPool', 'projectcalico.org/v3/IPPool'] as const;
 
 export interface PodManifest {
   name: string;
@@ -63,7 +63,8 @@ export type ParsedManifest =
   | { kind: 'IPAddressPool'; pool: { name: string; ranges: [string, string][] } }
   | { kind: 'L2Advertisement' }
   | { kind: 'ConfigMap'; configMap: { name: string; namespace: string; data: Record<string, string> } }
-  | { kind: 'Namespace'; namespace: { name: string; labels: Record<string, string> } };
+  | { kind: 'Namespace'; namespace: { name: string; labels: Record<string, string> } }
+  | { kind: 'CalicoIPPool'; pool: { name: string; cidr: string; blockSize: number; ipipMode: string } };
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -106,6 +107,14 @@ export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; pro
       return { problems: [{ path: ['data'], message: 'ConfigMap data must map keys to strings', fix: 'quote values or use a block scalar (|)' }] };
     }
     return { manifest: { kind: 'ConfigMap', configMap: { name: m.metadata.name, namespace: m.metadata.namespace ?? 'default', data: (data ?? {}) as Record<string, string> } }, problems: [] };
+  }
+  if (kindKey === 'crd.projectcalico.org/v1/IPPool' || kindKey === 'projectcalico.org/v3/IPPool') {
+    const spec = (m as Record<string, unknown>).spec;
+    if (!isObj(spec) || typeof spec.cidr !== 'string') return { problems: [{ path: ['spec', 'cidr'], message: 'an IPPool needs spec.cidr', fix: 'e.g. cidr: 10.8.0.0/16' }] };
+    const blockSize = spec.blockSize === undefined ? 26 : Number(spec.blockSize);
+    // api/pkg/apis/projectcalico/v3 IPPool validation: IPv4 blockSize 20..32.
+    if (!Number.isInteger(blockSize) || blockSize < 20 || blockSize > 32) return { problems: [{ path: ['spec', 'blockSize'], message: 'blockSize must be 20 to 32 for IPv4', fix: 'Calico\'s default is 26' }] };
+    return { manifest: { kind: 'CalicoIPPool', pool: { name: m.metadata.name, cidr: spec.cidr, blockSize, ipipMode: String(spec.ipipMode ?? 'Never') } }, problems: [] };
   }
   if (kindKey === 'v1/Namespace') return { manifest: { kind: 'Namespace', namespace: { name: m.metadata.name, labels: m.metadata.labels ?? {} } }, problems: [] };
   if (kindKey === 'metallb.io/v1beta1/IPAddressPool') {

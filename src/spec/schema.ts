@@ -171,6 +171,19 @@ export const expectationSchema = z.strictObject({
     })
     .default({}),
   hops: z.array(hopSchema).default([]),
+  /** Kernel or routing-daemon state on a node after the probe: its routes (`ip route`), or its
+   * BGP sessions (BIRD's `show protocols`); every `contains` line fragment must be there and no
+   * `lacks` one. */
+  state: z
+    .array(
+      z.strictObject({
+        node: z.string(),
+        show: z.enum(['routes', 'bgp']),
+        contains: z.array(z.string()).default([]),
+        lacks: z.array(z.string()).default([]),
+      }),
+    )
+    .default([]),
   /** The iptables chains the request traverses on a node, in order (nft trace). */
   chains: z
     .array(

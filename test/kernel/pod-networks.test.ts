@@ -27,7 +27,7 @@ async function sabotaged(name: string, breakIt: () => void): Promise<{ name: str
 }
 
 describe('pod networks', () => {
-  for (const name of ['flannel-host-gw', 'pod-localhost']) {
+  for (const name of ['flannel-host-gw', 'pod-localhost', 'calico-bgp']) {
     it(`${name} passes`, async () => {
       const { r, report } = await runAndReport(name);
       expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -46,6 +46,24 @@ describe('pod networks', () => {
     expect(cross.message).toContain('packet last seen at pod-a/eth0');
   });
 
+  it('calico-bgp: when BIRD on w2 stops, w2\'s block leaves w1 and the cross-node expectation fails', async () => {
+    const results = await sabotaged('calico-bgp', () => {
+      expect(sh(['ip', '-n', 'wl-calico-bgp.w1', 'route', 'show', 'proto', 'bird'])).toContain('10.8.0.16/29 via 10.10.20.5 dev eth0');
+      const bird = sh(['ip', 'netns', 'pids', 'wl-calico-bgp.w2']).trim().split('\n').map(Number).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bird')!;
+      process.kill(bird, 'SIGTERM');
+      // BIRD on w1 sees the session close and withdraws what it learned from w2.
+      const deadline = Date.now() + 10_000;
+      while (sh(['ip', '-n', 'wl-calico-bgp.w1', 'route', 'show', 'proto', 'bird']).includes('10.8.0.16/29') && Date.now() < deadline) execSleep(100);
+      expect(sh(['ip', '-n', 'wl-calico-bgp.w1', 'route', 'show', 'proto', 'bird'])).not.toContain('10.8.0.16/29');
+    });
+    const cross = results.find((e) => e.name.startsWith('cross-node'))!;
+    expect(cross.passed).toBe(false);
+    expect(cross.message).toContain('packet last seen at app-1/eth0');
+    const bgp = results.find((e) => e.name.startsWith('BGP sessions'))!;
+    expect(bgp.passed).toBe(false);
+    expect(bgp.message).toMatch(/w1 routes: missing "10\.8\.0\.16\/29 via 10\.10\.20\.5/);
+  });
+
   it('pod-localhost: with the pod\'s lo down, its containers cannot reach each other', async () => {
     const results = await sabotaged('pod-localhost', () => sh(['ip', '-n', 'wl-pod-localhost.web-cache', 'link', 'set', 'lo', 'down']));
     const local = results.find((e) => e.name.startsWith('nginx -> redis'))!;
@@ -55,3 +73,7 @@ describe('pod networks', () => {
     expect(results.find((e) => e.name.startsWith("the pod's own address"))!.passed).toBe(true);
   });
 });
+
+function execSleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
