@@ -114,7 +114,7 @@ if ! node_ok; then
 fi
 
 # 3. Kernel modules (best effort; skipped when already loaded or built in) --------
-for mod in br_netfilter vxlan veth bridge; do
+for mod in br_netfilter vxlan veth bridge ipip ip_vs dummy; do
   [[ -d "/sys/module/$mod" ]] || modprobe -q "$mod" 2>/dev/null || true
 done
 

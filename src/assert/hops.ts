@@ -49,7 +49,7 @@ export function addressMatcher(ref: string | string[], resolve: Resolve): Addres
 export function innermostSpec(m: PacketMatchSpec | undefined): PacketMatchSpec | undefined {
   if (!m) return undefined;
   if (m.inner) return innermostSpec(m.inner);
-  if (m.vxlan || m.overhead !== undefined) return undefined;
+  if (m.vxlan || m.ipip || m.overhead !== undefined) return undefined;
   return m;
 }
 
@@ -168,13 +168,15 @@ export function mismatches(frame: DecodedFrame, m: PacketMatchSpec, resolve: Res
     if (!frame.vxlan) out.push(`${p}not VXLAN-encapsulated`);
     else check('vxlan.vni', frame.vxlan.vni, m.vxlan.vni);
   }
+  if (m.ipip !== undefined && !!frame.ipip !== m.ipip) out.push(`${p}${m.ipip ? 'not IP-in-IP encapsulated' : 'IP-in-IP encapsulated'}`);
+  const encapsulated = frame.vxlan?.inner ?? frame.ipip?.inner;
   if (m.overhead !== undefined) {
-    if (!frame.vxlan) out.push(`${p}not encapsulated, so it has no overhead`);
-    else check('overhead', frame.frameLength - frame.vxlan.inner.frameLength, m.overhead);
+    if (!encapsulated) out.push(`${p}not encapsulated, so it has no overhead`);
+    else check('overhead', frame.frameLength - encapsulated.frameLength, m.overhead);
   }
   if (m.inner) {
-    if (!frame.vxlan) out.push(`${p}not encapsulated, so it has no inner packet`);
-    else out.push(...mismatches(frame.vxlan.inner, m.inner, resolve, `${p}inner`));
+    if (!encapsulated) out.push(`${p}not encapsulated, so it has no inner packet`);
+    else out.push(...mismatches(encapsulated, m.inner, resolve, `${p}inner`));
   }
   return out;
 }

@@ -71,6 +71,9 @@ export interface DecodedFrame {
   tcp?: TcpInfo;
   udp?: UdpInfo;
   vxlan?: VxlanInfo;
+  /** IP-in-IP (protocol 4, Calico's tunl0): the encapsulated IPv4 packet, as a frame whose
+   * length counts a 14-byte Ethernet header (the frame it was on a pod's eth0). */
+  ipip?: { inner: DecodedFrame };
   /** The L4 payload (TCP/UDP data, ICMP data after the 8-byte header); absent for VXLAN (see vxlan.inner). */
   payload?: Buffer;
   /** The capture was shorter than the headers need (here or in a VXLAN inner frame). */
@@ -199,7 +202,16 @@ function decodeIpv4(buf: Buffer, offset: number, frame: DecodedFrame, vxlanPorts
   if (ip.protocol === PROTO_ICMP) decodeIcmp(buf, l4Start, l4End, frame);
   else if (ip.protocol === PROTO_TCP) decodeTcp(buf, l4Start, l4End, l4Declared, frame);
   else if (ip.protocol === PROTO_UDP) decodeUdp(buf, l4Start, l4End, frame, vxlanPorts, depth);
+  else if (ip.protocol === PROTO_IPIP && depth < 4) {
+    const innerLength = l4End - l4Start >= 4 ? buf.readUInt16BE(l4Start + 2) : l4End - l4Start;
+    const inner: DecodedFrame = { frameLength: innerLength + 14, eth: { src: '00:00:00:00:00:00', dst: '00:00:00:00:00:00', etherType: ETHERTYPE_IPV4 } };
+    decodeIpv4(buf.subarray(0, l4End), l4Start, inner, vxlanPorts, depth + 1);
+    frame.ipip = { inner };
+    if (inner.truncated) frame.truncated = true;
+  }
 }
+
+const PROTO_IPIP = 4;
 
 function decodeIcmp(buf: Buffer, start: number, end: number, frame: DecodedFrame): void {
   if (end - start < 2) {
@@ -310,7 +322,7 @@ function decodeUdp(
 /** Follows vxlan.inner down to the last (innermost) frame. */
 export function innermost(frame: DecodedFrame): DecodedFrame {
   let f = frame;
-  while (f.vxlan) f = f.vxlan.inner;
+  while (f.vxlan || f.ipip) f = f.vxlan ? f.vxlan.inner : f.ipip!.inner;
   return f;
 }
 
@@ -352,6 +364,9 @@ export function describeFrame(frame: DecodedFrame): string {
       `${ip.src}.${frame.udp.srcPort} > ${ip.dst}.${frame.udp.dstPort} VXLAN vni ${frame.vxlan.vni} | ${describeFrame(frame.vxlan.inner)}`,
     );
     // The inner description already reports its own truncation.
+    return parts.join(' ');
+  } else if (ip && frame.ipip) {
+    parts.push(`${ip.src} > ${ip.dst} IPIP | ${describeFrame(frame.ipip.inner)}`);
     return parts.join(' ');
   } else if (ip) {
     let line = `${ip.src} > ${ip.dst}`;

@@ -19,9 +19,16 @@ import { CALICO_HOST_SIDE_MAC, calicoHostRoute, calicoHostVethSysctls, calicoPod
 export const birdConfigPath = (node: string) => `bird/${node}.conf`;
 export const birdSocketPath = (node: string) => `bird/${node}.ctl`;
 
+/** IP-in-IP adds one 20-byte IPv4 header: Calico sets tunl0 and the pods' veths to MTU - 20. */
+export const IPIP_OVERHEAD = 20;
+
 function planCalicoBgp(model: ClusterModel): CniPlan {
+  return planCalico(model, false);
+}
+
+function planCalico(model: ClusterModel, ipip: boolean): CniPlan {
   const out: CniPlan = { nodeOps: [], podOps: [], ruleOps: [], fileOps: [], interfaces: {}, processes: [] };
-  const mtu = String(model.underlay.mtu);
+  const mtu = String(model.underlay.mtu - (ipip ? IPIP_OVERHEAD : 0));
   const state = labStateDir(model.lab);
   for (const node of model.nodes) {
     const ns = netnsName(model.lab, node.name);
@@ -45,7 +52,8 @@ function planCalicoBgp(model: ClusterModel): CniPlan {
     });
     // Per-veth sysctls exist only once the veths do: they follow the ip batch in this step.
     for (const veth of veths) for (const [key, value] of calicoHostVethSysctls(veth)) out.nodeOps.push({ kind: 'sysctl', netns: ns, key, value, optional: key.startsWith('net.ipv6') });
-    out.interfaces[node.name] = veths;
+    out.interfaces[node.name] = ipip ? [...veths, 'tunl0'] : veths;
+    if (ipip) out.nodeOps.push(...planTunl0(model, node.name, mtu));
     // Proxy ARP answers for an address only if the node can route it out of another interface.
     // Pods ARP for 169.254.1.1, which real nodes route by their default route; a lab without an
     // internet router gives nodes a default route to the underlay's first address instead.
@@ -76,6 +84,32 @@ function planCalicoBgp(model: ClusterModel): CniPlan {
   out.converged = model.nodes.map((n) => ({ netns: netnsName(model.lab, n.name), routes: blocks.filter((b) => b.node !== n.name).map((b) => b.cidr) }));
   return out;
 }
+
+/** IP-in-IP mode (ipipMode: Always): the kernel's fallback device tunl0 (created in every
+ * namespace once the ipip module is loaded), up with MTU 1480 and the node's tunnel address
+ * (allocated from IPAM by calico-node before the node's pods); the other nodes'
+ * blocks routed "via <node IP> dev tunl0 onlink". Calico's BIRD fork programs those routes with
+ * krt_tunnel = "tunl0"; stock BIRD 2 cannot choose the device, so they are programmed here, with
+ * a metric below the BIRD routes (which stay for comparison) so the kernel prefers them. */
+function planTunl0(model: ClusterModel, nodeName: string, mtu: string): Op[] {
+  const ns = netnsName(model.lab, nodeName);
+  const ops: Op[] = [{ kind: 'ip', netns: ns, args: ['link', 'set', 'tunl0', 'mtu', mtu, 'up'] }];
+  const tunnelIp = model.calicoTunnels?.[nodeName];
+  if (tunnelIp) ops.push({ kind: 'ip', netns: ns, args: ['addr', 'add', `${tunnelIp}/32`, 'dev', 'tunl0'] });
+  for (const b of model.calicoBlocks ?? []) {
+    if (b.node === nodeName) continue;
+    const peer = model.nodes.find((n) => n.name === b.node)!;
+    ops.push({ kind: 'ip', netns: ns, args: ['route', 'replace', b.cidr, 'via', peer.ip, 'dev', 'tunl0', 'onlink', 'metric', '10'] });
+  }
+  return ops;
+}
+
+export const calicoIpip: CniBackend = {
+  kind: 'calico-ipip',
+  description: 'Calico-style routing with IP-in-IP: as calico-bgp, with the other blocks routed through tunl0 (MTU 1480)',
+  requires: ['CONFIG_VETH', 'CONFIG_NET_IPIP'],
+  plan: (model) => planCalico(model, true),
+};
 
 export const calicoBgp: CniBackend = {
   kind: 'calico-bgp',

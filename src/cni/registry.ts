@@ -3,9 +3,9 @@
 import type { CniBackend } from './types.js';
 import { flannelVxlan } from './flannel-vxlan.js';
 import { flannelHostGw } from './flannel-host-gw.js';
-import { calicoBgp } from './calico-bgp.js';
+import { calicoBgp, calicoIpip } from './calico-bgp.js';
 
-const BACKENDS: readonly CniBackend[] = [flannelVxlan, flannelHostGw, calicoBgp];
+const BACKENDS: readonly CniBackend[] = [flannelVxlan, flannelHostGw, calicoBgp, calicoIpip];
 
 export function cniKinds(): string[] {
   return BACKENDS.map((b) => b.kind);

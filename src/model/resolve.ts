@@ -53,14 +53,19 @@ export function resolveModel(spec: LabSpec): ClusterModel {
   // podCIDR (which the node IPAM controller still assigns, and Calico ignores).
   let calicoBlocks: ClusterModel['calicoBlocks'];
   let calicoIps: Map<string, string> | undefined;
+  let calicoTunnels: Record<string, string> | undefined;
   if (spec.cluster.cni.startsWith('calico')) {
     const ippool = spec.manifests.map((m) => parseManifest(m).manifest).find((x) => x?.kind === 'CalicoIPPool');
     const blockSize = ippool?.kind === 'CalicoIPPool' ? ippool.pool.blockSize : CALICO_DEFAULT_BLOCK_SIZE;
     const order = [...podManifests].sort((a, b) => `${a.pod.namespace}/${a.pod.name}`.localeCompare(`${b.pod.namespace}/${b.pod.name}`));
-    const alloc = allocateCalicoIPs({ cidr: spec.cluster.podCIDR, blockSize }, order.map((m) => ({ node: m.pod.nodeName, pod: `${m.pod.namespace}/${m.pod.name}`, pinned: m.pod.pinnedIp })));
+    // In IP-in-IP mode calico-node claims each node's tunnel address from IPAM when it starts,
+    // before any pod of the node (node/pkg/allocateip: the "ipip-tunnel-addr" handle).
+    const tunnels = spec.cluster.cni === 'calico-ipip' ? spec.nodes.map((n) => ({ node: n.name, pod: `tunnel:${n.name}` })) : [];
+    const alloc = allocateCalicoIPs({ cidr: spec.cluster.podCIDR, blockSize }, [...tunnels, ...order.map((m) => ({ node: m.pod.nodeName, pod: `${m.pod.namespace}/${m.pod.name}`, pinned: m.pod.pinnedIp }))]);
     if (!alloc.ok) throw new ModelProblems([{ path: ['cluster', 'podCIDR'], message: alloc.message, fix: 'use a larger pod network or fewer pods' }]);
     calicoBlocks = alloc.blocks;
     calicoIps = alloc.ips;
+    calicoTunnels = Object.fromEntries(tunnels.map((t) => [t.node, alloc.ips.get(t.pod)!]));
   }
   for (const node of nodes) {
     const mine = podManifests.filter((m) => m.pod.nodeName === node.name);
@@ -128,6 +133,7 @@ export function resolveModel(spec: LabSpec): ClusterModel {
     endpointSlices: slices,
     configMaps,
     ...(calicoBlocks ? { calicoBlocks } : {}),
+    ...(calicoTunnels && Object.keys(calicoTunnels).length > 0 ? { calicoTunnels } : {}),
     warnings,
   };
 }

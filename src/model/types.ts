@@ -133,6 +133,8 @@ export interface ClusterModel {
   configMaps: ConfigMap[];
   /** Calico IPAM blocks and the node each is affine to (Calico pod networks only). */
   calicoBlocks?: { cidr: string; node: string }[];
+  /** Calico IP-in-IP: each node's tunl0 address (from IPAM, before its pods). */
+  calicoTunnels?: Record<string, string>;
   /** Things in the lab file worth a word that do not stop it (paths into the lab file). */
   warnings: { path: (string | number)[]; message: string; fix?: string }[];
 }

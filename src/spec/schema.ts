@@ -85,6 +85,8 @@ export const packetMatchSchema = z.strictObject({
   udp: z.strictObject({ srcPort: port.optional(), dstPort: port.optional() }).optional(),
   icmp: z.strictObject({ type: z.enum(['echo-request', 'echo-reply', 'unreachable']) }).optional(),
   vxlan: z.strictObject({ vni: z.number().int().min(0).max(16777215) }).optional(),
+  /** IP-in-IP encapsulated (protocol 4): `inner` then describes the encapsulated packet. */
+  ipip: z.boolean().optional(),
   /** An ARP frame instead of the probe's IP flow: who asks or answers for an address. The
    * reply's sender is named by node or outside host (its eth0 MAC). */
   arp: z.strictObject({ op: z.enum(['request', 'reply']), ip: z.string(), from: z.string().optional() }).optional(),

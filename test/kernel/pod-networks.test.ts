@@ -64,6 +64,17 @@ describe('pod networks', () => {
     expect(bgp.message).toMatch(/w1 routes: missing "10\.8\.0\.16\/29 via 10\.10\.20\.5/);
   });
 
+  it('calico-ipip runs where the kernel has IPIP and is skipped with the reason where it has not', async () => {
+    const { featureState, readKernelConfig } = await import('../../src/kernel/features.js');
+    const hasIpip = featureState(readKernelConfig(), 'CONFIG_NET_IPIP') !== 'missing';
+    const { r, report } = await runAndReport('calico-ipip');
+    if (hasIpip) expect(r.code, r.stdout + r.stderr).toBe(0);
+    else {
+      expect(r.code).toBe(3);
+      expect(report.skipped).toBe('skipped: kernel lacks CONFIG_NET_IPIP (IP-in-IP tunnels (Calico IPIP))');
+    }
+  });
+
   it('pod-localhost: with the pod\'s lo down, its containers cannot reach each other', async () => {
     const results = await sabotaged('pod-localhost', () => sh(['ip', '-n', 'wl-pod-localhost.web-cache', 'link', 'set', 'lo', 'down']));
     const local = results.find((e) => e.name.startsWith('nginx -> redis'))!;
