@@ -7,7 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { Listr } from 'listr2';
 import { readFile } from 'node:fs/promises';
 import { SpecError } from './spec/errors.js';
-import { listLabFiles, labNameOf } from './spec/load.js';
+import { listLabFiles, labNameOf, resolveLabFile } from './spec/load.js';
+import { isComparisonFile, loadComparison, renderComparison, runComparison, type ComparisonRow } from './compare.js';
 import { parse as parseYaml } from 'yaml';
 import { formatWarnings, prepareLab, upLab, testLab, downLab, skipReason, skippedReport, writeArtefacts, interruption, LabAlreadyUp, type PreparedLab } from './lab.js';
 import { renderPlan } from './plan/render.js';
@@ -36,6 +37,10 @@ function requireRoot(): void {
 }
 
 async function prepare(labArg: string): Promise<PreparedLab> {
+  if (await comparisonFile(labArg)) {
+    console.error(`"${labArg}" is a comparison of other labs: run it with \`lab run ${labArg}\` (it brings each lab up and down itself)`);
+    throw new ExitCode(2);
+  }
   try {
     const p = await prepareLab(labArg);
     for (const w of formatWarnings(p)) console.error(w);
@@ -84,8 +89,51 @@ function onInterrupt(what = 'tearing the lab down'): () => void {
   };
 }
 
+/** A comparison file (labs/compare-backends.yaml) names other labs instead of a cluster. */
+async function comparisonFile(labArg: string): Promise<string | undefined> {
+  try {
+    const file = resolveLabFile(labArg);
+    return isComparisonFile(parseYaml(await readFile(file, 'utf8'))) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function cmdCompare(file: string, opts: { out?: string }): Promise<number> {
+  const started = Date.now();
+  const c = await loadComparison(file);
+  const release = onInterrupt();
+  let rows: ComparisonRow[] = [];
+  try {
+    await listr([{ title: `Measure ${c.compare.length} pod networks`, task: async (_c, task) => {
+      rows = await runComparison(c, opts.out, (label) => (task.output = label));
+    } }]).run();
+  } finally {
+    release();
+    if (interruption.signal.aborted) await cleanAll();
+  }
+  if (interruption.signal.aborted) return 130;
+  process.stdout.write('\n' + renderComparison(rows));
+  const report: LabReport = {
+    lab: c.name,
+    passed: rows.every((r) => r.skipped || (!r.error && r.pathMtu !== null && r.rttMs !== null && r.throughputMbps !== null)),
+    durationMs: Date.now() - started,
+    expectations: rows.map((r) => ({
+      name: r.label,
+      passed: !r.skipped && !r.error && r.pathMtu !== null,
+      ...(r.skipped ? { skipped: r.skipped } : {}),
+      message: r.skipped ?? r.error ?? `overhead ${r.overheadBytes ?? 'n/a'} bytes, path MTU ${r.pathMtu}, RTT ${r.rttMs} ms, TCP ${r.throughputMbps} Mbit/s`,
+      hops: [],
+    })),
+  };
+  if (opts.out) await writeArtefacts(opts.out, report);
+  return report.passed ? 0 : 1;
+}
+
 async function cmdRun(labArg: string, opts: { keep?: boolean; out?: string }): Promise<number> {
   requireRoot();
+  const comparison = await comparisonFile(labArg);
+  if (comparison) return cmdCompare(comparison, opts);
   const p = await prepare(labArg);
   const reason = skipReason(p);
   if (reason) {

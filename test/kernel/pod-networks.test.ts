@@ -88,3 +88,22 @@ describe('pod networks', () => {
 function execSleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
+
+describe('compare-backends', () => {
+  it('measures overhead and path MTU from the kernel: VXLAN 50/1450, routed 0/1500', async () => {
+    const out = tmp();
+    const r = await lab(['run', 'compare-backends', '--out', out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const rows = JSON.parse(readFileSync(join(out, 'comparison.json'), 'utf8')).rows as { label: string; overheadBytes: number | null; pathMtu: number | null; rttMs: number | null; throughputMbps: number | null }[];
+    const by = Object.fromEntries(rows.map((x) => [x.label, x]));
+    expect(by['flannel VXLAN']).toMatchObject({ overheadBytes: 50, pathMtu: 1450 });
+    expect(by['flannel host-gw']).toMatchObject({ overheadBytes: 0, pathMtu: 1500 });
+    expect(by['Calico BGP']).toMatchObject({ overheadBytes: 0, pathMtu: 1500 });
+    expect(by['same-node bridge']).toMatchObject({ overheadBytes: null, pathMtu: 1450 });
+    for (const x of rows.filter((x) => x.rttMs !== null)) {
+      expect(x.rttMs).toBeGreaterThan(0);
+      expect(x.throughputMbps).toBeGreaterThan(0);
+    }
+    expect(r.stdout).toMatch(/flannel VXLAN\s+flannel-vxlan\s+50\s+1450/);
+  });
+});
