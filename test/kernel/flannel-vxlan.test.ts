@@ -68,6 +68,28 @@ describe('flannel-vxlan lab', () => {
     }
   });
 
+  it('fails the same-node expectation when pod-b\'s veth is taken off the cni0 bridge', async () => {
+    const out = tmp();
+    expect((await lab(['up', 'flannel-vxlan'])).code).toBe(0);
+    try {
+      const veth = sh(['ip', '-n', 'wl-flannel-vxlan.w1', '-o', 'link', 'show', 'master', 'cni0']).split('\n').filter(Boolean).map((l) => l.split(':')[1].trim().split('@')[0]);
+      expect(veth.length).toBe(2);
+      const podB = sh(['ip', '-n', 'wl-flannel-vxlan.w1', '-d', '-o', 'link', 'show']).split('\n').find((l) => l.includes('link-netns wl-flannel-vxlan.pod-b'))!.split(':')[1].trim().split('@')[0];
+      sh(['ip', '-n', 'wl-flannel-vxlan.w1', 'link', 'set', podB, 'nomaster']);
+      const r = await lab(['test', 'flannel-vxlan', '--out', out]);
+      expect(r.code).toBe(1);
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      const same = report.expectations.find((e: { name: string }) => e.name.startsWith('same-node'));
+      expect(same.passed).toBe(false);
+      expect(same.message).toContain('expected a reply, got none');
+      // pod-a's ARP for pod-b finds nobody on the bridge: the SYN never leaves pod-a.
+      expect(same.hops.find((h: { at: string }) => h.at === 'pod-b/eth0').passed).toBe(false);
+      expect(same.hops.find((h: { at: string }) => h.at === 'w1/cni0').passed).toBe(false);
+    } finally {
+      expect((await lab(['down', 'flannel-vxlan'])).code).toBe(0);
+    }
+  });
+
   it('up, exec, test and down as separate commands; a second up is refused', async () => {
     expect((await lab(['up', 'flannel-vxlan'])).code).toBe(0);
     try {
