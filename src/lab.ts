@@ -25,6 +25,7 @@ import { ownedNetns } from './kernel/netns.js';
 import type { ExpectationResult } from './assert/expectation.js';
 import { buildReport, renderJunit, type LabReport } from './report/report.js';
 import { runExpectations, hopPoints } from './expectations.js';
+import { runReachability } from './reachability.js';
 
 export interface PreparedLab {
   loaded: LoadedLab;
@@ -59,7 +60,11 @@ export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
   const problems: PathProblem[] = checkHopInterfaces(spec.expectations, plan);
   if (problems.length > 0) throw locatedError(file, locate, problems);
   const digest = createHash('sha256').update(loaded.source).digest('hex');
-  const warnings = locatedError(file, locate, model.warnings).problems;
+  const policyCount = model.networkPolicies.length;
+  const extra = policyCount > 0 && !cni.enforcesPolicy
+    ? [{ path: ['cluster', 'cni'], message: `${cni.kind} does not enforce NetworkPolicy: the ${policyCount} polic${policyCount === 1 ? 'y is' : 'ies are'} accepted but not enforced (seed 004: "Network Policies require CNI support")`, fix: 'use cni: canal (flannel + policy) or calico-bgp to enforce them' }]
+    : [];
+  const warnings = locatedError(file, locate, [...model.warnings, ...extra]).problems;
   return { loaded, model, plan, cni, digest, missing: missingFeatures([...new Set([...cni.requires, ...kubeProxyRequires(model)])]), warnings };
 }
 
@@ -183,11 +188,16 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
     onExpectation: opts.onExpectation,
     checkInterrupted,
   });
+  for (const t of p.loaded.spec.reachability) {
+    checkInterrupted();
+    results.push(await runReachability(p.model, t));
+  }
   if (dead.length > 0 && results.some((r) => !r.passed)) {
     const note = `; note: ${dead.map((d) => d.name).join(', ')} ${dead.length === 1 ? 'is' : 'are'} not running`;
     for (const r of results) if (!r.passed) r.message += note;
   }
   const report = buildReport(lab, results, Date.now() - started);
+  if (p.warnings.length > 0) report.warnings = p.warnings.map((w) => w.message);
   if (opts.outDir) await writeArtefacts(opts.outDir, report);
   return report;
 }

@@ -107,6 +107,7 @@ function planTunl0(model: ClusterModel, nodeName: string, mtu: string): Op[] {
 export const calicoIpip: CniBackend = {
   kind: 'calico-ipip',
   description: 'Calico-style routing with IP-in-IP: as calico-bgp, with the other blocks routed through tunl0 (MTU 1480)',
+  enforcesPolicy: true,
   requires: ['CONFIG_VETH', 'CONFIG_NET_IPIP'],
   plan: (model) => planCalico(model, true),
 };
@@ -114,6 +115,7 @@ export const calicoIpip: CniBackend = {
 export const calicoBgp: CniBackend = {
   kind: 'calico-bgp',
   description: 'Calico-style routing: /26 IPAM blocks per node, cali* veths with proxy ARP, BIRD full iBGP mesh, no encapsulation',
+  enforcesPolicy: true,
   requires: ['CONFIG_VETH'],
   plan: planCalicoBgp,
 };

@@ -40,6 +40,7 @@ function planFlannelHostGw(model: ClusterModel): CniPlan {
 export const flannelHostGw: CniBackend = {
   kind: 'flannel-host-gw',
   description: "flannel's host-gw backend: cni0 bridge per node, pod ranges routed via the node addresses, no encapsulation",
+  enforcesPolicy: false,
   requires: ['CONFIG_BRIDGE', 'CONFIG_VETH', 'CONFIG_BRIDGE_NETFILTER'],
   plan: planFlannelHostGw,
 };

@@ -135,6 +135,16 @@ function planFlannelVxlan(model: ClusterModel): CniPlan {
 export const flannelVxlan: CniBackend = {
   kind: 'flannel-vxlan',
   description: "flannel's VXLAN backend: cni0 bridge per node, flannel.1 overlay (VNI 1, UDP 8472)",
+  enforcesPolicy: false,
   requires: ['CONFIG_VXLAN', 'CONFIG_BRIDGE', 'CONFIG_VETH', 'CONFIG_BRIDGE_NETFILTER'],
   plan: planFlannelVxlan,
+};
+
+/** Canal: flannel's VXLAN network with a policy engine next to it (Calico's Felix in the real
+ * Canal); the dataplane is flannel's, NetworkPolicy is enforced. */
+export const canal: CniBackend = {
+  ...flannelVxlan,
+  kind: 'canal',
+  description: "Canal: flannel's VXLAN network plus NetworkPolicy enforcement",
+  enforcesPolicy: true,
 };

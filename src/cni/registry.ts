@@ -1,11 +1,11 @@
 // The pod-network backends a lab can name in cluster.cni. Unknown names are rejected with the
 // list of valid ones (containerlab's kind registry does the same).
 import type { CniBackend } from './types.js';
-import { flannelVxlan } from './flannel-vxlan.js';
+import { canal, flannelVxlan } from './flannel-vxlan.js';
 import { flannelHostGw } from './flannel-host-gw.js';
 import { calicoBgp, calicoIpip } from './calico-bgp.js';
 
-const BACKENDS: readonly CniBackend[] = [flannelVxlan, flannelHostGw, calicoBgp, calicoIpip];
+const BACKENDS: readonly CniBackend[] = [flannelVxlan, flannelHostGw, calicoBgp, calicoIpip, canal];
 
 export function cniKinds(): string[] {
   return BACKENDS.map((b) => b.kind);

@@ -22,6 +22,8 @@ export interface CniPlan {
 export interface CniBackend {
   kind: string;
   description: string;
+  /** Whether this pod network enforces NetworkPolicy (Calico does; flannel alone does not). */
+  enforcesPolicy: boolean;
   /** Kernel features the backend needs, as CONFIG_ names (checked before `lab up`). */
   requires: string[];
   plan(model: ClusterModel): CniPlan;

@@ -132,6 +132,8 @@ export function resolveModel(spec: LabSpec): ClusterModel {
     services,
     endpointSlices: slices,
     configMaps,
+    namespaces: resolveNamespaces(spec, pods, services),
+    networkPolicies: spec.manifests.filter((m) => m.apiVersion === 'networking.k8s.io/v1' && m.kind === 'NetworkPolicy'),
     ...(calicoBlocks ? { calicoBlocks } : {}),
     ...(calicoTunnels && Object.keys(calicoTunnels).length > 0 ? { calicoTunnels } : {}),
     warnings,
@@ -187,4 +189,11 @@ function resolveServices(
     }
   }
   return { services, slices };
+}
+
+function resolveNamespaces(spec: LabSpec, pods: Pod[], services: Service[]): ClusterModel['namespaces'] {
+  const labels = new Map<string, Record<string, string>>();
+  for (const n of ['default', 'kube-node-lease', 'kube-public', 'kube-system', ...pods.map((p) => p.namespace), ...services.map((s) => s.namespace)]) labels.set(n, {});
+  for (const m of spec.manifests) if (m.apiVersion === 'v1' && m.kind === 'Namespace') labels.set(m.metadata.name, m.metadata.labels ?? {});
+  return [...labels.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, l]) => ({ name, labels: { ...l, 'kubernetes.io/metadata.name': name } }));
 }

@@ -131,6 +131,11 @@ export interface ClusterModel {
   /** One per service with a selector, same order as services. */
   endpointSlices: EndpointSlice[];
   configMaps: ConfigMap[];
+  /** Every namespace in use (and the system ones), with its labels, which always include
+   * kubernetes.io/metadata.name (set by the API server since 1.21). */
+  namespaces: { name: string; labels: Record<string, string> }[];
+  /** networking.k8s.io/v1 NetworkPolicy objects as written (parsed by src/policy). */
+  networkPolicies: unknown[];
   /** Calico IPAM blocks and the node each is affine to (Calico pod networks only). */
   calicoBlocks?: { cidr: string; node: string }[];
   /** Calico IP-in-IP: each node's tunl0 address (from IPAM, before its pods). */

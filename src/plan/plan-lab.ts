@@ -7,6 +7,7 @@ import { planNodeBase, planNodeSysctls } from './node.js';
 import { planUnderlay, underlayInterfaces } from './underlay.js';
 import { outsideNamespaces, planNodeDefaultRoutes, planOutsideHosts, planOutsidePorts, planRouterInternet } from './outside.js';
 import { planKubeProxy } from '../proxy/registry.js';
+import { planPolicies } from '../policy/plan.js';
 import { underlayPortName } from '../model/names.js';
 import type { Op, Plan, PlannedNamespace } from './types.js';
 import { dnsSettings, podResolverConfig, renderResolvConf } from '../dns/resolv-conf.js';
@@ -31,7 +32,9 @@ export function planLab(model: ClusterModel): Plan {
       // the switch namespace builds the underlay (steps are barriers; namespaces run in parallel).
       {
         name: 'underlay, sysctls and rules',
-        ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n)), ...net.ruleOps, ...proxy.ruleOps],
+        // Policy rules last: their `-I FORWARD 1` jump must end up before flannel's and
+        // kube-proxy's ACCEPTs.
+        ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n)), ...net.ruleOps, ...proxy.ruleOps, ...planPolicies(model, cni.enforcesPolicy)],
       },
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model), ...net.nodeOps, ...proxy.nodeOps] },
       {

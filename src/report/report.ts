@@ -7,6 +7,8 @@ export interface LabReport {
   /** Set when the whole lab was skipped (e.g. "kernel lacks CONFIG_IP_VS"). */
   skipped?: string;
   durationMs: number;
+  /** What the lab file asks for that this cluster does not do (e.g. unenforced policies). */
+  warnings?: string[];
   expectations: {
     name: string;
     passed: boolean;
@@ -71,6 +73,7 @@ export function renderTable(report: LabReport, color: boolean): string {
     for (const h of e.hops) lines.push(`        ${h.passed ? c(32, '✓') : c(31, '✗')} ${h.at.padEnd(18)} ${h.detail}`);
     if (!e.passed) lines.push(`        ${c(31, '→')} ${e.skipped ?? e.message}`);
   }
+  for (const w of report.warnings ?? []) lines.push(`${c(33, 'WARN')}  ${w}`);
   const passed = report.expectations.filter((e) => e.passed).length;
   const pending = report.expectations.filter((e) => e.skipped).length;
   lines.push('', `${report.passed ? c(32, 'PASSED') : c(31, 'FAILED')}  ${report.lab}: ${passed}/${report.expectations.length - pending} expectations passed${pending ? `, ${pending} pending` : ''} in ${(report.durationMs / 1000).toFixed(1)} s`);

@@ -3,11 +3,12 @@
 import type { ManifestSpec } from './schema.js';
 import type { Container, ContainerPort, PodDNSConfig } from '../model/types.js';
 import { parseServiceManifest, type ServiceManifest } from './k8s-service.js';
+import { parseNetworkPolicy } from '../policy/parse.js';
 
 /** Pins a pod's address, as Calico's cni.projectcalico.org/ipAddrs annotation does. */
 export const POD_IP_ANNOTATION = 'wirelab.io/ip';
 
-export const SUPPORTED_KINDS = ['v1/Pod', 'v1/Service', 'v1/ConfigMap', 'v1/Namespace', 'metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement', 'crd.projectcalico.org/v1/IPPool', 'projectcalico.org/v3/IPPool'] as const;
+export const SUPPORTED_KINDS = ['v1/Pod', 'v1/Service', 'v1/ConfigMap', 'v1/Namespace', 'metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement', 'crd.projectcalico.org/v1/IPPool', 'projectcalico.org/v3/IPPool', 'networking.k8s.io/v1/NetworkPolicy'] as const;
 
 export interface PodManifest {
   name: string;
@@ -64,7 +65,8 @@ export type ParsedManifest =
   | { kind: 'L2Advertisement' }
   | { kind: 'ConfigMap'; configMap: { name: string; namespace: string; data: Record<string, string> } }
   | { kind: 'Namespace'; namespace: { name: string; labels: Record<string, string> } }
-  | { kind: 'CalicoIPPool'; pool: { name: string; cidr: string; blockSize: number; ipipMode: string } };
+  | { kind: 'CalicoIPPool'; pool: { name: string; cidr: string; blockSize: number; ipipMode: string } }
+  | { kind: 'NetworkPolicy' };
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -115,6 +117,10 @@ export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; pro
     // api/pkg/apis/projectcalico/v3 IPPool validation: IPv4 blockSize 20..32.
     if (!Number.isInteger(blockSize) || blockSize < 20 || blockSize > 32) return { problems: [{ path: ['spec', 'blockSize'], message: 'blockSize must be 20 to 32 for IPv4', fix: 'Calico\'s default is 26' }] };
     return { manifest: { kind: 'CalicoIPPool', pool: { name: m.metadata.name, cidr: spec.cidr, blockSize, ipipMode: String(spec.ipipMode ?? 'Never') } }, problems: [] };
+  }
+  if (kindKey === 'networking.k8s.io/v1/NetworkPolicy') {
+    const r = parseNetworkPolicy(m);
+    return { manifest: r.policy ? { kind: 'NetworkPolicy' } : undefined, problems: r.problems.map((p) => ({ path: p.path, message: p.message, fix: p.fix })) };
   }
   if (kindKey === 'v1/Namespace') return { manifest: { kind: 'Namespace', namespace: { name: m.metadata.name, labels: m.metadata.labels ?? {} } }, problems: [] };
   if (kindKey === 'metallb.io/v1beta1/IPAddressPool') {

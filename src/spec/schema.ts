@@ -198,6 +198,17 @@ export const expectationSchema = z.strictObject({
     .default([]),
 });
 
+/** A reachability truth table, as the upstream netpol e2e tests print them: rows are the
+ * senders, columns the targets ("pod:port" or "pod:port/udp"), "." reachable, "X" not. */
+export const reachabilitySchema = z.strictObject({
+  name: z.string().min(1),
+  from: z.array(z.string()).min(1),
+  to: z.array(z.string().regex(/^[a-z0-9-]+:\d{1,5}(\/(tcp|udp))?$/, 'must be "<pod or service>:<port>" or "<name>:<port>/udp"')).min(1),
+  expected: z.string(),
+  pending: z.string().optional(),
+});
+export type ReachabilitySpec = z.infer<typeof reachabilitySchema>;
+
 export const labSchema = z.strictObject({
   name,
   description: z.string().default(''),
@@ -207,6 +218,7 @@ export const labSchema = z.strictObject({
   outside: outsideSchema.default({ clients: [] }),
   manifests: z.array(manifestSchema).default([]),
   expectations: z.array(expectationSchema).default([]),
+  reachability: z.array(reachabilitySchema).default([]),
 });
 
 export type LabSpec = z.infer<typeof labSchema>;

@@ -216,5 +216,31 @@ export function validateLab(spec: LabSpec): PathProblem[] {
       add([...base, 'send', e.send.http ? 'http' : 'tcp'], 'no port given, and the destination is not a service whose port could be used', 'add port, e.g. { port: 80 }');
     }
   });
+  spec.reachability.forEach((t, i) => {
+    const base: (string | number)[] = ['reachability', i];
+    t.from.forEach((f, j) => {
+      if (!senders.has(f)) add([...base, 'from', j], `unknown pod or node "${f}"`, `use one of: ${[...senders].join(', ')}`);
+    });
+    t.to.forEach((x, j) => {
+      const name = x.split(':')[0];
+      if (!known.has(name)) add([...base, 'to', j], `unknown pod or service "${name}"`, endpointFix);
+    });
+    const rows = parseTruthTable(t.expected);
+    if (rows.length !== t.from.length) add([...base, 'expected'], `the table has ${rows.length} rows, from lists ${t.from.length}`, 'one row per sender, in the order of from');
+    rows.forEach((r, j) => {
+      if (r.length !== t.to.length) add([...base, 'expected'], `row ${j + 1} has ${r.length} cells, to lists ${t.to.length}`, 'one cell per target: "." reachable, "X" not');
+      if (r.some((c) => c !== '.' && c !== 'X')) add([...base, 'expected'], `row ${j + 1} has a cell that is neither "." nor "X"`, 'write "." for reachable, "X" for not');
+    });
+  });
   return problems;
+}
+
+/** The cells of a truth table, row by row: whitespace-separated "." and "X"; a first column
+ * that names the row (as upstream prints it) is allowed and ignored. */
+export function parseTruthTable(text: string): string[][] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => l.split(/\s+/).filter((c) => c === '.' || c === 'X' || !/^[a-z0-9-]+:?$/.test(c)));
 }

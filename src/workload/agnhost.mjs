@@ -49,6 +49,7 @@ async function serveHostname() {
 // success, 1 with the error otherwise (agnhost's connect reports "REFUSED"/"TIMEOUT" likewise).
 async function connect() {
   const target = rest.find((a) => !a.startsWith('-')) ?? '';
+  if (flags.protocol === 'udp') return connectUdp(target);
   const i = target.lastIndexOf(':');
   const host = target.slice(0, i);
   const port = Number(target.slice(i + 1));
@@ -56,20 +57,58 @@ async function connect() {
   await new Promise((resolve) => {
     const sock = net.connect({ host, port });
     let data = '';
+    let idle;
+    const finish = () => {
+      clearTimeout(idle);
+      process.stdout.write(data);
+      sock.destroy();
+      resolve();
+    };
     const fail = (why) => {
+      clearTimeout(idle);
       console.error(why);
       process.exitCode = 1;
       sock.destroy();
       resolve();
     };
-    sock.setTimeout(timeoutMs, () => fail(`TIMEOUT: no answer from ${target} within ${timeoutMs} ms`));
-    sock.on('data', (d) => (data += d));
-    sock.on('end', () => {
-      process.stdout.write(data);
-      resolve();
+    sock.setTimeout(timeoutMs, () => fail(`TIMEOUT: no connection to ${target} within ${timeoutMs} ms`));
+    // Like upstream agnhost connect, success is the connection itself; a server that speaks
+    // first (serve-hostname --tcp) has its words printed, one that waits (HTTP) is left alone.
+    sock.on('connect', () => {
+      sock.setTimeout(0);
+      idle = setTimeout(finish, 300);
     });
+    sock.on('data', (d) => (data += d));
+    sock.on('end', finish);
     sock.on('error', (e) => fail(e.code === 'ECONNREFUSED' ? `REFUSED: ${target}` : `${e.code ?? 'ERROR'}: ${e.message}`));
   });
+}
+
+// connect --protocol=udp: one datagram, success when an answer comes back (serve-hostname --udp).
+async function connectUdp(target) {
+  const i = target.lastIndexOf(':');
+  const timeoutMs = Number(String(flags.timeout ?? '3s').replace(/s$/, '')) * 1000;
+  const sock = dgram.createSocket('udp4');
+  await new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      console.error(`TIMEOUT: no answer from ${target} within ${timeoutMs} ms`);
+      process.exitCode = 1;
+      resolve();
+    }, timeoutMs);
+    sock.on('message', (m) => {
+      clearTimeout(timer);
+      process.stdout.write(m);
+      resolve();
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      console.error(`${e.code ?? 'ERROR'}: ${e.message}`);
+      process.exitCode = 1;
+      resolve();
+    });
+    sock.send('hostname', Number(target.slice(i + 1)), target.slice(0, i));
+  });
+  sock.close();
 }
 
 const commands = { 'serve-hostname': serveHostname, connect };
