@@ -12,7 +12,7 @@ import { intToIp, parseCidr } from '../model/cidr.js';
 import { labStateDir, macFor, netnsName, PROCESS_MARKER } from '../model/names.js';
 import type { Op, ProcessSpec } from '../plan/types.js';
 import type { CniBackend, CniPlan } from './types.js';
-import { blocksOfNode } from './calico-ipam.js';
+import { blocksOfNode } from '../model/calico-ipam.js';
 import { CALICO_DEFAULT_AS, renderBirdConfig } from './bird.js';
 import { CALICO_HOST_SIDE_MAC, calicoHostRoute, calicoHostVethSysctls, calicoPodAddress, calicoPodRoutes, calicoVethName } from './calico-names.js';
 

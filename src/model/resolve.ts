@@ -7,7 +7,7 @@ import { parseManifest, type PodManifest } from '../spec/k8s.js';
 import type { ServiceManifest } from '../spec/k8s-service.js';
 import type { PathProblem } from '../spec/validate.js';
 import { allocateNodeCIDRs, allocatePodIPs } from './ipam.js';
-import { allocateCalicoIPs, CALICO_DEFAULT_BLOCK_SIZE } from '../cni/calico-ipam.js';
+import { allocateCalicoIPs, CALICO_DEFAULT_BLOCK_SIZE } from './calico-ipam.js';
 import type { AddressPool, ClusterModel, ConfigMap, ExternalHost, Node, Pod, Service } from './types.js';
 import { parseCidr, intToIp } from './cidr.js';
 import { allocateClusterIPs, allocateLoadBalancerIPs, allocateNodePorts, electAnnouncers, endpointSliceFor } from './services.js';
