@@ -150,7 +150,10 @@ export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<void> 
         15_000,
       );
       await waitForUdp(
-        started.filter(({ proc }) => proc.readyUdpPort !== undefined).map(({ proc, pid }) => ({ pid, port: proc.readyUdpPort!, what: proc.name, log: logFileFor(dir, proc.name) })),
+        [
+          ...started.filter(({ proc }) => proc.readyUdpPort !== undefined).map(({ proc, pid }) => ({ pid, port: proc.readyUdpPort!, what: proc.name, log: logFileFor(dir, proc.name) })),
+          ...started.filter(({ proc }) => proc.readyTcpPort !== undefined).map(({ proc, pid }) => ({ pid, port: proc.readyTcpPort!, what: proc.name, log: logFileFor(dir, proc.name), tcp: true })),
+        ],
         15_000,
       );
     }

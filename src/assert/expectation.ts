@@ -30,6 +30,10 @@ export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[
   if (e.expect.error !== undefined && !outcome.reply && !(outcome.error ?? '').includes(e.expect.error)) {
     problems.push(`expected the error to contain "${e.expect.error}", got "${firstLine(outcome.error)}"`);
   }
+  if (e.expect.status !== undefined && outcome.statuses) {
+    const bad = outcome.statuses.find((st) => st !== e.expect.status);
+    if (bad !== undefined) problems.push(`expected HTTP ${e.expect.status}, got ${bad}`);
+  }
   if (e.expect.spread) problems.push(...judgeSpread(e.expect.spread, e.expect.backends ?? [], outcome.bodies));
   if (e.send.dns && outcome.dns) problems.push(...judgeDns(e.send.dns.type, e.expect, outcome.dns));
   return problems;

@@ -3,7 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { run } from './exec.js';
-import { groupStep, type ToolRun } from '../plan/render.js';
+import { groupStep, opensslArgv, type ToolRun } from '../plan/render.js';
+import { dirname } from 'node:path';
+import { labStateDir } from '../model/names.js';
 import type { Plan, Step } from '../plan/types.js';
 import { writeStateFile } from './state.js';
 
@@ -60,6 +62,10 @@ async function runTool(lab: string, r: ToolRun): Promise<void> {
       return;
     case 'file':
       await writeStateFile(lab, r.path, r.content);
+      return;
+    case 'tls-cert':
+      await mkdir(dirname(`${labStateDir(lab)}/${r.path}`), { recursive: true });
+      await run(opensslArgv(labStateDir(lab), r.path, r.hosts));
       return;
     case 'netns-file':
       await mkdir(`/etc/netns/${r.netns}`, { recursive: true });

@@ -128,26 +128,38 @@ export function logFileFor(stateDir: string, name: string): string {
 /** Whether a socket in the process's network namespace is bound to the UDP port (read from
  * /proc/<pid>/net/udp and udp6, which show that namespace's sockets). */
 export async function listensUdp(pid: number, port: number): Promise<boolean> {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
-  for (const f of ['udp', 'udp6']) {
+  return listens(pid, port, ['udp', 'udp6']);
+}
+
+/** TCP: a socket in LISTEN state (0A) on the port. */
+export async function listensTcp(pid: number, port: number): Promise<boolean> {
+  return listens(pid, port, ['tcp', 'tcp6'], '0A');
+}
+
+async function listens(pid: number, port: number, files: string[], state?: string): Promise<boolean> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const f of files) {
     const text = await readFile(`/proc/${pid}/net/${f}`, 'utf8').catch(() => '');
-    if (text.split('\n').slice(1).some((l) => l.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return true;
+    if (text.split('\n').slice(1).some((l) => {
+      const cols = l.trim().split(/\s+/);
+      return cols[1]?.endsWith(hex) && (state === undefined || cols[3] === state);
+    })) return true;
   }
   return false;
 }
 
-export async function waitForUdp(items: { pid: number; port: number; what: string; log?: string }[], timeoutMs: number): Promise<void> {
+export async function waitForUdp(items: { pid: number; port: number; what: string; log?: string; tcp?: boolean }[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let pending = items;
   while (pending.length > 0) {
     const next = [];
-    for (const it of pending) if (!(await listensUdp(it.pid, it.port))) next.push(it);
+    for (const it of pending) if (!(await (it.tcp ? listensTcp(it.pid, it.port) : listensUdp(it.pid, it.port)))) next.push(it);
     pending = next;
     if (pending.length === 0) return;
     const dead = pending.find((it) => !isAlive(it.pid));
     if (dead || Date.now() > deadline) {
       const details = await Promise.all(pending.map(async (f) => `${f.what}${dead === f ? ' exited' : ''}: ${f.log ? (await readFile(f.log, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ') || 'no output' : ''}`));
-      throw new Error(`not listening on UDP ${pending[0].port}${dead ? '' : ` after ${timeoutMs} ms`}: ${details.join('; ')}`);
+      throw new Error(`not listening on ${pending[0].tcp ? 'TCP' : 'UDP'} ${pending[0].port}${dead ? '' : ` after ${timeoutMs} ms`}: ${details.join('; ')}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }

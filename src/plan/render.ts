@@ -20,7 +20,8 @@ export type ToolRun =
   | { tool: 'ipset' | 'ipvsadm'; netns: string; input: string }
   | { tool: 'netns'; names: string[] }
   | { tool: 'file'; path: string; content: string }
-  | { tool: 'netns-file'; netns: string; name: string; content: string };
+  | { tool: 'netns-file'; netns: string; name: string; content: string }
+  | { tool: 'tls-cert'; path: string; hosts: string[] };
 
 /** Groups a step's operations: per namespace, consecutive operations of one tool form a run. */
 export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }[] {
@@ -55,11 +56,14 @@ export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }
       case 'netns-file':
         runs.push({ tool: 'netns-file', netns: op.netns, name: op.name, content: op.content });
         return;
+      case 'tls-cert':
+        runs.push({ tool: 'tls-cert', path: op.path, hosts: op.hosts });
+        return;
     }
   };
   for (const op of step.ops) {
     // Namespace creation and files are not inside any namespace: one group each.
-    push(op.kind === 'netns' || op.kind === 'file' || op.kind === 'netns-file' ? null : op.netns, op);
+    push(op.kind === 'netns' || op.kind === 'file' || op.kind === 'netns-file' || op.kind === 'tls-cert' ? null : op.netns, op);
   }
   return [...byNs.entries()].map(([netns, runs]) => ({ netns, runs }));
 }
@@ -97,6 +101,9 @@ export function renderPlan(plan: Plan): string {
           case 'netns-file':
             out.push(`cat > /etc/netns/${run.netns}/${run.name} <<EOF`, run.content.trimEnd(), 'EOF');
             break;
+          case 'tls-cert':
+            out.push(opensslArgv('$STATE', run.path, run.hosts).join(' '));
+            break;
         }
       }
     }
@@ -104,4 +111,10 @@ export function renderPlan(plan: Plan): string {
   out.push('', '## processes');
   for (const p of plan.processes) out.push(`ip netns exec ${p.netns} ${p.argv.join(' ')}   # ${p.name}`);
   return out.join('\n') + '\n';
+}
+
+/** A self-signed certificate whose subjectAltName lists every host (browsers and curl check the
+ * SAN, not the CN). */
+export function opensslArgv(stateDir: string, path: string, hosts: string[]): string[] {
+  return ['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', `/CN=${hosts[0]}`, '-addext', `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}`, '-keyout', `${stateDir}/${path}.key`, '-out', `${stateDir}/${path}.crt`];
 }

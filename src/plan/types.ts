@@ -18,6 +18,9 @@ export type Op =
   /** A file that `ip netns exec` bind-mounts over /etc/<name> for programs run in the
    * namespace (/etc/netns/<netns>/<name>), e.g. a pod's resolv.conf as kubelet writes it. */
   | { kind: 'netns-file'; netns: string; name: string; content: string }
+  /** A self-signed certificate and key for these host names (a kubernetes.io/tls Secret the
+   * lab asks to generate), at <path>.crt and <path>.key in the state directory. */
+  | { kind: 'tls-cert'; path: string; hosts: string[] }
   /** A file in the lab's state directory (e.g. a node's subnet.env). */
   | { kind: 'file'; path: string; content: string };
 
@@ -48,6 +51,8 @@ export interface ProcessSpec {
   readyFile?: string;
   /** Or: it is ready once a socket of its namespace listens on this UDP port. */
   readyUdpPort?: number;
+  /** Or: ... listens on this TCP port. */
+  readyTcpPort?: number;
   /** Processes start stage by stage, each stage ready before the next (default 1): the API
    * server and upstream DNS before the pods that use them. */
   stage?: number;

@@ -26,7 +26,10 @@ export interface Probe {
 /** The request, sent `repeat` times. HTTP repeats are one curl with "Connection: close", so
  * that every request is a new connection (kube-proxy balances connections, not requests), and
  * a newline after each body to tell the answers apart. */
-export function buildProbe(send: SendSpec, srcIp: string, dstIp: string, port?: number): Probe {
+/** curl prints it before each status code, so bodies of any shape can be told apart. */
+export const STATUS_MARK = '@@wirelab-status ';
+
+export function buildProbe(send: SendSpec, srcIp: string, dstIp: string, port?: number, caFile?: string): Probe {
   const repeat = send.repeat;
   if (send.dns) {
     // dig reads the namespace's /etc/resolv.conf (ip netns exec mounts the pod's over it): its
@@ -44,8 +47,16 @@ export function buildProbe(send: SendSpec, srcIp: string, dstIp: string, port?: 
     return { kind: 'ping', runs: [argv], flow: { protocol: 'icmp', src: srcIp, dst: dstIp }, timeoutMs: 3000 + p.count * 400, count: 1 };
   }
   if (send.http) {
-    const url = `http://${dstIp}:${port}${send.http.path}`;
-    const argv = ['curl', '-sS', '--max-time', '3', '--noproxy', '*', '-H', 'Connection: close', '-w', '\\n', ...Array(repeat).fill(url)];
+    const h = send.http;
+    const scheme = h.https ? 'https' : 'http';
+    // With a host name, curl connects to the address but sends the name (Host header, and SNI
+    // for https) the way a browser resolving it would: --resolve pins name:port to the address.
+    const authority = h.host ?? dstIp;
+    const url = `${scheme}://${authority}:${port}${h.path}`;
+    const argv = ['curl', '-sS', '--max-time', '3', '--noproxy', '*', '-H', 'Connection: close', '-w', `\\n${STATUS_MARK}%{http_code}\\n`];
+    if (h.host) argv.push('--resolve', `${h.host}:${port}:${dstIp}`);
+    if (h.https) argv.push(...(h.verify && caFile ? ['--cacert', caFile] : ['-k']));
+    argv.push(...Array(repeat).fill(url));
     return { kind: 'http', runs: [argv], flow: { protocol: 'tcp', src: srcIp, dst: dstIp, dstPort: port }, timeoutMs: 5000 + repeat * 100, count: repeat };
   }
   const argv = [process.execPath, AGNHOST_SCRIPT, 'connect', `${dstIp}:${port}`, '--timeout=3s'];
@@ -61,6 +72,8 @@ export interface DnsRecord {
 export interface ProbeOutcome {
   /** Every request was answered (ping: at least one reply). */
   reply: boolean;
+  /** http: the status code of each answer. */
+  statuses?: number[];
   /** dns: the response code and answer section of the (last) answer. */
   dns?: { rcode: string; answers: DnsRecord[] };
   /** HTTP bodies or TCP data, one per answered request. */
@@ -83,7 +96,11 @@ export function readOutcome(probe: Probe, results: { stdout: string; stderr: str
     const dns = parseDig(last.stdout);
     return { reply: !failed && dns !== undefined, bodies: (dns?.answers ?? []).map((a) => a.data), dns, error: error ?? (dns ? undefined : last.stdout.trim()), exitCode: failed?.exitCode ?? 0 };
   }
-  const bodies = probe.kind === 'http' ? results.flatMap((r) => r.stdout.split('\n').slice(0, -1)) : results.filter((r) => r.exitCode === 0).map((r) => r.stdout);
+  if (probe.kind === 'http') {
+    const answers = results.flatMap((r) => splitHttp(r.stdout));
+    return { reply: !failed && answers.length === probe.count, bodies: answers.map((a) => a.body), statuses: answers.map((a) => a.status), error, exitCode: failed?.exitCode ?? 0 };
+  }
+  const bodies = results.filter((r) => r.exitCode === 0).map((r) => r.stdout);
   return { reply: !failed && bodies.length === probe.count, bodies, error, exitCode: failed?.exitCode ?? 0 };
 }
 
@@ -98,4 +115,16 @@ export function parseDig(out: string): { rcode: string; answers: DnsRecord[] } |
     if (m) answers.push({ name: m[1].replace(/\.$/, ''), type: m[3], data: m[4].replace(/^"(.*)"$/, '$1').replace(/\.$/, '') });
   }
   return { rcode: status, answers };
+}
+
+/** curl's output for several requests: each body followed by the status marker line. */
+export function splitHttp(out: string): { body: string; status: number }[] {
+  const parts = out.split(STATUS_MARK);
+  const answers: { body: string; status: number }[] = [];
+  for (let i = 1; i < parts.length; i++) {
+    const status = Number(parts[i].slice(0, 3));
+    const body = parts[i - 1].replace(/^\d{3}\n/, '').replace(/\n$/, '');
+    if (status > 0) answers.push({ body, status });
+  }
+  return answers;
 }

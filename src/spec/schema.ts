@@ -127,7 +127,17 @@ export const sendSchema = z
         dontFragment: z.boolean().default(false),
       })
       .optional(),
-    http: z.strictObject({ port: port.optional(), path: z.string().default('/') }).optional(),
+    http: z
+      .strictObject({
+        port: port.optional(),
+        path: z.string().default('/'),
+        /** The Host header (and, with https, the TLS server name). */
+        host: z.string().optional(),
+        https: z.boolean().default(false),
+        /** https: check the served certificate against the lab's CA (it must name the host). */
+        verify: z.boolean().default(true),
+      })
+      .optional(),
     tcp: z.strictObject({ port: port.optional() }).optional(),
     /** A DNS query with dig, through the sender's resolv.conf (search list, ndots) unless a
      * server is named. */
@@ -166,6 +176,8 @@ export const expectationSchema = z.strictObject({
       backends: z.array(z.string()).min(1).optional(),
       /** when reply is false: the client's error contains this text. */
       error: z.string().optional(),
+      /** http: the response status of every request. */
+      status: z.number().int().min(100).max(599).optional(),
       /** dns: the response code (NOERROR, NXDOMAIN, SERVFAIL, ...). */
       rcode: z.string().optional(),
       /** dns: exactly these answers of the queried type (any order), e.g. ClusterIPs, SRV targets. */
