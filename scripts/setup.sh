@@ -40,6 +40,8 @@ declare -A NEED=(
   [dig]=bind9-dnsutils
   [bird]=bird2
   [iperf3]=iperf3
+  [nginx]=nginx
+  [openssl]=openssl
   [sysctl]=procps
   [pgrep]=procps
   [modprobe]=kmod
@@ -81,6 +83,11 @@ if (( ${#MISSING[@]} > 0 )); then
   apt_update_once
   log "installing ${pkgs[*]}"
   apt_install "${pkgs[@]}"
+  # The labs start nginx and BIRD inside their own namespaces; the packages' own services
+  # would listen on the host (port 80, BGP): keep them off.
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now nginx bird 2>/dev/null || true
+  fi
 fi
 
 # 2. Node.js >= 20.19 -------------------------------------------------------------
@@ -125,7 +132,7 @@ if [[ ! -d node_modules || ! -e "$STAMP" || package-lock.json -nt "$STAMP" ]]; t
   # Some registry mirrors serve only this platform's optional packages (rollup, esbuild), so
   # the lock file cannot list the others and `npm ci` refuses it as "out of sync". `npm install
   # --no-save` then installs the same locked versions without rewriting the lock file.
-  if ! npm ci --no-audit --no-fund; then
+  if ! npm ci --no-audit --no-fund >/tmp/wirelab-npm-ci.log 2>&1; then
     log "npm ci refused the lock file; installing the locked versions with npm install --no-save"
     npm install --no-save --no-audit --no-fund
   fi

@@ -22,6 +22,11 @@ const TOOLS: { argv: string[]; pkg: string; what: string }[] = [
   { argv: ['ping', '-V'], pkg: 'iputils-ping', what: 'ping (ICMP probes)' },
   { argv: ['curl', '--version'], pkg: 'curl', what: 'curl (HTTP probes)' },
   { argv: ['sysctl', '--version'], pkg: 'procps', what: 'sysctl (per-namespace settings)' },
+  { argv: ['dig', '-v'], pkg: 'bind9-dnsutils', what: 'dig (DNS probes)' },
+  { argv: ['bird', '--version'], pkg: 'bird2', what: 'BIRD (Calico-style BGP)' },
+  { argv: ['iperf3', '--version'], pkg: 'iperf3', what: 'iperf3 (compare-backends throughput)' },
+  { argv: ['nginx', '-v'], pkg: 'nginx', what: 'nginx (ingress controller pods)' },
+  { argv: ['openssl', 'version'], pkg: 'openssl', what: 'openssl (TLS certificates)' },
 ];
 
 export async function collectChecks(): Promise<Check[]> {

@@ -15,6 +15,7 @@ import { buildProbe, readOutcome, type Probe, type ProbeOutcome } from './probe/
 import { evaluateHop, type HopResult } from './assert/hops.js';
 import { startTrace } from './kernel/trace.js';
 import { birdSocketPath } from './cni/calico-bgp.js';
+import { certFiles, secretHosts } from './ingress/controller.js';
 import { chainPath, matchChainPath, type TracePacket } from './trace/nft-trace.js';
 import { judgeOutcome, summarize, type ExpectationResult } from './assert/expectation.js';
 
@@ -120,7 +121,12 @@ export async function runExpectations(model: ClusterModel, expectations: Expecta
       const dst = to ? book.resolve(to) : book.resolverOf(e.send.from);
       // Traffic to a loopback address leaves from the loopback address, inside the sender.
       const src = dst.startsWith('127.') ? '127.0.0.1' : book.resolve(e.send.from);
-      const probe = buildProbe(e.send, src, dst, port);
+      // HTTPS is verified against the certificate generated for the host (self-signed: it is its
+      // own CA), so a certificate that does not name the host fails the request.
+      const host = e.send.http?.host;
+      const ca = host ? [...secretHosts(model)].find(([, hs]) => hs.includes(host))?.[0] : undefined;
+      const caFile = ca ? certFiles(model)[ca]?.cert : undefined;
+      const probe = buildProbe(e.send, src, dst, port, caFile);
       // nft traces of the request on each node the expectation names, marked by its source.
       const traces = await Promise.all(e.chains.map((c) => startTrace(netnsName(lab, c.node), { src: probe.flow.src, protocol: probe.flow.protocol })));
       const from = Date.now();

@@ -35,6 +35,7 @@ export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[
     if (bad !== undefined) problems.push(`expected HTTP ${e.expect.status}, got ${bad}`);
   }
   if (e.expect.spread) problems.push(...judgeSpread(e.expect.spread, e.expect.backends ?? [], outcome.bodies));
+  if (e.expect.shares) problems.push(...judgeShares(e.expect.shares, e.expect.tolerance, outcome.bodies));
   if (e.send.dns && outcome.dns) problems.push(...judgeDns(e.send.dns.type, e.expect, outcome.dns));
   return problems;
 }
@@ -48,6 +49,20 @@ export function judgeDns(type: string, expect: ExpectationSpec['expect'], dns: N
     const got = dns.answers.filter((a) => type === 'ANY' || a.type === type).map((a) => a.data).sort();
     const want = [...expect.answers].sort();
     if (got.join('\n') !== want.join('\n')) out.push(`expected ${type} answers ${want.join(', ') || '(none)'}, got ${got.join(', ') || '(none)'} (answer section: ${shown})`);
+  }
+  return out;
+}
+
+/** Weighted splits (a canary): each backend's share of the answers, in percent. */
+export function judgeShares(shares: Record<string, number>, tolerance: number, bodies: string[]): string[] {
+  const n = bodies.length;
+  if (n === 0) return ['no answers to count'];
+  const out: string[] = [];
+  const counts = new Map<string, number>();
+  for (const b of bodies) counts.set(b.trim(), (counts.get(b.trim()) ?? 0) + 1);
+  for (const [backend, want] of Object.entries(shares)) {
+    const got = (100 * (counts.get(backend) ?? 0)) / n;
+    if (Math.abs(got - want) > tolerance) out.push(`${backend} answered ${got.toFixed(1)}% of ${n} requests, expected ${want}% ± ${tolerance}`);
   }
   return out;
 }

@@ -134,6 +134,11 @@ export function resolveModel(spec: LabSpec): ClusterModel {
     configMaps,
     namespaces: resolveNamespaces(spec, pods, services),
     networkPolicies: spec.manifests.filter((m) => m.apiVersion === 'networking.k8s.io/v1' && m.kind === 'NetworkPolicy'),
+    ingressObjects: spec.manifests.filter((m) => (m.apiVersion === 'networking.k8s.io/v1' && m.kind === 'Ingress') || m.apiVersion === 'gateway.networking.k8s.io/v1'),
+    secrets: spec.manifests.flatMap((m) => {
+      const p = parseManifest(m).manifest;
+      return p?.kind === 'Secret' ? [p.secret] : [];
+    }),
     ...(calicoBlocks ? { calicoBlocks } : {}),
     ...(calicoTunnels && Object.keys(calicoTunnels).length > 0 ? { calicoTunnels } : {}),
     warnings,

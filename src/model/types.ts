@@ -136,6 +136,10 @@ export interface ClusterModel {
   namespaces: { name: string; labels: Record<string, string> }[];
   /** networking.k8s.io/v1 NetworkPolicy objects as written (parsed by src/policy). */
   networkPolicies: unknown[];
+  /** Ingress and Gateway API objects as written (parsed by src/ingress). */
+  ingressObjects: unknown[];
+  /** Secrets (TLS certificates the harness generates when asked). */
+  secrets: { name: string; namespace: string; type: string; generate: boolean }[];
   /** Calico IPAM blocks and the node each is affine to (Calico pod networks only). */
   calicoBlocks?: { cidr: string; node: string }[];
   /** Calico IP-in-IP: each node's tunl0 address (from IPAM, before its pods). */

@@ -8,6 +8,7 @@ import { planUnderlay, underlayInterfaces } from './underlay.js';
 import { outsideNamespaces, planNodeDefaultRoutes, planOutsideHosts, planOutsidePorts, planRouterInternet } from './outside.js';
 import { planKubeProxy } from '../proxy/registry.js';
 import { planPolicies } from '../policy/plan.js';
+import { certPath, secretHosts } from '../ingress/controller.js';
 import { underlayPortName } from '../model/names.js';
 import type { Op, Plan, PlannedNamespace } from './types.js';
 import { dnsSettings, podResolverConfig, renderResolvConf } from '../dns/resolv-conf.js';
@@ -39,12 +40,27 @@ export function planLab(model: ClusterModel): Plan {
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model), ...net.nodeOps, ...proxy.nodeOps] },
       {
         name: 'pods',
-        ops: [...net.podOps, ...planOutsideHosts(model), ...net.fileOps, ...planPodResolvConfs(model), ...planWorkloadFiles(model).map((f): Op => ({ kind: 'file', path: f.path, content: f.content }))],
+        ops: [
+          ...net.podOps,
+          ...planOutsideHosts(model),
+          ...net.fileOps,
+          ...planPodResolvConfs(model),
+          ...planCertificates(model),
+          ...planWorkloadFiles(model).map((f): Op => ({ kind: 'file', path: f.path, content: f.content })),
+        ],
       },
     ],
     processes: [...(net.processes ?? []).map((p) => ({ ...p, stage: p.stage ?? 0 })), ...planWorkloads(model)],
     ...(net.converged ? { converged: net.converged } : {}),
   };
+}
+
+/** Self-signed certificates for the TLS secrets the lab asks the harness to generate. */
+export function planCertificates(model: ClusterModel): Op[] {
+  const hosts = secretHosts(model);
+  return model.secrets
+    .filter((s) => s.generate)
+    .map((s): Op => ({ kind: 'tls-cert', path: certPath(s.namespace, s.name), hosts: hosts.get(`${s.namespace}/${s.name}`)?.length ? hosts.get(`${s.namespace}/${s.name}`)! : [s.name] }));
 }
 
 /** Every pod's /etc/resolv.conf, as kubelet writes it for the pod's dnsPolicy. */

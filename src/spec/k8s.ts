@@ -4,11 +4,12 @@ import type { ManifestSpec } from './schema.js';
 import type { Container, ContainerPort, PodDNSConfig } from '../model/types.js';
 import { parseServiceManifest, type ServiceManifest } from './k8s-service.js';
 import { parseNetworkPolicy } from '../policy/parse.js';
+import { INGRESS_API_KINDS, parseIngressApiManifest } from '../ingress/parse.js';
 
 /** Pins a pod's address, as Calico's cni.projectcalico.org/ipAddrs annotation does. */
 export const POD_IP_ANNOTATION = 'wirelab.io/ip';
 
-export const SUPPORTED_KINDS = ['v1/Pod', 'v1/Service', 'v1/ConfigMap', 'v1/Namespace', 'metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement', 'crd.projectcalico.org/v1/IPPool', 'projectcalico.org/v3/IPPool', 'networking.k8s.io/v1/NetworkPolicy'] as const;
+export const SUPPORTED_KINDS = ['v1/Pod', 'v1/Service', 'v1/ConfigMap', 'v1/Namespace', 'metallb.io/v1beta1/IPAddressPool', 'metallb.io/v1beta1/L2Advertisement', 'crd.projectcalico.org/v1/IPPool', 'projectcalico.org/v3/IPPool', 'networking.k8s.io/v1/NetworkPolicy', 'networking.k8s.io/v1/Ingress', 'gateway.networking.k8s.io/v1/GatewayClass', 'gateway.networking.k8s.io/v1/Gateway', 'gateway.networking.k8s.io/v1/HTTPRoute', 'v1/Secret'] as const;
 
 export interface PodManifest {
   name: string;
@@ -66,7 +67,13 @@ export type ParsedManifest =
   | { kind: 'ConfigMap'; configMap: { name: string; namespace: string; data: Record<string, string> } }
   | { kind: 'Namespace'; namespace: { name: string; labels: Record<string, string> } }
   | { kind: 'CalicoIPPool'; pool: { name: string; cidr: string; blockSize: number; ipipMode: string } }
-  | { kind: 'NetworkPolicy' };
+  | { kind: 'NetworkPolicy' }
+  | { kind: 'IngressApi' }
+  | { kind: 'Secret'; secret: { name: string; namespace: string; type: string; generate: boolean } };
+
+/** A kubernetes.io/tls Secret with this annotation set to "true" gets a self-signed
+ * certificate for the hosts of the Ingress TLS entries (or Gateway listeners) that name it. */
+export const GENERATE_CERT_ANNOTATION = 'wirelab.io/generate-certificate';
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -117,6 +124,18 @@ export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; pro
     // api/pkg/apis/projectcalico/v3 IPPool validation: IPv4 blockSize 20..32.
     if (!Number.isInteger(blockSize) || blockSize < 20 || blockSize > 32) return { problems: [{ path: ['spec', 'blockSize'], message: 'blockSize must be 20 to 32 for IPv4', fix: 'Calico\'s default is 26' }] };
     return { manifest: { kind: 'CalicoIPPool', pool: { name: m.metadata.name, cidr: spec.cidr, blockSize, ipipMode: String(spec.ipipMode ?? 'Never') } }, problems: [] };
+  }
+  if (INGRESS_API_KINDS.includes(kindKey as (typeof INGRESS_API_KINDS)[number])) {
+    const r = parseIngressApiManifest(m);
+    return { manifest: r.object ? { kind: 'IngressApi' } : undefined, problems: r.problems.map((p) => ({ path: p.path, message: p.message, fix: p.fix })) };
+  }
+  if (kindKey === 'v1/Secret') {
+    const type = String((m as Record<string, unknown>).type ?? 'Opaque');
+    const generate = m.metadata.annotations?.[GENERATE_CERT_ANNOTATION] === 'true';
+    if (type === 'kubernetes.io/tls' && !generate && !isObj((m as Record<string, unknown>).data)) {
+      return { problems: [{ path: ['data'], message: 'a kubernetes.io/tls Secret needs data tls.crt and tls.key', fix: `or let the harness make a self-signed one: annotations: { ${GENERATE_CERT_ANNOTATION}: "true" }` }] };
+    }
+    return { manifest: { kind: 'Secret', secret: { name: m.metadata.name, namespace: m.metadata.namespace ?? 'default', type, generate } }, problems: [] };
   }
   if (kindKey === 'networking.k8s.io/v1/NetworkPolicy') {
     const r = parseNetworkPolicy(m);

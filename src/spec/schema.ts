@@ -173,6 +173,10 @@ export const expectationSchema = z.strictObject({
       /** With repeat: "every" listed backend answered at least once, or all answers came from
        * "one" of them (session affinity). Backends are pod names; the answer names its pod. */
       spread: z.enum(['every', 'one']).optional(),
+      /** With repeat: the share of answers (percent) each backend should give, within
+       * `tolerance` percentage points. */
+      shares: z.record(z.string(), z.number().min(0).max(100)).optional(),
+      tolerance: z.number().min(0).max(100).default(5),
       backends: z.array(z.string()).min(1).optional(),
       /** when reply is false: the client's error contains this text. */
       error: z.string().optional(),
@@ -183,7 +187,7 @@ export const expectationSchema = z.strictObject({
       /** dns: exactly these answers of the queried type (any order), e.g. ClusterIPs, SRV targets. */
       answers: z.array(z.string()).optional(),
     })
-    .default({}),
+    .default({ tolerance: 5 }),
   hops: z.array(hopSchema).default([]),
   /** Kernel or routing-daemon state on a node after the probe: its routes (`ip route`), or its
    * BGP sessions (BIRD's `show protocols`); every `contains` line fragment must be there and no

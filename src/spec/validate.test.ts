@@ -270,7 +270,7 @@ describe('parseLabSource: manifests', () => {
     );
     const p = problemAt(source, 'manifests[3].kind');
     expect(p.message).toBe('apps/v1 Deployment is not supported by this version of wirelab');
-    expect(p.fix).toMatch(/^supported kinds: v1\/Pod, v1\/Service, .*networking\.k8s\.io\/v1\/NetworkPolicy$/);
+    expect(p.fix).toMatch(/^supported kinds: v1\/Pod, v1\/Service, .*networking\.k8s\.io\/v1\/NetworkPolicy/);
     expect(p.line).toBe(lineOf(source, 'kind: Deployment'));
   });
 

@@ -8,6 +8,7 @@ import type { ProcessSpec } from '../plan/types.js';
 import type { PathProblem } from '../spec/validate.js';
 import { COREDNS_BIN, internetCorefile, withKubeconfig } from '../dns/coredns.js';
 import { KUBECONFIG_CONTEXT } from '../apiserver/kubeconfig.js';
+import { controllerKind, nginxConfFor } from '../ingress/controller.js';
 
 export const AGNHOST_SCRIPT = fileURLToPath(new URL('./agnhost.mjs', import.meta.url));
 const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
@@ -24,6 +25,8 @@ interface ImageKind {
   files?: (c: Container, pod: Pod, model: ClusterModel) => { path: string; content: string }[];
   /** Ready once it listens on this UDP port (for programs that write no ready file). */
   readyUdpPort?: number;
+  /** ... or on this TCP port. */
+  readyTcpPort?: number;
 }
 
 const AGNHOST_COMMANDS = ['serve-hostname'];
@@ -71,6 +74,16 @@ const IMAGES: ImageKind[] = [
       return [COREDNS_BIN, ...args];
     },
     readyUdpPort: 53,
+  },
+  {
+    // An ingress controller pod: real nginx (Debian's package) with the configuration the
+    // controller would generate from the lab's Ingress / Gateway API objects (src/ingress).
+    label: 'registry.k8s.io/ingress-nginx/controller',
+    matches: (image) => controllerKind(image) !== undefined,
+    check: () => undefined,
+    files: (c, pod, model) => [{ path: `${podFilesDir(pod)}/nginx.conf`, content: nginxConfFor(model, pod, c, `${labStateDir(model.lab)}/${podFilesDir(pod)}`) }],
+    argv: (_c, pod, model) => ['nginx', '-c', `${labStateDir(model.lab)}/${podFilesDir(pod)}/nginx.conf`, '-g', 'daemon off;'],
+    readyTcpPort: 80,
   },
 ];
 
@@ -172,8 +185,8 @@ export function planWorkloads(model: ClusterModel): ProcessSpec[] {
     for (const c of pod.containers) {
       const kind = IMAGES.find((k) => k.matches(c.image))!;
       const name = `${pod.name}/${c.name}`;
-      if (kind.readyUdpPort !== undefined) {
-        out.push({ netns, name, argv: kind.argv(c, pod, model), env, readyUdpPort: kind.readyUdpPort });
+      if (kind.readyUdpPort !== undefined || kind.readyTcpPort !== undefined) {
+        out.push({ netns, name, argv: kind.argv(c, pod, model), env, readyUdpPort: kind.readyUdpPort, readyTcpPort: kind.readyTcpPort });
         continue;
       }
       const readyFile = `ready/${pod.name}_${c.name}`;
