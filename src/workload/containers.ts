@@ -13,6 +13,7 @@ import { controllerKind, nginxConfFor } from '../ingress/controller.js';
 export const AGNHOST_SCRIPT = fileURLToPath(new URL('./agnhost.mjs', import.meta.url));
 const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
 const APISERVER_MAIN = fileURLToPath(new URL('../apiserver/main.ts', import.meta.url));
+const INGRESS_CONTROLLER_MAIN = fileURLToPath(new URL('./ingress-controller.ts', import.meta.url));
 
 interface ImageKind {
   /** How the image is recognised (repository, without tag). */
@@ -81,8 +82,12 @@ const IMAGES: ImageKind[] = [
     label: 'registry.k8s.io/ingress-nginx/controller',
     matches: (image) => controllerKind(image) !== undefined,
     check: () => undefined,
+    // The pod directory (and nginx.conf, rendered once more by the controller at start).
     files: (c, pod, model) => [{ path: `${podFilesDir(pod)}/nginx.conf`, content: nginxConfFor(model, pod, c, `${labStateDir(model.lab)}/${podFilesDir(pod)}`) }],
-    argv: (_c, pod, model) => ['nginx', '-c', `${labStateDir(model.lab)}/${podFilesDir(pod)}/nginx.conf`, '-g', 'daemon off;'],
+    argv: (c, pod, model) => [
+      process.execPath, RUN_TS, INGRESS_CONTROLLER_MAIN,
+      '--model', `${labStateDir(model.lab)}/${MODEL_FILE}`, '--pod', `${pod.namespace}/${pod.name}`, '--container', c.name, '--dir', `${labStateDir(model.lab)}/${podFilesDir(pod)}`,
+    ],
     readyTcpPort: 80,
   },
 ];
@@ -124,7 +129,8 @@ export function planWorkloadFiles(model: ClusterModel): { path: string; content:
   const files: { path: string; content: string }[] = [];
   for (const pod of model.pods) for (const c of pod.containers) files.push(...(IMAGES.find((k) => k.matches(c.image))?.files?.(c, pod, model) ?? []));
   for (const h of model.externals.filter((x) => x.kind === 'dns')) files.push({ path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) });
-  if (needsApiServer(model)) files.push({ path: MODEL_FILE, content: JSON.stringify(model, null, 1) + '\n' });
+  // The lab's objects, which the API server serves and the ingress controllers render from.
+  if (needsApiServer(model) || model.pods.some((p) => p.containers.some((c) => controllerKind(c.image)))) files.push({ path: MODEL_FILE, content: JSON.stringify(model, null, 1) + '\n' });
   return files;
 }
 

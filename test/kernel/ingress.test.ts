@@ -1,9 +1,9 @@
 // Ingress and Gateway API on real kernel state: real nginx as the controller pod, the routes
 // it was configured with, TLS verified against the generated certificate, a 90/10 canary.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guardLeftovers, lab, ROOT } from './helpers.js';
+import { guardLeftovers, lab, ROOT, sh, waitFor } from './helpers.js';
 
 const tmp = guardLeftovers('wirelab-ing-');
 
@@ -21,6 +21,24 @@ describe('ingress', () => {
       expect(report.passed).toBe(true);
     });
   }
+
+  it('the controller reloads nginx when the Ingress changes (host renamed -> old host 404)', async () => {
+    expect((await lab(['up', 'ingress-host'])).code).toBe(0);
+    try {
+      const curl = (host: string) => sh(['ip', 'netns', 'exec', 'wl-ingress-host.laptop', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${host}`, 'http://172.16.20.6:30384/']);
+      expect(curl('nginx.local')).toBe('200');
+      const path = '/run/wirelab/ingress-host/model.json';
+      const model = JSON.parse(readFileSync(path, 'utf8'));
+      const ing = model.ingressObjects.find((o: { kind: string }) => o.kind === 'Ingress');
+      ing.spec.rules[0].host = 'nginx2.local';
+      writeFileSync(`${path}.tmp`, JSON.stringify(model));
+      renameSync(`${path}.tmp`, path);
+      await waitFor(() => curl('nginx2.local') === '200', 10_000, 'nginx to serve the renamed host');
+      expect(curl('nginx.local')).toBe('404');
+    } finally {
+      expect((await lab(['down', 'ingress-host'])).code).toBe(0);
+    }
+  });
 
   it('a wrong backend in the expectation fails, naming the request', async () => {
     const file = join(tmp(), 'ingress-wrong.yaml');
