@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LABS_DIR, parseLabSource } from '../spec/load.js';
 import { resolveModel } from '../model/resolve.js';
 import type { ClusterModel, Service } from '../model/types.js';
+import { makeService } from '../proxy/fixtures.js';
 import { CREATION_TIMESTAMP, deterministicUid, serviceObject, toK8sObjects } from './objects.js';
 
 function labModel(name: string): ClusterModel {
@@ -11,19 +12,10 @@ function labModel(name: string): ClusterModel {
   return resolveModel(parseLabSource(readFileSync(file, 'utf8'), file).spec);
 }
 
-const baseService: Service = {
-  name: 'svc',
-  namespace: 'apps',
-  type: 'ClusterIP',
-  clusterIP: '10.96.0.10',
-  ports: [{ name: '', protocol: 'TCP', port: 80, targetPort: 8080 }],
-  sessionAffinity: 'None',
-  affinityTimeoutSeconds: 10800,
-  externalTrafficPolicy: 'Cluster',
-  internalTrafficPolicy: 'Cluster',
-  loadBalancerIPs: [],
-  externalIPs: [],
-};
+const baseService: Service = makeService('apps', 'svc', (s) => {
+  s.clusterIP = '10.96.0.10';
+  s.ports = [{ name: '', protocol: 'TCP', port: 80, targetPort: 8080 }];
+});
 
 describe('toK8sObjects', () => {
   const model = labModel('clusterip');

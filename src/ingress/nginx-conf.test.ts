@@ -10,23 +10,15 @@ import { describe, expect, it } from 'vitest';
 import { intersectHostnames, planNginx, prefixCovers, renderNginxConf, type NginxPlan, type PlanLocation, type PlanServer, type PlanUpstream } from './nginx-conf.js';
 import type { EndpointSlice, Service, ServicePort } from '../model/types.js';
 import { parseGateway, parseHTTPRoute, parseIngress } from './parse.js';
+import { makeService } from '../proxy/fixtures.js';
 import type { Gateway, HTTPRoute, Ingress, NginxConfInput } from './types.js';
 
 function service(name: string, ports: Partial<ServicePort>[] = [{ port: 80 }], namespace = 'default', clusterIP = '10.96.0.50'): Service {
-  return {
-    name,
-    namespace,
-    type: 'ClusterIP',
-    clusterIP,
-    selector: { app: name },
-    ports: ports.map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port ?? 80, targetPort: p.targetPort ?? p.port ?? 80 })),
-    sessionAffinity: 'None',
-    affinityTimeoutSeconds: 10800,
-    externalTrafficPolicy: 'Cluster',
-    internalTrafficPolicy: 'Cluster',
-    loadBalancerIPs: [],
-    externalIPs: [],
-  };
+  return makeService(namespace, name, (s) => {
+    s.clusterIP = clusterIP;
+    s.selector = { app: name };
+    s.ports = ports.map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port ?? 80, targetPort: p.targetPort ?? p.port ?? 80 }));
+  });
 }
 
 function slice(serviceName: string, ips: string[], ports: { name?: string; port: number }[] = [{ port: 80 }], namespace = 'default', notReady: string[] = []): EndpointSlice {
