@@ -16,6 +16,7 @@ podnode() { echo $(( 1 + $1 % 2 )); }
 if [[ $action == down ]]; then
   { echo "netns del $p.underlay"; for n in "${nodes[@]}"; do echo "netns del $p.$n"; done
     for ((i = 0; i < pods; i++)); do echo "netns del $p.pod$i"; done; } | ip -force -batch -
+  rm -rf /etc/netns/"$p".*
   exit 0
 fi
 
@@ -65,6 +66,13 @@ COMMIT
 -A FLANNEL-FWD -d 10.8.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT
 COMMIT
 RULES
+done
+
+# Each pod's resolv.conf, as kubelet writes it (the harness does too): one mkdir, then builtins.
+dirs=(); for ((i = 0; i < pods; i++)); do dirs+=("/etc/netns/$p.pod$i"); done
+mkdir -p "${dirs[@]}"
+for ((i = 0; i < pods; i++)); do
+  printf 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n' > "/etc/netns/$p.pod$i/resolv.conf"
 done
 
 for ((i = 0; i < pods; i++)); do

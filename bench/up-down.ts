@@ -36,7 +36,8 @@ function labYaml(name: string, pods: number): string {
   return stringify({
     name,
     underlay: { cidr: '10.10.20.0/22', mtu: 1500 },
-    cluster: { podCIDR: '10.8.0.0/16', nodeCIDRMaskSize: 24, serviceCIDR: '10.96.0.0/12', cni: 'flannel-vxlan' },
+    // The topology of the issue: the pod network. kube-proxy's rules are timed by bench/services.ts.
+    cluster: { podCIDR: '10.8.0.0/16', nodeCIDRMaskSize: 24, serviceCIDR: '10.96.0.0/12', cni: 'flannel-vxlan', kubeProxy: { mode: 'none' } },
     nodes: [
       { name: 'cp1', ip: '10.10.20.3', role: 'control-plane' },
       { name: 'w1', ip: '10.10.20.4', podCIDR: '10.8.0.0/24' },

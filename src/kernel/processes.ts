@@ -67,7 +67,7 @@ async function isZombieOrGone(pid: number): Promise<boolean> {
 
 /** Processes whose network namespace is one of the given ones, or that carry the marker for
  * the lab (any lab when lab is undefined). Scans /proc once; starts no process. */
-export async function findLabProcesses(netnsNames: string[], lab: string | undefined): Promise<number[]> {
+export async function findLabProcesses(netnsNames: string[], lab: string | undefined, byMarker = true): Promise<number[]> {
   const inodes = new Set<string>();
   for (const ns of netnsNames) {
     const ino = await netnsInode(ns);
@@ -84,6 +84,7 @@ export async function findLabProcesses(netnsNames: string[], lab: string | undef
         found.push(pid);
         continue;
       }
+      if (!byMarker) continue;
       const env = await readFile(`/proc/${pid}/environ`, 'latin1');
       const marker = env.split('\0').find((kv) => kv.startsWith(`${PROCESS_MARKER}=`));
       if (marker && (lab === undefined || marker === `${PROCESS_MARKER}=${lab}`)) found.push(pid);

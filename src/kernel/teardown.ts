@@ -26,7 +26,11 @@ export async function teardownLab(lab: string): Promise<TeardownResult> {
   const namespaces = [...new Set([...(state?.namespaces ?? []), ...present])].filter((n) => labOfNetns(n) === lab);
   // One scan of /proc finds every process inside the lab's namespaces or carrying its marker.
   // Recorded pids are not killed blindly: a pid may have been reused by an unrelated process.
-  const pids = await findLabProcesses(namespaces, lab);
+  // The harness starts every process inside a lab namespace, so while they all exist the
+  // namespace inodes find them; the environment marker (reading every process's environ) is
+  // only needed when some namespace is already gone (an interrupted run).
+  const allPresent = state !== undefined && state.namespaces.every((n) => present.includes(n));
+  const pids = await findLabProcesses(namespaces, lab, !allPresent);
   await stopProcesses(pids);
   await deleteNamespaces(present);
   await removeStateDir(lab);
