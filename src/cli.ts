@@ -99,6 +99,12 @@ async function comparisonFile(labArg: string): Promise<string | undefined> {
   }
 }
 
+async function comparisonLabNames(c: Awaited<ReturnType<typeof loadComparison>>): Promise<string[]> {
+  const names: string[] = [];
+  for (const l of new Set(c.compare.map((r) => r.lab))) names.push(await labNameFromArg(l));
+  return names;
+}
+
 async function cmdCompare(file: string, opts: { out?: string }): Promise<number> {
   const started = Date.now();
   const c = await loadComparison(file);
@@ -108,9 +114,12 @@ async function cmdCompare(file: string, opts: { out?: string }): Promise<number>
     await listr([{ title: `Measure ${c.compare.length} pod networks`, task: async (_c, task) => {
       rows = await runComparison(c, opts.out, (label) => (task.output = label));
     } }]).run();
+  } catch (e) {
+    if (!interruption.signal.aborted) throw e;
   } finally {
     release();
-    if (interruption.signal.aborted) await cleanAll();
+    // Only the comparison's own labs: other labs the user has up are left alone.
+    if (interruption.signal.aborted) for (const l of await comparisonLabNames(c)) await downLab(l);
   }
   if (interruption.signal.aborted) return 130;
   process.stdout.write('\n' + renderComparison(rows));

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guardLeftovers, lab, sh } from './helpers.js';
+import { guardLeftovers, lab, labNamespaces, sh, spawnLab, waitFor } from './helpers.js';
 
 const tmp = guardLeftovers('wirelab-pn-');
 
@@ -105,5 +105,25 @@ describe('compare-backends', () => {
       expect(x.throughputMbps).toBeGreaterThan(0);
     }
     expect(r.stdout).toMatch(/flannel VXLAN\s+flannel-vxlan\s+50\s+1450/);
+  });
+});
+
+describe('compare-backends interrupted', () => {
+  it('tears down its own labs on SIGINT and leaves another lab that is up alone', async () => {
+    expect((await lab(['up', 'pod-localhost'])).code).toBe(0);
+    try {
+      const child = spawnLab(['run', 'compare-backends']);
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      await waitFor(() => labNamespaces('wl-flannel-vxlan.').length > 0, 60_000, 'the comparison to bring its first lab up');
+      child.kill('SIGINT');
+      expect(await exited, out).toBe(130);
+      expect(labNamespaces('wl-flannel-vxlan.')).toEqual([]);
+      expect(labNamespaces('wl-pod-localhost.').length).toBeGreaterThan(0);
+    } finally {
+      expect((await lab(['down', 'pod-localhost'])).code).toBe(0);
+    }
   });
 });
