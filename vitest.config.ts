@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/*.test.ts'],
+          include: ['src/**/*.test.ts', 'images/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/*.test.ts'],
           testTimeout: 20_000,
         },
       },

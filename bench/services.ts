@@ -5,11 +5,11 @@
 // top-level chains and the new service's chains). Targets: 10k < 2.5 s; one more < 20 ms.
 import { performance } from 'node:perf_hooks';
 import { run } from '../src/kernel/exec.js';
-import { renderKubeProxyRuleset, toRestoreText } from '../src/proxy/iptables.js';
-import { renderIncrementalSync } from '../src/proxy/incremental.js';
-import { withJumps } from '../src/proxy/registry.js';
+import { renderKubeProxyRuleset, toRestoreText } from '../src/plan/proxy/iptables.js';
+import { renderIncrementalSync } from '../src/plan/proxy/incremental.js';
+import { withJumps } from '../src/plan/proxy/registry.js';
 import type { EndpointSlice, Service } from '../src/model/types.js';
-import { intToIp, ipToInt } from '../src/model/cidr.js';
+import { intToIp, ipToInt } from '../src/net/cidr.js';
 
 const NS = 'wl-benchsvc.node';
 

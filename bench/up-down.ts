@@ -8,11 +8,11 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { parseLabSource } from '../src/spec/load.js';
+import { parseLabSource } from '../src/labfile/load.js';
 import { resolveModel } from '../src/model/resolve.js';
 import { planLab, opCount } from '../src/plan/plan-lab.js';
-import { upLab, downLab, type PreparedLab } from '../src/lab.js';
-import { findCni } from '../src/cni/registry.js';
+import { upLab, downLab, type PreparedLab } from '../src/lab/lifecycle.js';
+import { findCni } from '../src/plan/cni/registry.js';
 import { ownedNetns } from '../src/kernel/netns.js';
 import { benchServices } from './services.js';
 

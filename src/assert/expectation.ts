@@ -1,7 +1,7 @@
 // An expectation's verdict: the probe's outcome against `expect`, and every hop.
 // The message explains a failure by the first hop that failed and the last hop where the
 // packet was seen, which is where a learner starts looking.
-import type { ExpectationSpec } from '../spec/schema.js';
+import type { ExpectationSpec } from '../labfile/schema.js';
 import type { ProbeOutcome } from '../probe/probe.js';
 import { lastSeen, type HopResult } from './hops.js';
 

@@ -7,7 +7,7 @@ import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp, buildUdp, buildVxlan
 import { decodeEthernet } from '../capture/decode.js';
 import type { CapturedPacket } from '../capture/pcap.js';
 import type { Flow } from '../probe/probe.js';
-import { hopSchema, expectationSchema, type HopSpec } from '../spec/schema.js';
+import { hopSchema, expectationSchema, type HopSpec } from '../labfile/schema.js';
 import { belongsToFlow, evaluateHop, flowText, lastSeen, mismatches, type HopResult } from './hops.js';
 import { judgeOutcome, summarize } from './expectation.js';
 

@@ -3,7 +3,7 @@
 import type { CapturedPacket } from '../capture/pcap.js';
 import dnsPacket, { type Packet as DnsPacket } from 'dns-packet';
 import { describeFrame, innermost, type DecodedFrame } from '../capture/decode.js';
-import type { HopSpec, PacketMatchSpec } from '../spec/schema.js';
+import type { HopSpec, PacketMatchSpec } from '../labfile/schema.js';
 import type { Flow } from '../probe/probe.js';
 
 export interface HopResult {

@@ -12,7 +12,7 @@ import {
   internetChecksum,
 } from './build.js';
 import { decodeEthernet, describeFrame, innermost } from './decode.js';
-import { INNER_DST_MAC, INNER_SRC_MAC, OUTER_DST_MAC, OUTER_SRC_MAC, PING_DATA, innerEcho, vxlanEcho } from './test-frames.js';
+import { INNER_DST_MAC, INNER_SRC_MAC, OUTER_DST_MAC, OUTER_SRC_MAC, PING_DATA, innerEcho, vxlanEcho } from './testing/frames.js';
 
 const MAC_A = '02:00:00:00:00:0a';
 const MAC_B = '02:00:00:00:00:0b';

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildEthernet, buildIpv4, buildTcp } from './build.js';
 import { describeFrame, innermost } from './decode.js';
 import { readPcapFile, writePcap } from './pcap.js';
-import { vxlanEcho } from './test-frames.js';
+import { vxlanEcho } from './testing/frames.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wirelab-capture-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

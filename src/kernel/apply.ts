@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { run } from './exec.js';
-import { groupStep, opensslArgv, type ToolRun } from '../plan/render.js';
+import { groupStep, opensslArgv, type ToolRun } from './commands.js';
 import { dirname } from 'node:path';
 import { labStateDir } from '../model/names.js';
 import type { Plan, Step } from '../plan/types.js';

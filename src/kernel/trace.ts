@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { PROCESS_MARKER, labOfNetns } from '../model/names.js';
-import { parseNftTrace, traceTableDeleteRules, traceTableRules, type TraceMatch, type TracePacket } from '../trace/nft-trace.js';
+import { parseNftTrace, traceTableDeleteRules, traceTableRules, type TraceMatch, type TracePacket } from '../capture/nft-trace.js';
 import { inNetns, run } from './exec.js';
 
 export interface RunningTrace {

@@ -2,7 +2,7 @@
 // and machines outside the cluster. Pure lookups over the model.
 import type { ClusterModel } from './types.js';
 import { macFor } from './names.js';
-import { dnsSettings, podResolverConfig } from '../dns/resolv-conf.js';
+import { dnsSettings, podResolverConfig } from './pod-dns.js';
 
 export interface AddressBook {
   /** Name -> IPv4 address; anything else (an IPv4 literal) passes through. */

@@ -34,7 +34,7 @@
 // cannot claim a block borrows a free address from another node's block (the "non-affine"
 // pass at the end of autoAssign), and Felix/BIRD then route it as a /32. A lab that would need
 // that is refused instead, with a message saying so.
-import { type Cidr, containsCidr, containsIp, formatCidr, intToIp, ipToInt, isValidIpv4, nthSubnet, parseCidr, size } from './cidr.js';
+import { type Cidr, containsCidr, containsIp, formatCidr, intToIp, ipToInt, isValidIpv4, nthSubnet, parseCidr, size } from '../net/cidr.js';
 
 /** IPPool.spec.blockSize default for IPv4 (clientv3/ippool.go). */
 export const CALICO_DEFAULT_BLOCK_SIZE = 26;

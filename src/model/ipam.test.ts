@@ -5,7 +5,7 @@
 //   the gateway .1, network and broadcast are never handed out; the lowest free from .2).
 import { describe, expect, it } from 'vitest';
 import { allocateNodeCIDRs, allocatePodIPs, gatewayOf, reservedPodAddresses, type AllocationResult } from './ipam.js';
-import { parseCidr, ipToInt } from './cidr.js';
+import { parseCidr, ipToInt } from '../net/cidr.js';
 
 function ok<T>(r: AllocationResult<T>): T {
   if (!r.ok) throw new Error(`allocation failed: ${r.message}`);

@@ -10,7 +10,7 @@
 // cni0 bridge) and the network and broadcast addresses are never handed out; requested
 // addresses are reserved first; the others get the lowest free address from .2 upwards, taken
 // in sorted pod order so the result never depends on call order.
-import { type Cidr, formatCidr, nthSubnet, parseCidr, size, containsCidr, containsIp, ipToInt, intToIp, lastAddress } from './cidr.js';
+import { type Cidr, formatCidr, nthSubnet, parseCidr, size, containsCidr, containsIp, ipToInt, intToIp, lastAddress } from '../net/cidr.js';
 
 export interface NodeCidrRequest {
   name: string;

@@ -2,14 +2,14 @@
 // node ranges, pod addresses, ClusterIPs, node ports and load-balancer IPs allocated,
 // endpoints selected). Problems that need allocation are returned with lab-file paths so the
 // caller can name the line; warnings (a selector that matches nothing) do not stop the lab.
-import type { LabSpec } from '../spec/schema.js';
-import { parseManifest, type PodManifest } from '../spec/k8s.js';
-import type { ServiceManifest } from '../spec/k8s-service.js';
-import type { PathProblem } from '../spec/validate.js';
+import type { LabSpec } from '../labfile/schema.js';
+import { parseManifest, type PodManifest } from '../k8s/manifest.js';
+import type { ServiceManifest } from '../k8s/service.js';
+import type { PathProblem } from '../labfile/validate.js';
 import { allocateNodeCIDRs, allocatePodIPs } from './ipam.js';
 import { allocateCalicoIPs, CALICO_DEFAULT_BLOCK_SIZE } from './calico-ipam.js';
 import type { AddressPool, ClusterModel, ConfigMap, ExternalHost, Node, Pod, Service } from './types.js';
-import { parseCidr, intToIp } from './cidr.js';
+import { parseCidr, intToIp } from '../net/cidr.js';
 import { allocateClusterIPs, allocateLoadBalancerIPs, allocateNodePorts, electAnnouncers, endpointSliceFor } from './services.js';
 
 export class ModelProblems extends Error {

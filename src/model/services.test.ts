@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allocateClusterIPs, allocateLoadBalancerIPs, allocateNodePorts, electAnnouncers, staticBandSize, selectorMatches } from './services.js';
-import { containsIp, parseCidr, ipToInt } from './cidr.js';
+import { containsIp, parseCidr, ipToInt } from '../net/cidr.js';
 import type { Node, Service } from './types.js';
 
 describe('ClusterIP allocation (ipallocator, KEP-3070 static band)', () => {

@@ -8,8 +8,8 @@
 // collision: the addresses look like real ones (10.97.253.216) and never depend on call order.
 import { createHash } from 'node:crypto';
 import type { AddressPool, Endpoint, EndpointSlice, L2Announcement, Node, Pod, Service } from './types.js';
-import { intToIp, ipToInt, parseCidr, size } from './cidr.js';
-import { NODE_PORT_RANGE } from '../spec/k8s-service.js';
+import { intToIp, ipToInt, parseCidr, size } from '../net/cidr.js';
+import { NODE_PORT_RANGE } from '../k8s/service.js';
 
 function hash32(key: string): number {
   return createHash('sha256').update(key).digest().readUInt32BE(0);

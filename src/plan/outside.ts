@@ -5,7 +5,7 @@
 // real network: every address lives in a namespace of the lab.
 import type { ClusterModel } from '../model/types.js';
 import { macFor, netnsName, UNDERLAY, UNDERLAY_BRIDGE, underlayPortName } from '../model/names.js';
-import { parseCidr } from '../model/cidr.js';
+import { parseCidr } from '../net/cidr.js';
 import type { Op, PlannedNamespace } from './types.js';
 
 export const INTERNET_BRIDGE = 'inet0';

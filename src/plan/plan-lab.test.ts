@@ -6,12 +6,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseLabSource } from '../spec/load.js';
+import { parseLabSource } from '../labfile/load.js';
 import { resolveModel } from '../model/resolve.js';
 import type { ClusterModel } from '../model/types.js';
-import { AGNHOST_SCRIPT } from '../workload/containers.js';
+import { AGNHOST_SCRIPT } from './workloads/containers.js';
 import { opCount, planLab } from './plan-lab.js';
-import { batchLine, batchToken, groupStep, renderPlan } from './render.js';
+import { batchLine, batchToken, groupStep, renderPlan } from '../kernel/commands.js';
 import type { Op, Step } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,17 +1,17 @@
 // planLab: cluster model -> the full plan (namespaces, steps, processes). Pure.
 import type { ClusterModel } from '../model/types.js';
 import { netnsName, UNDERLAY } from '../model/names.js';
-import { findCni } from '../cni/registry.js';
-import { planWorkloadFiles, planWorkloads } from '../workload/containers.js';
+import { findCni } from './cni/registry.js';
+import { planWorkloadFiles, planWorkloads } from './workloads/containers.js';
 import { planNodeBase, planNodeSysctls } from './node.js';
 import { planUnderlay, underlayInterfaces } from './underlay.js';
 import { outsideNamespaces, planNodeDefaultRoutes, planOutsideHosts, planOutsidePorts, planRouterInternet } from './outside.js';
-import { planKubeProxy } from '../proxy/registry.js';
-import { planPolicies } from '../policy/plan.js';
-import { certPath, secretHosts } from '../ingress/controller.js';
+import { planKubeProxy } from './proxy/registry.js';
+import { planPolicies } from './policy/plan.js';
+import { certPath, secretHosts } from './ingress/controller.js';
 import { underlayPortName } from '../model/names.js';
 import type { Op, Plan, PlannedNamespace } from './types.js';
-import { dnsSettings, podResolverConfig, renderResolvConf } from '../dns/resolv-conf.js';
+import { dnsSettings, podResolverConfig, renderResolvConf } from '../model/pod-dns.js';
 
 export function planLab(model: ClusterModel): Plan {
   const cni = findCni(model.network.cni);

@@ -1,8 +1,8 @@
 // Probes: the traffic an expectation sends, as argv run inside the sender's namespace (real
 // ping, real curl, agnhost's connect), and how their output is read. Building and reading are
 // pure; kernel/exec.ts runs them.
-import type { SendSpec } from '../spec/schema.js';
-import { AGNHOST_SCRIPT } from '../workload/containers.js';
+import type { SendSpec } from '../labfile/schema.js';
+import { AGNHOST_SCRIPT } from '../plan/workloads/containers.js';
 
 export type Protocol = 'icmp' | 'tcp' | 'udp';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { guardLeftovers, lab, sh } from './helpers.js';
-import { vtepMac } from '../../src/cni/flannel-vxlan.js';
+import { vtepMac } from '../../src/plan/cni/flannel-vxlan.js';
 
 const tmp = guardLeftovers('wirelab-out-');
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { startTrace } from '../../src/kernel/trace.js';
-import { chainPath, matchChainPath, TRACE_TABLE, type TracePacket } from '../../src/trace/nft-trace.js';
+import { chainPath, matchChainPath, TRACE_TABLE, type TracePacket } from '../../src/capture/nft-trace.js';
 
 const A = 'wl-tracetest.a';
 const B = 'wl-tracetest.b';

@@ -1,0 +1,72 @@
+// `lab doctor`: is this machine able to run the labs? Root, tools, kernel features; each
+// problem comes with its fix. Optional features (IPVS, IPIP, ...) only decide which labs skip.
+import { run } from '../kernel/exec.js';
+import { readKernelConfig, featureState, FEATURES } from '../kernel/features.js';
+import { findCni, cniKinds } from '../plan/cni/registry.js';
+import { COREDNS_BIN } from '../plan/dns/coredns.js';
+
+interface Check {
+  what: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  required: boolean;
+}
+
+const TOOLS: { argv: string[]; pkg: string; what: string }[] = [
+  { argv: ['ip', '-V'], pkg: 'iproute2', what: 'ip (namespaces, links, routes)' },
+  { argv: ['bridge', '-V'], pkg: 'iproute2', what: 'bridge (FDB entries)' },
+  { argv: ['tcpdump', '--version'], pkg: 'tcpdump', what: 'tcpdump (captures)' },
+  { argv: ['iptables-restore', '--version'], pkg: 'iptables', what: 'iptables-restore (flannel, kube-proxy rules)' },
+  { argv: ['nft', '--version'], pkg: 'nftables', what: 'nft (rule tracing)' },
+  { argv: ['ping', '-V'], pkg: 'iputils-ping', what: 'ping (ICMP probes)' },
+  { argv: ['curl', '--version'], pkg: 'curl', what: 'curl (HTTP probes)' },
+  { argv: ['sysctl', '--version'], pkg: 'procps', what: 'sysctl (per-namespace settings)' },
+  { argv: ['dig', '-v'], pkg: 'bind9-dnsutils', what: 'dig (DNS probes)' },
+  { argv: ['bird', '--version'], pkg: 'bird2', what: 'BIRD (Calico-style BGP)' },
+  { argv: ['iperf3', '--version'], pkg: 'iperf3', what: 'iperf3 (compare-backends throughput)' },
+  { argv: ['nginx', '-v'], pkg: 'nginx', what: 'nginx (ingress controller pods)' },
+  { argv: ['openssl', 'version'], pkg: 'openssl', what: 'openssl (TLS certificates)' },
+];
+
+export async function collectChecks(): Promise<Check[]> {
+  const checks: Check[] = [];
+  const root = process.getuid?.() === 0;
+  checks.push({ what: 'running as root', ok: root, detail: root ? 'uid 0' : `uid ${process.getuid?.()}`, fix: 'run with sudo', required: true });
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  const nodeOk = major > 20 || (major === 20 && minor >= 19);
+  checks.push({ what: 'Node.js >= 20.19', ok: nodeOk, detail: `v${process.versions.node}`, fix: 'install Node.js 20.19 or newer (Debian 13: apt install nodejs)', required: true });
+  for (const t of TOOLS) {
+    const r = await run(t.argv, { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+    const ok = r !== undefined && r.exitCode === 0;
+    const version = r ? `${r.stdout}\n${r.stderr}`.trim().split('\n')[0] : '';
+    checks.push({ what: t.what, ok, detail: ok ? version : 'not found', fix: `apt-get install ${t.pkg} (or run scripts/setup.sh)`, required: true });
+  }
+  const coredns = await run([COREDNS_BIN, '-version'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
+  const corednsVersion = coredns?.exitCode === 0 ? coredns.stdout.trim().split('\n')[0] : '';
+  checks.push({ what: 'CoreDNS (kube-dns of the DNS labs)', ok: corednsVersion !== '', detail: corednsVersion || `not built (${COREDNS_BIN})`, fix: 'run scripts/setup.sh (it builds CoreDNS with Go: scripts/build-coredns.sh)', required: false });
+  const config = readKernelConfig();
+  checks.push({ what: 'kernel configuration readable', ok: config.source !== undefined, detail: config.source ?? 'no /proc/config.gz or /boot/config-*', fix: 'modprobe configs, or install the kernel image package with its /boot/config', required: false });
+  const required = new Set(cniKinds().flatMap((k) => findCni(k)!.requires));
+  for (const [name, info] of Object.entries(FEATURES)) {
+    const state = featureState(config, name);
+    const ok = state === 'built-in' || state === 'module' || state === 'unknown';
+    checks.push({ what: `${name}: ${info.what}`, ok, detail: state, fix: info.fix, required: required.has(name) || name === 'CONFIG_NET_NS' });
+  }
+  return checks;
+}
+
+export async function runDoctor(): Promise<number> {
+  const checks = await collectChecks();
+  const color = Boolean(process.stdout.isTTY);
+  const c = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  for (const ch of checks) {
+    const mark = ch.ok ? c(32, ' ok ') : ch.required ? c(31, 'FAIL') : c(33, 'miss');
+    console.log(`${mark}  ${ch.what}: ${ch.detail}${ch.ok || !ch.fix ? '' : `\n        fix: ${ch.fix}`}`);
+  }
+  const missingOptional = checks.filter((ch) => !ch.ok && !ch.required);
+  if (missingOptional.length > 0) console.log(`\nLabs that need a "miss" feature report "skipped: kernel lacks ..." on this machine.`);
+  const failed = checks.filter((ch) => !ch.ok && ch.required);
+  console.log(failed.length === 0 ? '\nThis machine can run the labs.' : `\n${failed.length} required check${failed.length === 1 ? '' : 's'} failed.`);
+  return failed.length === 0 ? 0 : 1;
+}

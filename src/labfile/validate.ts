@@ -1,0 +1,246 @@
+// Cross-field rules of a lab file that need no address allocation: CIDRs that must not overlap
+// (seed 004: "Networks must NOT overlap"), duplicate names and addresses, node addresses inside
+// the underlay, references from pods and expectations to nodes and pods, interface names.
+// Rules that need the allocated model (pod address inside its node's range, interfaces a CNI
+// creates) are checked where that knowledge lives, with the same problem shape.
+import { formatCidr, intToIp, ipToInt, isValidIpv4, lastAddress, overlaps, parseCidr, type Cidr } from '../net/cidr.js';
+import type { LabSpec } from './schema.js';
+import { parseManifest, POD_IP_ANNOTATION } from '../k8s/manifest.js';
+
+export interface PathProblem {
+  path: (string | number)[];
+  message: string;
+  fix?: string;
+}
+
+export const IFNAMSIZ = 16; // including the trailing NUL: names have at most 15 characters
+
+export function validateLab(spec: LabSpec): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const add = (path: (string | number)[], message: string, fix?: string) => problems.push({ path, message, fix });
+
+  const cidrs: { path: (string | number)[]; label: string; cidr?: Cidr }[] = [
+    { path: ['underlay', 'cidr'], label: 'underlay.cidr (node network)' },
+    { path: ['cluster', 'podCIDR'], label: 'cluster.podCIDR (pod network)' },
+    { path: ['cluster', 'serviceCIDR'], label: 'cluster.serviceCIDR (service network)' },
+  ];
+  const texts = [spec.underlay.cidr, spec.cluster.podCIDR, spec.cluster.serviceCIDR];
+  cidrs.forEach((c, i) => {
+    try {
+      c.cidr = parseCidr(texts[i]);
+    } catch (e) {
+      add(c.path, (e as Error).message, 'write the network address, e.g. 10.8.0.0/16');
+    }
+  });
+  for (let i = 0; i < cidrs.length; i++) {
+    for (let j = i + 1; j < cidrs.length; j++) {
+      const a = cidrs[i], b = cidrs[j];
+      if (a.cidr && b.cidr && overlaps(a.cidr, b.cidr)) {
+        add(b.path, `${formatCidr(b.cidr)} overlaps ${a.label} ${formatCidr(a.cidr)}; node, pod and service networks must not overlap`, 'pick disjoint ranges, e.g. node 10.10.20.0/22, pods 10.8.0.0/16, services 10.96.0.0/12');
+      }
+    }
+  }
+  const pod = cidrs[1].cidr;
+  if (pod && spec.cluster.nodeCIDRMaskSize <= pod.prefix) {
+    add(['cluster', 'nodeCIDRMaskSize'], `/${spec.cluster.nodeCIDRMaskSize} per node is not smaller than the pod network /${pod.prefix}`, `use a mask size larger than ${pod.prefix}, e.g. ${Math.max(24, pod.prefix + 1)}`);
+  }
+
+  // Nodes.
+  const underlay = cidrs[0].cidr;
+  const nodeNames = new Map<string, number>();
+  const nodeIps = new Map<string, number>();
+  spec.nodes.forEach((n, i) => {
+    if (n.name === 'underlay') add(['nodes', i, 'name'], '"underlay" is the name of the physical switch namespace', 'rename the node');
+    if (n.podCIDR !== undefined) {
+      try {
+        parseCidr(n.podCIDR);
+      } catch (e) {
+        add(['nodes', i, 'podCIDR'], (e as Error).message, `write the network address of a /${spec.cluster.nodeCIDRMaskSize}, e.g. 10.8.0.0/${spec.cluster.nodeCIDRMaskSize}`);
+      }
+    }
+    if (nodeNames.has(n.name)) add(['nodes', i, 'name'], `duplicate node name "${n.name}" (also nodes[${nodeNames.get(n.name)}])`, 'give every node its own name');
+    else nodeNames.set(n.name, i);
+    if (!isValidIpv4(n.ip)) {
+      add(['nodes', i, 'ip'], `"${n.ip}" is not an IPv4 address`);
+      return;
+    }
+    if (nodeIps.has(n.ip)) add(['nodes', i, 'ip'], `duplicate address ${n.ip} (also nodes[${nodeIps.get(n.ip)}])`, 'give every node its own address');
+    else nodeIps.set(n.ip, i);
+    if (underlay) {
+      const x = ipToInt(n.ip);
+      if (!(x > underlay.base && x < lastAddress(underlay))) {
+        add(['nodes', i, 'ip'], `${n.ip} is not a host address of the underlay ${formatCidr(underlay)}`, `pick an address from ${intToIp(underlay.base + 1)} to ${intToIp(lastAddress(underlay) - 1)}`);
+      }
+    }
+  });
+
+  // Machines outside the cluster (external clients, the internet router and its hosts).
+  const outsideNames = new Map<string, string>();
+  const taken = new Map<string, string>(); // every address on the underlay, for duplicates
+  spec.nodes.forEach((n) => taken.set(n.ip, `node ${n.name}`));
+  const hostAddr = (path: (string | number)[], ip: string, what: string) => {
+    if (!isValidIpv4(ip)) return add(path, `"${ip}" is not an IPv4 address`);
+    if (underlay && !(ipToInt(ip) > underlay.base && ipToInt(ip) < lastAddress(underlay))) add(path, `${ip} is not a host address of the underlay ${formatCidr(underlay)}`, 'machines outside the cluster sit on the node network too');
+    if (taken.has(ip)) add(path, `${ip} is already used by ${taken.get(ip)}`, 'give every machine its own address');
+    else taken.set(ip, what);
+  };
+  const outsideName = (path: (string | number)[], name: string) => {
+    if (nodeNames.has(name) || outsideNames.has(name) || name === 'underlay' || name === 'router') add(path, `the name "${name}" is already taken`, 'names of nodes, pods, services and outside hosts are unique within a lab ("underlay" and "router" are reserved)');
+    outsideNames.set(name, path.join('.'));
+  };
+  spec.outside.clients.forEach((c, i) => {
+    outsideName(['outside', 'clients', i, 'name'], c.name);
+    hostAddr(['outside', 'clients', i, 'ip'], c.ip, `client ${c.name}`);
+  });
+  const inet = spec.outside.internet;
+  if (inet) {
+    hostAddr(['outside', 'internet', 'gateway'], inet.gateway, 'the internet router');
+    let inetCidr: Cidr | undefined;
+    try {
+      inetCidr = parseCidr(inet.cidr);
+    } catch (e) {
+      add(['outside', 'internet', 'cidr'], (e as Error).message);
+    }
+    if (inetCidr) {
+      for (const c of cidrs) if (c.cidr && overlaps(c.cidr, inetCidr)) add(['outside', 'internet', 'cidr'], `${inet.cidr} overlaps ${c.label}`, 'use a range outside the cluster, e.g. 203.0.113.0/24 (TEST-NET-3)');
+    }
+    if (inet.dns) {
+      outsideName(['outside', 'internet', 'dns', 'name'], inet.dns.name);
+      if (inetCidr && isValidIpv4(inet.dns.ip) && !overlaps(inetCidr, { base: ipToInt(inet.dns.ip), prefix: 32 })) add(['outside', 'internet', 'dns', 'ip'], `${inet.dns.ip} is outside ${inet.cidr}`, 'the internet DNS server lives on the internet range');
+      for (const [n, ip] of Object.entries(inet.dns.records)) if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(n)) add(['outside', 'internet', 'dns', 'records', n], `"${n}" is not a DNS name`, `write a name like www.example.com (got ${ip})`);
+    }
+    inet.hosts.forEach((h, i) => {
+      outsideName(['outside', 'internet', 'hosts', i, 'name'], h.name);
+      if (inetCidr && isValidIpv4(h.ip) && (!overlaps(inetCidr, { base: ipToInt(h.ip), prefix: 32 }) || ipToInt(h.ip) <= inetCidr.base + 1 || ipToInt(h.ip) >= lastAddress(inetCidr))) {
+        add(['outside', 'internet', 'hosts', i, 'ip'], `${h.ip} is not a host address of ${inet.cidr} other than the router's .1`, `pick an address from ${intToIp(inetCidr.base + 2)} to ${intToIp(lastAddress(inetCidr) - 1)}`);
+      }
+    });
+  }
+
+  // Manifests: structure of each supported kind, duplicates, references to nodes.
+  const podNames = new Map<string, number>();
+  const podIps = new Map<string, number>();
+  const serviceNames = new Map<string, number>();
+  const clusterIPs = new Map<string, number>();
+  const nodePorts = new Map<number, string>();
+  const service = cidrs[2].cidr;
+  spec.manifests.forEach((m, i) => {
+    const parsed = parseManifest(m);
+    for (const p of parsed.problems) add(['manifests', i, ...p.path], p.message, p.fix);
+    const man = parsed.manifest;
+    if (man?.kind === 'Service') {
+      const svc = man.service;
+      const path = ['manifests', i, 'metadata', 'name'];
+      if (serviceNames.has(svc.name)) add(path, `duplicate service name "${svc.name}" (also manifests[${serviceNames.get(svc.name)}])`, 'rename one of the services');
+      else serviceNames.set(svc.name, i);
+      if (nodeNames.has(svc.name) || outsideNames.has(svc.name)) add(path, `service "${svc.name}" has the name of a node or outside host`, 'rename the service');
+      if (svc.clusterIP && svc.clusterIP !== 'None') {
+        const ipPath = ['manifests', i, 'spec', 'clusterIP'];
+        if (!isValidIpv4(svc.clusterIP)) add(ipPath, `"${svc.clusterIP}" is not an IPv4 address`);
+        else if (service && !overlaps(service, { base: ipToInt(svc.clusterIP), prefix: 32 })) add(ipPath, `${svc.clusterIP} is outside the service network ${formatCidr(service)}`, `pick an address inside ${formatCidr(service)} or leave clusterIP out to have one allocated`);
+        else if (clusterIPs.has(svc.clusterIP)) add(ipPath, `ClusterIP ${svc.clusterIP} is already used by manifests[${clusterIPs.get(svc.clusterIP)}]`, 'give every service its own ClusterIP');
+        else clusterIPs.set(svc.clusterIP, i);
+      }
+      svc.ports.forEach((p, j) => {
+        if (p.nodePort === undefined) return;
+        const other = nodePorts.get(p.nodePort);
+        if (other) add(['manifests', i, 'spec', 'ports', j, 'nodePort'], `node port ${p.nodePort} is already used by ${other}`, 'every node port is unique in the cluster');
+        else nodePorts.set(p.nodePort, `service ${svc.name}`);
+      });
+      svc.loadBalancerIPs.forEach((ip) => {
+        if (isValidIpv4(ip) && underlay && !overlaps(underlay, { base: ipToInt(ip), prefix: 32 })) add(['manifests', i, 'spec'], `load-balancer IP ${ip} is outside the underlay ${formatCidr(underlay)}; MetalLB's L2 mode announces addresses of the node network`, 'pick an address of the node network that no machine uses');
+      });
+      return;
+    }
+    if (man?.kind !== 'Pod') return;
+    const p = man.pod;
+    if (podNames.has(p.name)) add(['manifests', i, 'metadata', 'name'], `duplicate pod name "${p.name}" (also manifests[${podNames.get(p.name)}]); pod names are unique within a lab so expectations can name them`, 'rename one of the pods');
+    else podNames.set(p.name, i);
+    if (nodeNames.has(p.name) || outsideNames.has(p.name)) add(['manifests', i, 'metadata', 'name'], `pod "${p.name}" has the name of a node or outside host`, 'rename the pod');
+    if (p.name === 'underlay' || p.name === 'router') add(['manifests', i, 'metadata', 'name'], `"${p.name}" is the name of a namespace of the lab's network (the physical switch or the internet router)`, 'rename the pod');
+    if (!nodeNames.has(p.nodeName)) add(['manifests', i, 'spec', 'nodeName'], `unknown node "${p.nodeName}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
+    if (p.pinnedIp) {
+      const path = ['manifests', i, 'metadata', 'annotations', POD_IP_ANNOTATION];
+      if (!isValidIpv4(p.pinnedIp)) {
+        add(path, `"${p.pinnedIp}" is not an IPv4 address`, 'write an address from the node\'s pod range, e.g. 10.8.0.5');
+        return;
+      }
+      if (podIps.has(p.pinnedIp)) add(path, `duplicate pod address ${p.pinnedIp} (also manifests[${podIps.get(p.pinnedIp)}])`, 'give every pod its own address');
+      else podIps.set(p.pinnedIp, i);
+      if (pod && isValidIpv4(p.pinnedIp) && !overlaps(pod, { base: ipToInt(p.pinnedIp), prefix: 32 })) {
+        add(path, `${p.pinnedIp} is outside the pod network ${formatCidr(pod)}`, 'pick an address inside its node\'s pod range');
+      }
+    }
+  });
+  for (const [name, i] of serviceNames) if (podNames.has(name)) add(['manifests', i, 'metadata', 'name'], `service "${name}" has the name of a pod; expectations name both`, 'rename the service or the pod');
+
+  // Expectations: every name they use must exist.
+  const senders = new Set<string>([...nodeNames.keys(), ...podNames.keys(), ...outsideNames.keys()]);
+  const known = new Set<string>([...senders, ...serviceNames.keys()]);
+  const endpointFix = `use a pod, node, service or outside host name (${[...known].join(', ')}) or an IPv4 address`;
+  const points = new Set<string>(['underlay', ...(inet ? ['router'] : []), ...nodeNames.keys(), ...podNames.keys(), ...outsideNames.keys()]);
+  spec.expectations.forEach((e, i) => {
+    const base: (string | number)[] = ['expectations', i];
+    if (!senders.has(e.send.from)) add([...base, 'send', 'from'], `unknown pod or node "${e.send.from}"`, `use one of: ${[...senders].join(', ')}`);
+    if (e.send.to !== undefined && !known.has(e.send.to) && !isValidIpv4(e.send.to)) add([...base, 'send', 'to'], `unknown pod or node "${e.send.to}"`, endpointFix);
+    if (e.send.dns?.server !== undefined && !known.has(e.send.dns.server) && !isValidIpv4(e.send.dns.server)) add([...base, 'send', 'dns', 'server'], `unknown pod, node or service "${e.send.dns.server}"`, endpointFix);
+    e.hops.forEach((h, j) => {
+      for (const at of Array.isArray(h.at) ? h.at : [h.at]) {
+        const [where, dev] = at.split('/');
+        if (!points.has(where)) add([...base, 'hops', j, 'at'], `unknown pod or node "${where}"`, `use one of: ${[...points].join(', ')}`);
+        if (dev.length >= IFNAMSIZ) add([...base, 'hops', j, 'at'], `interface name "${dev}" is ${dev.length} characters; Linux allows at most ${IFNAMSIZ - 1}`, 'use the interface name as `ip link` shows it');
+      }
+      const checkAddr = (v: string | string[] | undefined, path: (string | number)[]) => {
+        for (const x of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
+          const name = x.startsWith('!') ? x.slice(1) : x;
+          if (!known.has(name) && !isValidIpv4(name)) add(path, `unknown pod or node "${name}"`, endpointFix);
+        }
+      };
+      for (let m = h.packet, p: (string | number)[] = [...base, 'hops', j, 'packet']; m; m = m.inner, p = [...p, 'inner']) {
+        checkAddr(m.src, [...p, 'src']);
+        checkAddr(m.dst, [...p, 'dst']);
+      }
+      if (h.absent && h.packet?.overhead !== undefined) add([...base, 'hops', j, 'packet', 'overhead'], 'an absent hop has no packet to measure', 'remove overhead or absent');
+    });
+    e.chains.forEach((c, j) => {
+      if (!nodeNames.has(c.node)) add([...base, 'chains', j, 'node'], `unknown node "${c.node}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
+    });
+    const kind = e.send.ping ? 'ping' : e.send.http ? 'http' : 'tcp';
+    if (e.expect.body !== undefined && kind === 'ping') add([...base, 'expect', 'body'], 'a ping has no body', 'send http or tcp to check a body');
+    if (e.expect.spread && kind === 'ping') add([...base, 'expect', 'spread'], 'a ping does not say which backend answered', 'send http or tcp');
+    if (e.expect.spread && e.send.repeat < 2) add([...base, 'send', 'repeat'], 'a spread needs several requests', 'set send.repeat, e.g. 30');
+    e.expect.backends?.forEach((b, j) => {
+      if (!podNames.has(b) && !outsideNames.has(b)) add([...base, 'expect', 'backends', j], `unknown pod "${b}"`, `use one of: ${[...podNames.keys()].join(', ')}`);
+    });
+    if ((e.send.http?.port ?? e.send.tcp?.port) === undefined && (e.send.http || e.send.tcp) && !serviceNames.has(e.send.to ?? '')) {
+      add([...base, 'send', e.send.http ? 'http' : 'tcp'], 'no port given, and the destination is not a service whose port could be used', 'add port, e.g. { port: 80 }');
+    }
+  });
+  spec.reachability.forEach((t, i) => {
+    const base: (string | number)[] = ['reachability', i];
+    t.from.forEach((f, j) => {
+      if (!senders.has(f)) add([...base, 'from', j], `unknown pod or node "${f}"`, `use one of: ${[...senders].join(', ')}`);
+    });
+    t.to.forEach((x, j) => {
+      const name = x.split(':')[0];
+      if (!known.has(name)) add([...base, 'to', j], `unknown pod or service "${name}"`, endpointFix);
+    });
+    const rows = parseTruthTable(t.expected);
+    if (rows.length !== t.from.length) add([...base, 'expected'], `the table has ${rows.length} rows, from lists ${t.from.length}`, 'one row per sender, in the order of from');
+    rows.forEach((r, j) => {
+      if (r.length !== t.to.length) add([...base, 'expected'], `row ${j + 1} has ${r.length} cells, to lists ${t.to.length}`, 'one cell per target: "." reachable, "X" not');
+      if (r.some((c) => c !== '.' && c !== 'X')) add([...base, 'expected'], `row ${j + 1} has a cell that is neither "." nor "X"`, 'write "." for reachable, "X" for not');
+    });
+  });
+  return problems;
+}
+
+/** The cells of a truth table, row by row: whitespace-separated "." and "X"; a first column
+ * that names the row (as upstream prints it) is allowed and ignored. */
+export function parseTruthTable(text: string): string[][] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => l.split(/\s+/).filter((c) => c === '.' || c === 'X' || !/^[a-z0-9-]+:?$/.test(c)));
+}

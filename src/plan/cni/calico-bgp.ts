@@ -1,0 +1,121 @@
+// A Calico-style dataplane without encapsulation (projectcalico/calico; cited per piece):
+// - IPAM: /26 blocks of the IPPool, affine to a node, claimed on demand (cni/calico-ipam.ts);
+// - per pod a veth "cali<hash>" with the fixed MAC ee:ee:ee:ee:ee:ee on the host side, proxy ARP
+//   answering the pod's ARP for its gateway 169.254.1.1, a /32 route to the pod
+//   (cni-plugin/pkg/dataplane/linux/dataplane_linux.go; cni/calico-names.ts);
+// - no bridge, no tunnel: pods have a /32 address and a default route via 169.254.1.1;
+// - BIRD on every node in a full iBGP mesh (AS 64512) announcing the node's blocks (as
+//   blackhole routes locally) and programming the blocks it learns as `proto bird` routes via
+//   the other nodes (confd templates, cni/bird.ts).
+import type { ClusterModel } from '../../model/types.js';
+import { intToIp, parseCidr } from '../../net/cidr.js';
+import { labStateDir, macFor, netnsName, PROCESS_MARKER } from '../../model/names.js';
+import type { Op, ProcessSpec } from '../types.js';
+import type { CniBackend, CniPlan } from './types.js';
+import { blocksOfNode } from '../../model/calico-ipam.js';
+import { CALICO_DEFAULT_AS, renderBirdConfig } from './bird.js';
+import { CALICO_HOST_SIDE_MAC, calicoHostRoute, calicoHostVethSysctls, calicoPodAddress, calicoPodRoutes, calicoVethName } from './calico-names.js';
+
+export const birdConfigPath = (node: string) => `bird/${node}.conf`;
+export const birdSocketPath = (node: string) => `bird/${node}.ctl`;
+
+/** IP-in-IP adds one 20-byte IPv4 header: Calico sets tunl0 and the pods' veths to MTU - 20. */
+export const IPIP_OVERHEAD = 20;
+
+function planCalicoBgp(model: ClusterModel): CniPlan {
+  return planCalico(model, false);
+}
+
+function planCalico(model: ClusterModel, ipip: boolean): CniPlan {
+  const out: CniPlan = { nodeOps: [], podOps: [], ruleOps: [], fileOps: [], interfaces: {}, processes: [] };
+  const mtu = String(model.underlay.mtu - (ipip ? IPIP_OVERHEAD : 0));
+  const state = labStateDir(model.lab);
+  for (const node of model.nodes) {
+    const ns = netnsName(model.lab, node.name);
+    const pods = model.pods.filter((p) => p.nodeName === node.name);
+    const veths = pods.map((p) => calicoVethName(p.namespace, p.name));
+    pods.forEach((pod, i) => {
+      const veth = veths[i];
+      out.nodeOps.push(
+        { kind: 'ip', netns: ns, args: ['link', 'add', veth, 'address', CALICO_HOST_SIDE_MAC, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`), 'mtu', mtu, 'netns', netnsName(model.lab, pod.name)] },
+        { kind: 'ip', netns: ns, args: ['link', 'set', veth, 'up'] },
+        { kind: 'ip', netns: ns, args: ['route', 'add', ...calicoHostRoute(pod.ip, veth)] },
+      );
+      const pns = netnsName(model.lab, pod.name);
+      out.podOps.push(
+        { kind: 'ip', netns: pns, args: ['link', 'set', 'lo', 'up'] },
+        { kind: 'ip', netns: pns, args: ['addr', 'add', calicoPodAddress(pod.ip), 'dev', 'eth0'] },
+        { kind: 'ip', netns: pns, args: ['link', 'set', 'eth0', 'up'] },
+        ...calicoPodRoutes().map((r): Op => ({ kind: 'ip', netns: pns, args: ['route', 'add', ...r] })),
+      );
+      out.interfaces[pod.name] = ['lo', 'eth0'];
+    });
+    // Per-veth sysctls exist only once the veths do: they follow the ip batch in this step.
+    for (const veth of veths) for (const [key, value] of calicoHostVethSysctls(veth)) out.nodeOps.push({ kind: 'sysctl', netns: ns, key, value, optional: key.startsWith('net.ipv6') });
+    out.interfaces[node.name] = ipip ? [...veths, 'tunl0'] : veths;
+    if (ipip) out.nodeOps.push(...planTunl0(model, node.name, mtu));
+    // Proxy ARP answers for an address only if the node can route it out of another interface.
+    // Pods ARP for 169.254.1.1, which real nodes route by their default route; a lab without an
+    // internet router gives nodes a default route to the underlay's first address instead.
+    if (!model.internet) out.nodeOps.push({ kind: 'ip', netns: ns, args: ['route', 'add', 'default', 'via', intToIp(parseCidr(model.underlay.cidr).base + 1), 'dev', 'eth0', 'onlink'] });
+    out.fileOps.push({
+      kind: 'file',
+      path: birdConfigPath(node.name),
+      content: renderBirdConfig({
+        nodeName: node.name,
+        nodeIp: node.ip,
+        asNumber: CALICO_DEFAULT_AS,
+        blocks: blocksOfNode(model.calicoBlocks ?? [], node.name),
+        peers: model.nodes.map((n) => ({ name: n.name, ip: n.ip })),
+        ipPools: [model.network.podCIDR],
+      }),
+    });
+    out.processes!.push({
+      netns: ns,
+      name: `${node.name}/bird`,
+      // -f: stay in the foreground (the harness owns the process); -s: the control socket birdc uses.
+      argv: ['bird', '-f', '-c', `${state}/${birdConfigPath(node.name)}`, '-s', `${state}/${birdSocketPath(node.name)}`],
+      env: { [PROCESS_MARKER]: model.lab },
+      readyFile: birdSocketPath(node.name),
+    } satisfies ProcessSpec);
+  }
+  // Up means BGP has converged: every node routes every other node's blocks.
+  const blocks = model.calicoBlocks ?? [];
+  out.converged = model.nodes.map((n) => ({ netns: netnsName(model.lab, n.name), routes: blocks.filter((b) => b.node !== n.name).map((b) => b.cidr) }));
+  return out;
+}
+
+/** IP-in-IP mode (ipipMode: Always): the kernel's fallback device tunl0 (created in every
+ * namespace once the ipip module is loaded), up with MTU 1480 and the node's tunnel address
+ * (allocated from IPAM by calico-node before the node's pods); the other nodes'
+ * blocks routed "via <node IP> dev tunl0 onlink". Calico's BIRD fork programs those routes with
+ * krt_tunnel = "tunl0"; stock BIRD 2 cannot choose the device, so they are programmed here, with
+ * a metric below the BIRD routes (which stay for comparison) so the kernel prefers them. */
+function planTunl0(model: ClusterModel, nodeName: string, mtu: string): Op[] {
+  const ns = netnsName(model.lab, nodeName);
+  const ops: Op[] = [{ kind: 'ip', netns: ns, args: ['link', 'set', 'tunl0', 'mtu', mtu, 'up'] }];
+  const tunnelIp = model.calicoTunnels?.[nodeName];
+  if (tunnelIp) ops.push({ kind: 'ip', netns: ns, args: ['addr', 'add', `${tunnelIp}/32`, 'dev', 'tunl0'] });
+  for (const b of model.calicoBlocks ?? []) {
+    if (b.node === nodeName) continue;
+    const peer = model.nodes.find((n) => n.name === b.node)!;
+    ops.push({ kind: 'ip', netns: ns, args: ['route', 'replace', b.cidr, 'via', peer.ip, 'dev', 'tunl0', 'onlink', 'metric', '10'] });
+  }
+  return ops;
+}
+
+export const calicoIpip: CniBackend = {
+  kind: 'calico-ipip',
+  description: 'Calico-style routing with IP-in-IP: as calico-bgp, with the other blocks routed through tunl0 (MTU 1480)',
+  enforcesPolicy: true,
+  requires: ['CONFIG_VETH', 'CONFIG_NET_IPIP'],
+  plan: (model) => planCalico(model, true),
+};
+
+export const calicoBgp: CniBackend = {
+  kind: 'calico-bgp',
+  description: 'Calico-style routing: /26 IPAM blocks per node, cali* veths with proxy ARP, BIRD full iBGP mesh, no encapsulation',
+  enforcesPolicy: true,
+  requires: ['CONFIG_VETH'],
+  plan: planCalicoBgp,
+};

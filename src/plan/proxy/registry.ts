@@ -1,0 +1,68 @@
+// kube-proxy on every node, in the mode the lab names (cluster.kubeProxy.mode): its rules as
+// plan operations (one iptables-restore per node per sync) and the features the mode needs.
+import type { ClusterModel, Node } from '../../model/types.js';
+import { netnsName } from '../../model/names.js';
+import type { Op } from '../types.js';
+import { IPTABLES_JUMP_CHAINS, jumpRuleArgs, renderKubeProxyIptables } from './iptables.js';
+import { planIpvsNode, IPVS_REQUIRES } from './ipvs.js';
+
+export interface ProxyPlan {
+  /** iptables-restore (and ipset/ipvs restore) per node. */
+  ruleOps: Op[];
+  /** Devices kube-proxy creates (kube-ipvs0 in IPVS mode). */
+  nodeOps: Op[];
+}
+
+export function kubeProxyRequires(model: ClusterModel): string[] {
+  if (model.kubeProxy === 'iptables') return ['CONFIG_NF_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_STATISTIC', 'CONFIG_NETFILTER_XT_MATCH_RECENT', 'CONFIG_NETFILTER_XT_MATCH_COMMENT'];
+  if (model.kubeProxy === 'ipvs') return IPVS_REQUIRES;
+  return [];
+}
+
+/** Quotes a jump rule's words for iptables-restore (comments contain spaces). */
+function restoreWords(args: string[]): string {
+  return args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
+}
+
+/** The jump rules from the built-in chains (upstream: EnsureRule(Prepend) per rule, before the
+ * restore). Here they are `-I` lines in the same restore, so a sync stays one process; each
+ * `-I` prepends, exactly as each EnsureRule(Prepend) does. kubelet's own KUBE-FIREWALL jumps are
+ * left to kubelet (there is none here). */
+export function jumpLines(table: 'filter' | 'nat'): string[] {
+  return IPTABLES_JUMP_CHAINS.filter((j) => j.table === table && !j.kubelet).map((j) => `-I ${j.srcChain} ${restoreWords(jumpRuleArgs(j))}`);
+}
+
+export function withJumps(restoreText: string): string {
+  let out = '';
+  let table: 'filter' | 'nat' | undefined;
+  for (const line of restoreText.split('\n')) {
+    if (line === '*filter' || line === '*nat') table = line.slice(1) as 'filter' | 'nat';
+    if (line === 'COMMIT' && table) out += jumpLines(table).join('\n') + '\n';
+    out += line + '\n';
+  }
+  return out.replace(/\n+$/, '\n');
+}
+
+export function iptablesRulesFor(model: ClusterModel, node: Node): string {
+  return withJumps(
+    renderKubeProxyIptables({
+      hostname: node.name,
+      nodeIPs: [node.ip],
+      clusterCIDR: model.network.podCIDR,
+      services: model.services,
+      endpointSlices: model.endpointSlices,
+    }),
+  );
+}
+
+export function planKubeProxy(model: ClusterModel): ProxyPlan {
+  if (model.kubeProxy === 'none') return { ruleOps: [], nodeOps: [] };
+  if (model.kubeProxy === 'ipvs') {
+    const plans = model.nodes.map((n) => planIpvsNode(model, n));
+    return { ruleOps: plans.flatMap((p) => p.ruleOps), nodeOps: plans.flatMap((p) => p.nodeOps) };
+  }
+  return {
+    ruleOps: model.nodes.map((n): Op => ({ kind: 'iptables-restore', netns: netnsName(model.lab, n.name), rules: iptablesRulesFor(model, n) })),
+    nodeOps: [],
+  };
+}
