@@ -12,7 +12,7 @@ import { parseLabSource } from '../src/labfile/load.js';
 import { resolveModel } from '../src/model/resolve.js';
 import { planLab, opCount } from '../src/plan/plan-lab.js';
 import { upLab, downLab, type PreparedLab } from '../src/lab/lifecycle.js';
-import { findCni } from '../src/plan/cni/registry.js';
+import { cniBackend } from '../src/plan/cni/registry.js';
 import { ownedNetns } from '../src/kernel/netns.js';
 import { benchServices } from './services.js';
 
@@ -49,11 +49,11 @@ function labYaml(name: string, pods: number): string {
 
 function prepare(name: string, pods: number, workloads: boolean): PreparedLab {
   const source = labYaml(name, pods);
-  const { spec, locate } = parseLabSource(source, `${name}.yaml`);
-  const model = resolveModel(spec);
+  const lab = parseLabSource(source, `${name}.yaml`);
+  const model = resolveModel(lab);
   const plan = planLab(model);
   if (!workloads) plan.processes = [];
-  return { loaded: { spec, locate, file: `${name}.yaml`, source }, model, plan, cni: findCni('flannel-vxlan')!, digest: name, missing: [], warnings: [] };
+  return { loaded: { ...lab, file: `${name}.yaml`, source }, model, plan, cni: cniBackend('flannel-vxlan'), digest: name, missing: [], warnings: [] };
 }
 
 function median(xs: number[]): number {

@@ -22,7 +22,7 @@ const COREDNS = join(ROOT, '.wirelab/bin/coredns');
 
 function clusterIpModel(): ClusterModel {
   const file = join(LABS_DIR, 'clusterip.yaml');
-  return resolveModel(parseLabSource(readFileSync(file, 'utf8'), file).spec);
+  return resolveModel(parseLabSource(readFileSync(file, 'utf8'), file));
 }
 
 /** Replaces the model file the way `lab` should: write elsewhere, rename over. */

@@ -9,7 +9,7 @@ import { CREATION_TIMESTAMP, deterministicUid, serviceObject, toK8sObjects } fro
 
 function labModel(name: string): ClusterModel {
   const file = join(LABS_DIR, `${name}.yaml`);
-  return resolveModel(parseLabSource(readFileSync(file, 'utf8'), file).spec);
+  return resolveModel(parseLabSource(readFileSync(file, 'utf8'), file));
 }
 
 const baseService: Service = makeService('apps', 'svc', (s) => {

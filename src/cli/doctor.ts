@@ -2,7 +2,7 @@
 // problem comes with its fix. Optional features (IPVS, IPIP, ...) only decide which labs skip.
 import { run } from '../kernel/exec.js';
 import { readKernelConfig, featureState, FEATURES } from '../kernel/features.js';
-import { findCni, cniKinds } from '../plan/cni/registry.js';
+import { cniBackends } from '../plan/cni/registry.js';
 import { COREDNS_BIN } from '../plan/dns/coredns.js';
 
 interface Check {
@@ -47,7 +47,7 @@ export async function collectChecks(): Promise<Check[]> {
   checks.push({ what: 'CoreDNS (kube-dns of the DNS labs)', ok: corednsVersion !== '', detail: corednsVersion || `not built (${COREDNS_BIN})`, fix: 'run scripts/setup.sh (it builds CoreDNS with Go: scripts/build-coredns.sh)', required: false });
   const config = readKernelConfig();
   checks.push({ what: 'kernel configuration readable', ok: config.source !== undefined, detail: config.source ?? 'no /proc/config.gz or /boot/config-*', fix: 'modprobe configs, or install the kernel image package with its /boot/config', required: false });
-  const required = new Set(cniKinds().flatMap((k) => findCni(k)!.requires));
+  const required = new Set(cniBackends().flatMap((b) => b.requires));
   for (const [name, info] of Object.entries(FEATURES)) {
     const state = featureState(config, name);
     const ok = state === 'built-in' || state === 'module' || state === 'unknown';

@@ -1,8 +1,7 @@
 // networking.k8s.io/v1 Ingress and gateway.networking.k8s.io/v1 GatewayClass, Gateway and
-// HTTPRoute as parsed (./parse.ts): every API default filled in, nothing resolved yet. Plain
-// data, no I/O. ./nginx-conf.ts turns them, with the model's Services and EndpointSlices, into
-// an nginx.conf the way ingress-nginx does.
-import type { EndpointSlice, Service } from '../model/types.js';
+// HTTPRoute as parsed (./ingress.ts): every API default filled in, nothing resolved yet. Plain
+// data, no I/O. plan/ingress/nginx-conf.ts turns them, with the model's Services and
+// EndpointSlices, into an nginx.conf the way ingress-nginx does.
 
 /** A problem in a manifest: the path is relative to the manifest (like src/spec/k8s.ts). */
 export interface IngressProblem {
@@ -144,38 +143,4 @@ export interface HTTPRoute {
   parentRefs: ParentRef[];
   hostnames: string[];
   rules: HTTPRouteRule[];
-}
-
-// ---- renderer input ------------------------------------------------------------------------------
-
-/** Paths of PEM files (a kubernetes.io/tls Secret written out). */
-export interface CertFiles {
-  cert: string;
-  key: string;
-}
-
-export interface NginxConfInput {
-  /** Every file nginx writes (pid, logs, temp directories) lives under this directory. */
-  stateDir: string;
-  /** In creation order (ingress-nginx sorts Ingresses by creationTimestamp). */
-  ingresses: Ingress[];
-  gateways: Gateway[];
-  /** In creation order (the Gateway API's tie-break between routes). */
-  httpRoutes: HTTPRoute[];
-  services: Service[];
-  endpointSlices: EndpointSlice[];
-  /** "namespace/secretName" -> PEM file paths. */
-  certs: Record<string, CertFiles>;
-  /** Only Ingresses of this class are rendered, e.g. "nginx". */
-  ingressClass: string;
-  /** Also take Ingresses without any class (ingress-nginx --watch-ingress-without-class). */
-  watchIngressWithoutClass?: boolean;
-  /** With controllerName: only Gateways whose GatewayClass names this controller. */
-  gatewayClasses?: GatewayClass[];
-  controllerName?: string;
-  /** ingress-nginx's --default-ssl-certificate (it generates a fake one when unset). Without it,
-   * hosts with no TLS entry do not listen on 443 and the default server rejects the handshake. */
-  defaultCertificate?: CertFiles;
-  /** ingress-nginx ssl-redirect (default true): 308 from http to https for hosts with a TLS cert. */
-  sslRedirect?: boolean;
 }

@@ -4,7 +4,8 @@ import type { ManifestSpec } from '../labfile/schema.js';
 import type { Container, ContainerPort, PodDNSConfig } from '../model/types.js';
 import { parseServiceManifest, type ServiceManifest } from './service.js';
 import { parseNetworkPolicy } from './network-policy.js';
-import { INGRESS_API_KINDS, parseIngressApiManifest } from './ingress.js';
+import type { NetworkPolicy } from './network-policy-types.js';
+import { INGRESS_API_KINDS, parseIngressApiManifest, type ParsedIngressApiObject } from './ingress.js';
 
 /** Pins a pod's address, as Calico's cni.projectcalico.org/ipAddrs annotation does. */
 export const POD_IP_ANNOTATION = 'wirelab.io/ip';
@@ -67,8 +68,8 @@ export type ParsedManifest =
   | { kind: 'ConfigMap'; configMap: { name: string; namespace: string; data: Record<string, string> } }
   | { kind: 'Namespace'; namespace: { name: string; labels: Record<string, string> } }
   | { kind: 'CalicoIPPool'; pool: { name: string; cidr: string; blockSize: number; ipipMode: string } }
-  | { kind: 'NetworkPolicy' }
-  | { kind: 'IngressApi' }
+  | { kind: 'NetworkPolicy'; policy: NetworkPolicy }
+  | { kind: 'IngressApi'; object: ParsedIngressApiObject }
   | { kind: 'Secret'; secret: { name: string; namespace: string; type: string; generate: boolean } };
 
 /** A kubernetes.io/tls Secret with this annotation set to "true" gets a self-signed
@@ -100,7 +101,7 @@ export function parseAddressPool(m: ManifestSpec): { pool?: { name: string; rang
 }
 
 /** Dispatches on apiVersion/kind; unknown kinds are rejected with the list of known ones. */
-export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; problems: RelProblem[] } {
+export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; problems: RelProblem[]; warnings?: RelProblem[] } {
   const kindKey = `${m.apiVersion}/${m.kind}`;
   if (kindKey === 'v1/Pod') {
     const r = parsePodManifest(m);
@@ -127,7 +128,7 @@ export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; pro
   }
   if (INGRESS_API_KINDS.includes(kindKey as (typeof INGRESS_API_KINDS)[number])) {
     const r = parseIngressApiManifest(m);
-    return { manifest: r.object ? { kind: 'IngressApi' } : undefined, problems: r.problems.map((p) => ({ path: p.path, message: p.message, fix: p.fix })) };
+    return { manifest: r.object ? { kind: 'IngressApi', object: r.object } : undefined, problems: r.problems.map((p) => ({ path: p.path, message: p.message, fix: p.fix })) };
   }
   if (kindKey === 'v1/Secret') {
     const type = String((m as Record<string, unknown>).type ?? 'Opaque');
@@ -139,7 +140,7 @@ export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; pro
   }
   if (kindKey === 'networking.k8s.io/v1/NetworkPolicy') {
     const r = parseNetworkPolicy(m);
-    return { manifest: r.policy ? { kind: 'NetworkPolicy' } : undefined, problems: r.problems.map((p) => ({ path: p.path, message: p.message, fix: p.fix })) };
+    return { manifest: r.policy ? { kind: 'NetworkPolicy', policy: r.policy } : undefined, problems: r.problems.map((p) => ({ path: p.path, message: p.message, fix: p.fix })), warnings: r.warnings };
   }
   if (kindKey === 'v1/Namespace') return { manifest: { kind: 'Namespace', namespace: { name: m.metadata.name, labels: m.metadata.labels ?? {} } }, problems: [] };
   if (kindKey === 'metallb.io/v1beta1/IPAddressPool') {

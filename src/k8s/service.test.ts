@@ -92,8 +92,8 @@ describe('Services in a lab file', () => {
   });
 
   it('warns (without failing) about a selector that matches no pod', () => {
-    const { spec } = parseLabSource(NODEPORT.replace('selector: { app: web }\n      ports: [{ port: 80, targetPort: http, nodePort: 30081 }]', 'selector: { app: wbe }\n      ports: [{ port: 80, targetPort: http, nodePort: 30081 }]'), 'np.yaml');
-    const model = resolveModel(spec);
+    const lab = parseLabSource(NODEPORT.replace('selector: { app: web }\n      ports: [{ port: 80, targetPort: http, nodePort: 30081 }]', 'selector: { app: wbe }\n      ports: [{ port: 80, targetPort: http, nodePort: 30081 }]'), 'np.yaml');
+    const model = resolveModel(lab);
     expect(model.warnings).toEqual([
       expect.objectContaining({ path: ['manifests', 3, 'spec', 'selector'], message: expect.stringContaining('the selector of service "default/web-local" matches no pod') }),
     ]);
@@ -101,7 +101,7 @@ describe('Services in a lab file', () => {
   });
 
   it('resolves a named targetPort to the pods\' container port', () => {
-    const model = resolveModel(parseLabSource(NODEPORT, 'np.yaml').spec);
+    const model = resolveModel(parseLabSource(NODEPORT, 'np.yaml'));
     const slice = model.endpointSlices.find((s) => s.serviceName === 'web-nodeport')!;
     expect(slice.ports).toEqual([{ name: '', protocol: 'TCP', port: 80 }]);
     expect(slice.endpoints.map((e) => [e.ip, e.nodeName, e.ready])).toEqual([

@@ -15,7 +15,7 @@ import { buildProbe, readOutcome, type Probe, type ProbeOutcome } from '../probe
 import { evaluateHop, type HopResult } from '../assert/hops.js';
 import { startTrace } from '../kernel/trace.js';
 import { birdSocketPath } from '../plan/cni/calico-bgp.js';
-import { certFiles, secretHosts } from '../plan/ingress/controller.js';
+import { caFileFor } from '../plan/ingress/controller.js';
 import { chainPath, matchChainPath, type TracePacket } from '../capture/nft-trace.js';
 import { judgeOutcome, summarize, type ExpectationResult } from '../assert/expectation.js';
 
@@ -124,8 +124,7 @@ export async function runExpectations(model: ClusterModel, expectations: Expecta
       // HTTPS is verified against the certificate generated for the host (self-signed: it is its
       // own CA), so a certificate that does not name the host fails the request.
       const host = e.send.http?.host;
-      const ca = host ? [...secretHosts(model)].find(([, hs]) => hs.includes(host))?.[0] : undefined;
-      const caFile = ca ? certFiles(model)[ca]?.cert : undefined;
+      const caFile = host ? caFileFor(model, host) : undefined;
       const probe = buildProbe(e.send, src, dst, port, caFile);
       // nft traces of the request on each node the expectation names, marked by its source.
       const traces = await Promise.all(e.chains.map((c) => startTrace(netnsName(lab, c.node), { src: probe.flow.src, protocol: probe.flow.protocol })));

@@ -12,7 +12,7 @@ import type { ClusterModel } from '../model/types.js';
 import { labStateDir } from '../model/names.js';
 import { planLab } from '../plan/plan-lab.js';
 import type { Plan, Step } from '../plan/types.js';
-import { cniKinds, findCni } from '../plan/cni/registry.js';
+import { cniBackend } from '../plan/cni/registry.js';
 import type { CniBackend } from '../plan/cni/types.js';
 import { checkContainers } from '../plan/workloads/containers.js';
 import { kubeProxyRequires } from '../plan/proxy/registry.js';
@@ -43,11 +43,9 @@ export interface PreparedLab {
 export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
   const loaded = await parseLab(nameOrPath);
   const { spec, file, locate } = loaded;
-  const cni = findCni(spec.cluster.cni);
-  if (!cni) throw locatedError(file, locate, [{ path: ['cluster', 'cni'], message: `unknown pod network "${spec.cluster.cni}"`, fix: `use one of: ${cniKinds().join(', ')}` }]);
   let model: ClusterModel;
   try {
-    model = resolveModel(spec);
+    model = resolveModel(loaded);
   } catch (e) {
     if (e instanceof ModelProblems) throw locatedError(file, locate, e.problems);
     throw e;
@@ -56,6 +54,7 @@ export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
   const manifestIndex = (pod: { name: string }) => spec.manifests.findIndex((m) => m.metadata.name === pod.name);
   const containerProblems = checkContainers(model, manifestIndex);
   if (containerProblems.length > 0) throw locatedError(file, locate, containerProblems);
+  const cni = cniBackend(model.network.cni);
   const plan = planLab(model);
   const problems: PathProblem[] = checkHopInterfaces(spec.expectations, plan);
   if (problems.length > 0) throw locatedError(file, locate, problems);
@@ -64,7 +63,7 @@ export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
   const extra = policyCount > 0 && !cni.enforcesPolicy
     ? [{ path: ['cluster', 'cni'], message: `${cni.kind} does not enforce NetworkPolicy: the ${policyCount} polic${policyCount === 1 ? 'y is' : 'ies are'} accepted but not enforced (seed 004: "Network Policies require CNI support")`, fix: 'use cni: canal (flannel + policy) or calico-bgp to enforce them' }]
     : [];
-  const warnings = locatedError(file, locate, [...model.warnings, ...extra]).problems;
+  const warnings = locatedError(file, locate, [...loaded.warnings, ...model.warnings, ...extra]).problems;
   return { loaded, model, plan, cni, digest, missing: missingFeatures([...new Set([...cni.requires, ...kubeProxyRequires(model)])]), warnings };
 }
 

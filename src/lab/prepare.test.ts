@@ -118,8 +118,9 @@ describe('prepareLab', () => {
 
   it('checkContainers refuses an image it cannot run (nginx) at spec.containers[0].image', () => {
     const source = edit(BASE, 'image: registry.k8s.io/e2e-test-images/agnhost:2.53\n          args: [serve-hostname, --port=8080]', 'image: nginx:1.27\n          args: [serve-hostname, --port=8080]');
-    const { spec } = parseLabSource(source, 'test.yaml');
-    const model = resolveModel(spec);
+    const lab = parseLabSource(source, 'test.yaml');
+    const { spec } = lab;
+    const model = resolveModel(lab);
     const problems = checkContainers(model, (pod) => spec.manifests.findIndex((m) => m.metadata.name === pod.name));
     expect(problems).toHaveLength(1);
     expect(problems[0].path).toEqual(['manifests', 1, 'spec', 'containers', 0, 'image']);

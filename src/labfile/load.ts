@@ -7,14 +7,23 @@ import { LABS_DIR } from '../paths.js';
 import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml';
 import { labSchema, type LabSpec } from './schema.js';
 import { SpecError, pathToField, type SpecProblem } from './errors.js';
-import { validateLab } from './validate.js';
+import { validateLab, type LabObject, type PathProblem } from './validate.js';
+import { parseManifest } from '../k8s/manifest.js';
 
 export { LABS_DIR };
 
-export interface LoadedLab {
+/** A lab file read, checked and with its Kubernetes manifests parsed into typed objects. */
+export interface ParsedLab {
   spec: LabSpec;
+  /** The manifests as typed objects, in file order (every manifest parsed; none has problems). */
+  objects: LabObject[];
+  /** Things worth a word that do not stop the lab (e.g. a policy rule the API would ignore). */
+  warnings: PathProblem[];
   /** Finds the line of a field path, for problems found after parsing. */
   locate: Locator;
+}
+
+export interface LoadedLab extends ParsedLab {
   /** Absolute path of the lab file. */
   file: string;
   source: string;
@@ -63,7 +72,7 @@ function makeLocator(doc: Document, lc: LineCounter): Locator {
   };
 }
 
-export function parseLabSource(source: string, file: string): { spec: LabSpec; locate: Locator } {
+export function parseLabSource(source: string, file: string): ParsedLab {
   const lc = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
@@ -89,12 +98,22 @@ export function parseLabSource(source: string, file: string): { spec: LabSpec; l
     });
     throw new SpecError(problems);
   }
-  const problems = validateLab(parsed.data).map((p) => {
+  // Every manifest is parsed here, once, by its kind's parser; later stages get typed objects.
+  const objects: LabObject[] = [];
+  const found: PathProblem[] = [];
+  const warnings: PathProblem[] = [];
+  parsed.data.manifests.forEach((m, index) => {
+    const r = parseManifest(m);
+    for (const p of r.problems) found.push({ ...p, path: ['manifests', index, ...p.path] });
+    for (const w of r.warnings ?? []) warnings.push({ ...w, path: ['manifests', index, ...w.path] });
+    if (r.manifest) objects.push({ index, manifest: r.manifest });
+  });
+  const problems = [...found, ...validateLab(parsed.data, objects)].map((p) => {
     const pos = locate(p.path);
     return { file, line: pos?.line, column: pos?.column, field: pathToField(p.path), message: p.message, fix: p.fix };
   });
   if (problems.length > 0) throw new SpecError(problems);
-  return { spec: parsed.data, locate };
+  return { spec: parsed.data, objects, warnings, locate };
 }
 
 /** Turns problems found by later stages (with lab-file paths) into a located SpecError. */
@@ -116,8 +135,7 @@ function fixForIssue(issue: { code: string; path: PropertyKey[]; keys?: string[]
 export async function parseLab(nameOrPath: string): Promise<LoadedLab> {
   const file = resolveLabFile(nameOrPath);
   const source = await readFile(file, 'utf8');
-  const { spec, locate } = parseLabSource(source, file);
-  return { spec, locate, file, source };
+  return { ...parseLabSource(source, file), file, source };
 }
 
 export function labNameOf(file: string): string {

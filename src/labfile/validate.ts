@@ -5,7 +5,7 @@
 // creates) are checked where that knowledge lives, with the same problem shape.
 import { formatCidr, intToIp, ipToInt, isValidIpv4, lastAddress, overlaps, parseCidr, type Cidr } from '../net/cidr.js';
 import type { LabSpec } from './schema.js';
-import { parseManifest, POD_IP_ANNOTATION } from '../k8s/manifest.js';
+import { POD_IP_ANNOTATION, type ParsedManifest } from '../k8s/manifest.js';
 
 export interface PathProblem {
   path: (string | number)[];
@@ -15,7 +15,13 @@ export interface PathProblem {
 
 export const IFNAMSIZ = 16; // including the trailing NUL: names have at most 15 characters
 
-export function validateLab(spec: LabSpec): PathProblem[] {
+/** A manifest of the lab file as parsed (once) by its kind's parser, with its index in `manifests`. */
+export interface LabObject {
+  index: number;
+  manifest: ParsedManifest;
+}
+
+export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] {
   const problems: PathProblem[] = [];
   const add = (path: (string | number)[], message: string, fix?: string) => problems.push({ path, message, fix });
 
@@ -124,10 +130,7 @@ export function validateLab(spec: LabSpec): PathProblem[] {
   const clusterIPs = new Map<string, number>();
   const nodePorts = new Map<number, string>();
   const service = cidrs[2].cidr;
-  spec.manifests.forEach((m, i) => {
-    const parsed = parseManifest(m);
-    for (const p of parsed.problems) add(['manifests', i, ...p.path], p.message, p.fix);
-    const man = parsed.manifest;
+  objects.forEach(({ index: i, manifest: man }) => {
     if (man?.kind === 'Service') {
       const svc = man.service;
       const path = ['manifests', i, 'metadata', 'name'];

@@ -8,14 +8,7 @@
 // - None: nothing but dnsConfig.
 // dnsConfig is then merged in (appendDNSConfig): nameservers and searches appended without
 // duplicates, options merged by name with the pod's value winning.
-import type { ClusterModel, Pod } from './types.js';
-
-export interface ResolverConfig {
-  nameservers: string[];
-  searches: string[];
-  /** "ndots:5", "edns0", ... */
-  options: string[];
-}
+import type { ClusterModel, Pod, ResolverConfig } from './types.js';
 
 export interface DnsSettings {
   clusterDNS: string;
@@ -58,17 +51,9 @@ export function podResolverConfig(pod: Pick<Pod, 'namespace' | 'dnsPolicy' | 'dn
   };
 }
 
-export function renderResolvConf(r: ResolverConfig): string {
-  let out = '';
-  if (r.searches.length > 0) out += `search ${r.searches.join(' ')}\n`;
-  for (const ns of r.nameservers) out += `nameserver ${ns}\n`;
-  if (r.options.length > 0) out += `options ${r.options.join(' ')}\n`;
-  return out;
-}
-
 /** The lab's DNS settings: kube-dns' address and domain; nodes resolve through the lab's
  * internet DNS server when it has one (their --resolv-conf). */
-export function dnsSettings(model: ClusterModel): DnsSettings {
+export function dnsSettings(model: Pick<ClusterModel, 'externals' | 'network'>): DnsSettings {
   const upstream = model.externals.find((h) => h.kind === 'dns');
   return {
     clusterDNS: model.network.clusterDNS,

@@ -1,6 +1,13 @@
 // The resolved cluster: complete objects with every default filled in and every address
 // allocated. Plain data, no back-references, no I/O; each later stage reads only this.
 
+import type { AddressPool, ConfigMapManifest, Container, PodDNSConfig, Protocol, SecretManifest, ServiceManifest, Volume } from '../k8s/types.js';
+import type { NetworkPolicy } from '../k8s/network-policy-types.js';
+import type { PodNetworkKind } from './pod-networks.js';
+import type { Gateway, GatewayClass, HTTPRoute, Ingress } from '../k8s/ingress-types.js';
+
+export type { AddressPool, Container, ContainerPort, PodDNSConfig, Protocol, ServicePort, ServiceType, Volume } from '../k8s/types.js';
+
 export type NodeRole = 'control-plane' | 'worker';
 
 export interface Underlay {
@@ -16,7 +23,7 @@ export interface ClusterNetwork {
   clusterDomain: string;
   /** kubelet --cluster-dns: kubeadm's default is the 10th address of the service network. */
   clusterDNS: string;
-  cni: string;
+  cni: PodNetworkKind;
 }
 
 export interface Node {
@@ -30,30 +37,26 @@ export interface Node {
   podCIDRSource: 'pinned' | 'allocated';
 }
 
-export interface ContainerPort {
-  name?: string;
-  containerPort: number;
-  protocol: 'TCP' | 'UDP' | 'SCTP';
+/** What a pod's /etc/resolv.conf says (kubelet's GetPodDNS for its dnsPolicy). */
+export interface ResolverConfig {
+  nameservers: string[];
+  searches: string[];
+  /** "ndots:5", "edns0", ... */
+  options: string[];
 }
 
-export interface Container {
-  name: string;
-  image: string;
-  args: string[];
-  ports: ContainerPort[];
-  volumeMounts: { name: string; mountPath: string }[];
+/** The Ingress and Gateway API objects of a cluster. */
+export interface IngressObjects {
+  ingresses: Ingress[];
+  gatewayClasses: GatewayClass[];
+  gateways: Gateway[];
+  httpRoutes: HTTPRoute[];
 }
 
-/** A pod volume; only ConfigMap volumes carry files here (CoreDNS's Corefile). */
-export interface Volume {
-  name: string;
-  configMap?: string;
-}
-
-export interface ConfigMap {
-  name: string;
-  namespace: string;
-  data: Record<string, string>;
+/** A Secret; a kubernetes.io/tls one the harness generates covers the hosts of the Ingress TLS
+ * entries and Gateway HTTPS listeners that name it (or its own name when none does). */
+export interface Secret extends SecretManifest {
+  hosts: string[];
 }
 
 export interface Pod {
@@ -67,15 +70,10 @@ export interface Pod {
   ready: boolean;
   dnsPolicy: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
   dnsConfig?: PodDNSConfig;
+  /** The pod's /etc/resolv.conf, resolved from dnsPolicy and dnsConfig. */
+  resolver: ResolverConfig;
   containers: Container[];
   volumes: Volume[];
-}
-
-/** Pod.spec.dnsConfig. */
-export interface PodDNSConfig {
-  nameservers?: string[];
-  searches?: string[];
-  options?: { name: string; value?: string }[];
 }
 
 /** A machine on the underlay outside the cluster: an external client, or the router to the
@@ -97,13 +95,6 @@ export interface Internet {
 }
 
 export type KubeProxyMode = 'iptables' | 'ipvs' | 'none';
-
-/** A MetalLB IPAddressPool (metallb.io/v1beta1), as address ranges. */
-export interface AddressPool {
-  name: string;
-  /** Inclusive [first, last] IPv4 ranges, in the pool's order. */
-  ranges: [string, string][];
-}
 
 /** Which node answers ARP for a LoadBalancer IP (MetalLB L2 mode). */
 export interface L2Announcement {
@@ -130,16 +121,16 @@ export interface ClusterModel {
   services: Service[];
   /** One per service with a selector, same order as services. */
   endpointSlices: EndpointSlice[];
-  configMaps: ConfigMap[];
+  configMaps: ConfigMapManifest[];
   /** Every namespace in use (and the system ones), with its labels, which always include
    * kubernetes.io/metadata.name (set by the API server since 1.21). */
   namespaces: { name: string; labels: Record<string, string> }[];
-  /** networking.k8s.io/v1 NetworkPolicy objects as written (parsed by src/policy). */
-  networkPolicies: unknown[];
-  /** Ingress and Gateway API objects as written (parsed by src/ingress). */
-  ingressObjects: unknown[];
-  /** Secrets (TLS certificates the harness generates when asked). */
-  secrets: { name: string; namespace: string; type: string; generate: boolean }[];
+  /** networking.k8s.io/v1 NetworkPolicies, defaulted as the API server defaults them. */
+  networkPolicies: NetworkPolicy[];
+  /** Ingress and Gateway API objects, in lab-file order (their creation order). */
+  ingress: IngressObjects;
+  /** Secrets, with the host names their generated certificate must cover. */
+  secrets: Secret[];
   /** Calico IPAM blocks and the node each is affine to (Calico pod networks only). */
   calicoBlocks?: { cidr: string; node: string }[];
   /** Calico IP-in-IP: each node's tunl0 address (from IPAM, before its pods). */
@@ -148,41 +139,9 @@ export interface ClusterModel {
   warnings: { path: (string | number)[]; message: string; fix?: string }[];
 }
 
-// ---- Services (issue 3) -------------------------------------------------------------------
-
-export type Protocol = 'TCP' | 'UDP' | 'SCTP';
-
-export interface ServicePort {
-  /** Port name; "" when the service has a single unnamed port. */
-  name: string;
-  protocol: Protocol;
-  port: number;
-  /** Number or the name of a container port. */
-  targetPort: number | string;
-  /** Allocated (or given) for NodePort and LoadBalancer services. */
-  nodePort?: number;
-}
-
-export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
-
-export interface Service {
-  name: string;
-  namespace: string;
-  type: ServiceType;
-  /** "None" for headless services; undefined for ExternalName. */
-  clusterIP?: string;
+/** A Service with its addresses allocated. */
+export interface Service extends ServiceManifest {
   clusterIPSource?: 'given' | 'allocated';
-  selector?: Record<string, string>;
-  ports: ServicePort[];
-  sessionAffinity: 'None' | 'ClientIP';
-  /** service.spec.sessionAffinityConfig.clientIP.timeoutSeconds (default 10800). */
-  affinityTimeoutSeconds: number;
-  externalTrafficPolicy: 'Cluster' | 'Local';
-  internalTrafficPolicy: 'Cluster' | 'Local';
-  /** status.loadBalancer.ingress[].ip (or spec.loadBalancerIP / externalIPs as given). */
-  loadBalancerIPs: string[];
-  externalIPs: string[];
-  externalName?: string;
   /** Health check node port for LoadBalancer with externalTrafficPolicy: Local. */
   healthCheckNodePort?: number;
 }

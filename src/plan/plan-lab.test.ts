@@ -19,7 +19,7 @@ const root = join(here, '../..');
 const GOLDEN = join(here, '__golden__/flannel-vxlan.plan.txt');
 
 function flannelModel(): ClusterModel {
-  return resolveModel(parseLabSource(readFileSync(join(root, 'labs/flannel-vxlan.yaml'), 'utf8'), 'flannel-vxlan.yaml').spec);
+  return resolveModel(parseLabSource(readFileSync(join(root, 'labs/flannel-vxlan.yaml'), 'utf8'), 'flannel-vxlan.yaml'));
 }
 
 /** The processes section names this machine's node binary and checkout: make them portable. */

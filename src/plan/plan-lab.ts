@@ -1,29 +1,28 @@
 // planLab: cluster model -> the full plan (namespaces, steps, processes). Pure.
 import type { ClusterModel } from '../model/types.js';
 import { netnsName, UNDERLAY } from '../model/names.js';
-import { findCni } from './cni/registry.js';
+import { cniBackend } from './cni/registry.js';
 import { planWorkloadFiles, planWorkloads } from './workloads/containers.js';
 import { planNodeBase, planNodeSysctls } from './node.js';
 import { planUnderlay, underlayInterfaces } from './underlay.js';
 import { outsideNamespaces, planNodeDefaultRoutes, planOutsideHosts, planOutsidePorts, planRouterInternet } from './outside.js';
 import { planKubeProxy } from './proxy/registry.js';
 import { planPolicies } from './policy/plan.js';
-import { certPath, secretHosts } from './ingress/controller.js';
+import { certPath } from './ingress/controller.js';
 import { underlayPortName } from '../model/names.js';
 import type { Op, Plan, PlannedNamespace } from './types.js';
-import { dnsSettings, podResolverConfig, renderResolvConf } from '../model/pod-dns.js';
+import { renderResolvConf } from './dns/resolv-conf.js';
 
 export function planLab(model: ClusterModel): Plan {
-  const cni = findCni(model.network.cni);
-  if (!cni) throw new Error(`unknown pod network "${model.network.cni}"`); // validated before
-  const net = cni.plan(model);
+  // The pod network first: kube-proxy and the policy engine build on what it reports.
+  const net = cniBackend(model.network.cni).plan(model);
   const namespaces: PlannedNamespace[] = [
     { name: UNDERLAY, netns: netnsName(model.lab, UNDERLAY), kind: 'underlay', interfaces: [...underlayInterfaces(model), ...model.externals.filter((h) => h.kind === 'client' || h.kind === 'router').map((h) => underlayPortName(h.name))] },
     ...model.nodes.map((n): PlannedNamespace => ({ name: n.name, netns: netnsName(model.lab, n.name), kind: 'node', interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? [])] })),
     ...model.pods.map((p): PlannedNamespace => ({ name: p.name, netns: netnsName(model.lab, p.name), kind: 'pod', interfaces: net.interfaces[p.name] ?? ['lo', 'eth0'] })),
     ...outsideNamespaces(model),
   ];
-  const proxy = planKubeProxy(model);
+  const proxy = planKubeProxy(model, net.nodeAddresses);
   return {
     lab: model.lab,
     namespaces,
@@ -35,7 +34,7 @@ export function planLab(model: ClusterModel): Plan {
         name: 'underlay, sysctls and rules',
         // Policy rules last: their `-I FORWARD 1` jump must end up before flannel's and
         // kube-proxy's ACCEPTs.
-        ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n)), ...net.ruleOps, ...proxy.ruleOps, ...planPolicies(model, cni.enforcesPolicy)],
+        ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n)), ...net.ruleOps, ...proxy.ruleOps, ...planPolicies(model, net)],
       },
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model), ...net.nodeOps, ...proxy.nodeOps] },
       {
@@ -57,16 +56,12 @@ export function planLab(model: ClusterModel): Plan {
 
 /** Self-signed certificates for the TLS secrets the lab asks the harness to generate. */
 export function planCertificates(model: ClusterModel): Op[] {
-  const hosts = secretHosts(model);
-  return model.secrets
-    .filter((s) => s.generate)
-    .map((s): Op => ({ kind: 'tls-cert', path: certPath(s.namespace, s.name), hosts: hosts.get(`${s.namespace}/${s.name}`)?.length ? hosts.get(`${s.namespace}/${s.name}`)! : [s.name] }));
+  return model.secrets.filter((s) => s.generate).map((s): Op => ({ kind: 'tls-cert', path: certPath(s.namespace, s.name), hosts: s.hosts }));
 }
 
 /** Every pod's /etc/resolv.conf, as kubelet writes it for the pod's dnsPolicy. */
 export function planPodResolvConfs(model: ClusterModel): Op[] {
-  const dns = dnsSettings(model);
-  return model.pods.map((p): Op => ({ kind: 'netns-file', netns: netnsName(model.lab, p.name), name: 'resolv.conf', content: renderResolvConf(podResolverConfig(p, dns)) }));
+  return model.pods.map((p): Op => ({ kind: 'netns-file', netns: netnsName(model.lab, p.name), name: 'resolv.conf', content: renderResolvConf(p.resolver) }));
 }
 
 export function opCount(plan: Plan): number {

@@ -36,8 +36,7 @@ describe('ingress', () => {
       await waitFor(() => curl('nginx.local') === '200', 10_000, 'nginx.local to answer');
       const path = '/run/wirelab/ingress-host/model.json';
       const model = JSON.parse(readFileSync(path, 'utf8'));
-      const ing = model.ingressObjects.find((o: { kind: string }) => o.kind === 'Ingress');
-      ing.spec.rules[0].host = 'nginx2.local';
+      model.ingress.ingresses[0].rules[0].host = 'nginx2.local';
       writeFileSync(`${path}.tmp`, JSON.stringify(model));
       renameSync(`${path}.tmp`, path);
       await waitFor(() => curl('nginx2.local') === '200', 20_000, 'nginx to serve the renamed host');

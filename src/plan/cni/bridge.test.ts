@@ -17,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const opts = { mtu: 1450, podRoutes: ['10.8.0.0/16'] };
 let model: ClusterModel;
 beforeAll(() => {
-  model = resolveModel(parseLabSource(readFileSync(join(root, 'labs/flannel-vxlan.yaml'), 'utf8'), 'flannel-vxlan.yaml').spec);
+  model = resolveModel(parseLabSource(readFileSync(join(root, 'labs/flannel-vxlan.yaml'), 'utf8'), 'flannel-vxlan.yaml'));
 });
 
 const line = (op: Op): string => ('args' in op ? `${op.kind} ${op.args.join(' ')}` : op.kind);
@@ -46,7 +46,7 @@ describe('bridge plugin: inside the pod', () => {
 
 describe('bridge plugin: on the node', () => {
   it('creates cni0 with the gateway address and the flannel MTU', () => {
-    const ops = planBridgeNode(model, node('w1'), opts).map(line);
+    const ops = planBridgeNode(model, node('w1'), opts, { nodeAddresses: {}, hostVeths: {} }).map(line);
     expect(ops[0]).toMatch(/^ip link add cni0 address [0-9a-f:]{17} mtu 1450 type bridge$/);
     expect(ops[1]).toBe('ip addr add 10.8.0.1/24 dev cni0');
     expect(ops[2]).toBe('ip link set cni0 up');
@@ -56,7 +56,7 @@ describe('bridge plugin: on the node', () => {
   it('creates the veth from the node with its eth0 peer directly in the pod namespace, hairpin on', () => {
     const veth = podVethName('default', 'pod-a');
     expect(veth).toMatch(/^veth[0-9a-f]{8}$/);
-    const ops = planBridgeNode(model, node('w1'), opts);
+    const ops = planBridgeNode(model, node('w1'), opts, { nodeAddresses: {}, hostVeths: {} });
     const adds = ops.filter((o) => o.kind === 'ip' && o.args[0] === 'link' && o.args[1] === 'add' && o.args[2] === veth);
     expect(adds).toHaveLength(1);
     const add = adds[0];
@@ -71,9 +71,9 @@ describe('bridge plugin: on the node', () => {
   });
 
   it('creates one veth per pod of that node only', () => {
-    const w1 = planBridgeNode(model, node('w1'), opts).map(line);
+    const w1 = planBridgeNode(model, node('w1'), opts, { nodeAddresses: {}, hostVeths: {} }).map(line);
     expect(w1.filter((l) => / type veth peer /.test(l)).map((l) => l.split(' netns ')[1])).toEqual(['wl-flannel-vxlan.pod-a', 'wl-flannel-vxlan.pod-b']);
-    expect(planBridgeNode(model, node('cp1'), opts).map(line).some((l) => l.includes('veth'))).toBe(false);
+    expect(planBridgeNode(model, node('cp1'), opts, { nodeAddresses: {}, hostVeths: {} }).map(line).some((l) => l.includes('veth'))).toBe(false);
     expect(bridgeNodeInterfaces(model, node('w2'))).toEqual(['cni0', podVethName('default', 'pod-d')]);
   });
 });

@@ -13,6 +13,7 @@ import { macFor, netnsName, podVethName } from '../../model/names.js';
 import { gatewayOf } from '../../model/ipam.js';
 import { parseCidr } from '../../net/cidr.js';
 import type { Op } from '../types.js';
+import { addNodeAddress, type CniPlan } from './types.js';
 
 export const BRIDGE = 'cni0';
 
@@ -22,7 +23,8 @@ export interface BridgeOptions {
   podRoutes: string[];
 }
 
-export function planBridgeNode(model: ClusterModel, node: Node, opts: BridgeOptions): Op[] {
+/** cni0 and the node side of its pods' veths; records cni0's address and the host veths in `out`. */
+export function planBridgeNode(model: ClusterModel, node: Node, opts: BridgeOptions, out: Pick<CniPlan, 'nodeAddresses' | 'hostVeths'>): Op[] {
   const ns = netnsName(model.lab, node.name);
   const prefix = parseCidr(node.podCIDR).prefix;
   const ops: Op[] = [
@@ -30,8 +32,10 @@ export function planBridgeNode(model: ClusterModel, node: Node, opts: BridgeOpti
     { kind: 'ip', netns: ns, args: ['addr', 'add', `${gatewayOf(node.podCIDR)}/${prefix}`, 'dev', BRIDGE] },
     { kind: 'ip', netns: ns, args: ['link', 'set', BRIDGE, 'up'] },
   ];
+  addNodeAddress(out, node.name, gatewayOf(node.podCIDR));
   for (const pod of model.pods.filter((p) => p.nodeName === node.name)) {
     const veth = podVethName(pod.namespace, pod.name);
+    out.hostVeths[`${pod.namespace}/${pod.name}`] = veth;
     ops.push(
       {
         kind: 'ip',

@@ -11,7 +11,7 @@ import type { ClusterModel } from '../../model/types.js';
 import { intToIp, parseCidr } from '../../net/cidr.js';
 import { labStateDir, macFor, netnsName, PROCESS_MARKER } from '../../model/names.js';
 import type { Op, ProcessSpec } from '../types.js';
-import type { CniBackend, CniPlan } from './types.js';
+import { addNodeAddress, emptyCniPlan, type CniBackend, type CniPlan } from './types.js';
 import { blocksOfNode } from '../../model/calico-ipam.js';
 import { CALICO_DEFAULT_AS, renderBirdConfig } from './bird.js';
 import { CALICO_HOST_SIDE_MAC, calicoHostRoute, calicoHostVethSysctls, calicoPodAddress, calicoPodRoutes, calicoVethName } from './calico-names.js';
@@ -27,7 +27,7 @@ function planCalicoBgp(model: ClusterModel): CniPlan {
 }
 
 function planCalico(model: ClusterModel, ipip: boolean): CniPlan {
-  const out: CniPlan = { nodeOps: [], podOps: [], ruleOps: [], fileOps: [], interfaces: {}, processes: [] };
+  const out: CniPlan = { ...emptyCniPlan(true), processes: [] };
   const mtu = String(model.underlay.mtu - (ipip ? IPIP_OVERHEAD : 0));
   const state = labStateDir(model.lab);
   for (const node of model.nodes) {
@@ -36,6 +36,7 @@ function planCalico(model: ClusterModel, ipip: boolean): CniPlan {
     const veths = pods.map((p) => calicoVethName(p.namespace, p.name));
     pods.forEach((pod, i) => {
       const veth = veths[i];
+      out.hostVeths[`${pod.namespace}/${pod.name}`] = veth;
       out.nodeOps.push(
         { kind: 'ip', netns: ns, args: ['link', 'add', veth, 'address', CALICO_HOST_SIDE_MAC, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`), 'mtu', mtu, 'netns', netnsName(model.lab, pod.name)] },
         { kind: 'ip', netns: ns, args: ['link', 'set', veth, 'up'] },
@@ -54,6 +55,7 @@ function planCalico(model: ClusterModel, ipip: boolean): CniPlan {
     for (const veth of veths) for (const [key, value] of calicoHostVethSysctls(veth)) out.nodeOps.push({ kind: 'sysctl', netns: ns, key, value, optional: key.startsWith('net.ipv6') });
     out.interfaces[node.name] = ipip ? [...veths, 'tunl0'] : veths;
     if (ipip) out.nodeOps.push(...planTunl0(model, node.name, mtu));
+    if (ipip && model.calicoTunnels?.[node.name]) addNodeAddress(out, node.name, model.calicoTunnels[node.name]);
     // Proxy ARP answers for an address only if the node can route it out of another interface.
     // Pods ARP for 169.254.1.1, which real nodes route by their default route; a lab without an
     // internet router gives nodes a default route to the underlay's first address instead.

@@ -9,7 +9,7 @@ import { netnsName } from '../../model/names.js';
 import type { Op } from '../types.js';
 import { bridgeNodeInterfaces, planBridgeNode, planBridgePod } from './bridge.js';
 import { renderFlannelRules, renderSubnetEnv, subnetEnvPath } from './flannel-vxlan.js';
-import type { CniBackend, CniPlan } from './types.js';
+import { emptyCniPlan, type CniBackend, type CniPlan } from './types.js';
 
 /** route_network.go GetRoute for host-gw: the remote lease via the remote node's address. */
 export function hostGwRoutes(model: ClusterModel, nodeName: string): Op[] {
@@ -22,9 +22,9 @@ export function hostGwRoutes(model: ClusterModel, nodeName: string): Op[] {
 function planFlannelHostGw(model: ClusterModel): CniPlan {
   const mtu = model.underlay.mtu;
   const bridge = { mtu, podRoutes: [model.network.podCIDR] };
-  const out: CniPlan = { nodeOps: [], podOps: [], ruleOps: [], fileOps: [], interfaces: {} };
+  const out = emptyCniPlan(false);
   for (const node of model.nodes) {
-    out.nodeOps.push(...planBridgeNode(model, node, bridge), ...hostGwRoutes(model, node.name));
+    out.nodeOps.push(...planBridgeNode(model, node, bridge, out), ...hostGwRoutes(model, node.name));
     out.ruleOps.push({ kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: renderFlannelRules(model.network.podCIDR, node.podCIDR) });
     out.fileOps.push({ kind: 'file', path: subnetEnvPath(node.name), content: renderSubnetEnv(model.network.podCIDR, node.podCIDR, mtu) });
     out.interfaces[node.name] = bridgeNodeInterfaces(model, node);

@@ -11,7 +11,8 @@ import type { ClusterModel } from '../../model/types.js';
 import type { Op } from '../types.js';
 import type { CniPlan } from './types.js';
 import { FLANNEL_VNI, FLANNEL_VXLAN_PORT, VXLAN_OVERHEAD, flannelMtu, flannelVxlan, peersOf, renderFlannelRules, renderSubnetEnv, subnetEnvPath, vtepMac } from './flannel-vxlan.js';
-import { findCni, cniKinds } from './registry.js';
+import { cniBackend, cniBackends } from './registry.js';
+import { isPodNetworkKind } from '../../model/pod-networks.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const W1 = 'wl-flannel-vxlan.w1';
@@ -21,7 +22,7 @@ const CP1 = 'wl-flannel-vxlan.cp1';
 let model: ClusterModel;
 let plan: CniPlan;
 beforeAll(() => {
-  model = resolveModel(parseLabSource(readFileSync(join(root, 'labs/flannel-vxlan.yaml'), 'utf8'), 'flannel-vxlan.yaml').spec);
+  model = resolveModel(parseLabSource(readFileSync(join(root, 'labs/flannel-vxlan.yaml'), 'utf8'), 'flannel-vxlan.yaml'));
   plan = flannelVxlan.plan(model);
 });
 
@@ -163,9 +164,9 @@ describe('interfaces and registry', () => {
   });
 
   it('is the registry entry for flannel-vxlan', () => {
-    expect(cniKinds()).toContain('flannel-vxlan');
-    expect(findCni('flannel-vxlan')).toBe(flannelVxlan);
-    expect(findCni('calico')).toBeUndefined();
+    expect(cniBackends().map((b) => b.kind)).toContain('flannel-vxlan');
+    expect(cniBackend('flannel-vxlan')).toBe(flannelVxlan);
+    expect(isPodNetworkKind('calico')).toBe(false);
     expect(flannelVxlan.requires).toContain('CONFIG_VXLAN');
   });
 });

@@ -18,7 +18,7 @@ import { parseCidr, intToIp } from '../../net/cidr.js';
 import { gatewayOf } from '../../model/ipam.js';
 import type { Op } from '../types.js';
 import { bridgeNodeInterfaces, planBridgeNode, planBridgePod } from './bridge.js';
-import type { CniBackend, CniPlan } from './types.js';
+import { addNodeAddress, emptyCniPlan, type CniBackend, type CniPlan } from './types.js';
 
 export const FLANNEL_VNI = 1;
 /** Linux's default VXLAN port, which flannel keeps because it passes Port=0. */
@@ -100,16 +100,16 @@ export function subnetEnvPath(node: string): string {
   return `nodes/${node}/run/flannel/subnet.env`;
 }
 
-function planFlannelVxlan(model: ClusterModel): CniPlan {
+function planFlannelVxlan(model: ClusterModel, enforcesPolicy: boolean): CniPlan {
   const mtu = flannelMtu(model);
   const dev = flannelDevice();
   const bridge = { mtu, podRoutes: [model.network.podCIDR] };
-  const out: CniPlan = { nodeOps: [], podOps: [], ruleOps: [], fileOps: [], interfaces: {} };
+  const out = emptyCniPlan(enforcesPolicy);
   for (const node of model.nodes) {
     const ns = netnsName(model.lab, node.name);
     const leaseIp = intToIp(parseCidr(node.podCIDR).base);
     out.nodeOps.push(
-      ...planBridgeNode(model, node, bridge),
+      ...planBridgeNode(model, node, bridge, out),
       {
         kind: 'ip',
         netns: ns,
@@ -123,6 +123,7 @@ function planFlannelVxlan(model: ClusterModel): CniPlan {
     out.ruleOps.push({ kind: 'iptables-restore', netns: ns, rules: renderFlannelRules(model.network.podCIDR, node.podCIDR) });
     out.fileOps.push({ kind: 'file', path: subnetEnvPath(node.name), content: renderSubnetEnv(model.network.podCIDR, node.podCIDR, mtu) });
     out.interfaces[node.name] = [...bridgeNodeInterfaces(model, node), dev];
+    addNodeAddress(out, node.name, leaseIp);
   }
   for (const pod of model.pods) {
     const node = model.nodes.find((n) => n.name === pod.nodeName)!;
@@ -137,7 +138,7 @@ export const flannelVxlan: CniBackend = {
   description: "flannel's VXLAN backend: cni0 bridge per node, flannel.1 overlay (VNI 1, UDP 8472)",
   enforcesPolicy: false,
   requires: ['CONFIG_VXLAN', 'CONFIG_BRIDGE', 'CONFIG_VETH', 'CONFIG_BRIDGE_NETFILTER'],
-  plan: planFlannelVxlan,
+  plan: (model) => planFlannelVxlan(model, false),
 };
 
 /** Canal: flannel's VXLAN network with a policy engine next to it (Calico's Felix in the real
@@ -147,4 +148,5 @@ export const canal: CniBackend = {
   kind: 'canal',
   description: "Canal: flannel's VXLAN network plus NetworkPolicy enforcement",
   enforcesPolicy: true,
+  plan: (model) => planFlannelVxlan(model, true),
 };

@@ -1,5 +1,7 @@
-// What a pod-network backend contributes to a lab's plan.
+// What a pod-network backend contributes to a lab's plan, and what it tells the other planners
+// (kube-proxy, the policy engine) about the nodes it programmed: data, never argv to dig in.
 import type { ClusterModel } from '../../model/types.js';
+import type { PodNetworkKind } from '../../model/pod-networks.js';
 import type { Op, ProcessSpec } from '../types.js';
 
 export interface CniPlan {
@@ -13,6 +15,14 @@ export interface CniPlan {
   fileOps: Op[];
   /** Interfaces each node or pod gets from this backend, by lab-local name. */
   interfaces: Record<string, string[]>;
+  /** Addresses the backend puts on each node besides its eth0 (cni0's gateway, flannel.1's lease
+   * network address, tunl0's tunnel address), by node name: kube-proxy's IPVS mode serves
+   * NodePorts on every local address. */
+  nodeAddresses: Record<string, string[]>;
+  /** The host side of each pod's veth, by "namespace/name": where the policy engine hooks in. */
+  hostVeths: Record<string, string>;
+  /** Whether this pod network enforces NetworkPolicy (Calico does; flannel alone does not). */
+  enforcesPolicy: boolean;
   /** Daemons of the pod network (e.g. BIRD on every node). */
   processes?: ProcessSpec[];
   /** Routes each node must have before the lab is up (e.g. the blocks BGP teaches it). */
@@ -20,11 +30,21 @@ export interface CniPlan {
 }
 
 export interface CniBackend {
-  kind: string;
+  kind: PodNetworkKind;
   description: string;
   /** Whether this pod network enforces NetworkPolicy (Calico does; flannel alone does not). */
   enforcesPolicy: boolean;
   /** Kernel features the backend needs, as CONFIG_ names (checked before `lab up`). */
   requires: string[];
   plan(model: ClusterModel): CniPlan;
+}
+
+/** An empty plan for a backend to fill in. */
+export function emptyCniPlan(enforcesPolicy: boolean): CniPlan {
+  return { nodeOps: [], podOps: [], ruleOps: [], fileOps: [], interfaces: {}, nodeAddresses: {}, hostVeths: {}, enforcesPolicy };
+}
+
+/** Records an address the backend put on a node. */
+export function addNodeAddress(plan: Pick<CniPlan, 'nodeAddresses'>, node: string, ip: string): void {
+  (plan.nodeAddresses[node] ??= []).push(ip);
 }

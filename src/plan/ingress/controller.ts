@@ -1,53 +1,27 @@
-// The ingress controller pods of a lab: which Ingress / Gateway API objects each serves, the
-// certificates their TLS entries need, and nginx's configuration for them (rendered by
-// nginx-conf.ts). An "ingress-nginx" controller serves the Ingresses of its class; an NGINX
-// Gateway controller serves the HTTPRoutes attached to Gateways of its GatewayClass.
+// The ingress controller pods of a lab: the certificates their TLS entries need, and nginx's
+// configuration for them (rendered by nginx-conf.ts). An "ingress-nginx" controller serves the
+// Ingresses of its class; an NGINX Gateway controller serves the HTTPRoutes attached to Gateways
+// of its GatewayClass.
 import type { ClusterModel, Container, Pod } from '../../model/types.js';
 import { labStateDir } from '../../model/names.js';
-import { parseIngressApiManifest } from '../../k8s/ingress.js';
-import type { Gateway, GatewayClass, HTTPRoute, Ingress } from '../../k8s/ingress-types.js';
 import { renderNginxConf } from './nginx-conf.js';
-
-export interface IngressObjects {
-  ingresses: Ingress[];
-  gatewayClasses: GatewayClass[];
-  gateways: Gateway[];
-  httpRoutes: HTTPRoute[];
-}
-
-export function ingressObjects(model: ClusterModel): IngressObjects {
-  const out: IngressObjects = { ingresses: [], gatewayClasses: [], gateways: [], httpRoutes: [] };
-  for (const m of model.ingressObjects) {
-    const o = parseIngressApiManifest(m).object;
-    if (o?.kind === 'Ingress') out.ingresses.push(o.ingress);
-    else if (o?.kind === 'GatewayClass') out.gatewayClasses.push(o.gatewayClass);
-    else if (o?.kind === 'Gateway') out.gateways.push(o.gateway);
-    else if (o?.kind === 'HTTPRoute') out.httpRoutes.push(o.httpRoute);
-  }
-  return out;
-}
+import type { CertFiles } from './types.js';
 
 export const certPath = (namespace: string, secret: string) => `certs/${namespace}/${secret}`;
 
-/** Host names each TLS secret must cover: the Ingress tls entries and Gateway HTTPS listeners
- * that name it. */
-export function secretHosts(model: ClusterModel): Map<string, string[]> {
-  const o = ingressObjects(model);
-  const hosts = new Map<string, Set<string>>();
-  const add = (key: string, h: string[]) => {
-    if (!hosts.has(key)) hosts.set(key, new Set());
-    for (const x of h) hosts.get(key)!.add(x);
-  };
-  for (const ing of o.ingresses) for (const t of ing.tls) if (t.secretName) add(`${ing.namespace}/${t.secretName}`, t.hosts);
-  for (const g of o.gateways) for (const l of g.listeners) for (const ref of l.tls?.certificateRefs ?? []) add(`${ref.namespace ?? g.namespace}/${ref.name}`, l.hostname ? [l.hostname] : []);
-  return new Map([...hosts].map(([k, v]) => [k, [...v].sort()]));
-}
-
-export function certFiles(model: ClusterModel): Record<string, { cert: string; key: string }> {
+/** Where each Secret's certificate and key are written, by "namespace/name". */
+export function certFiles(model: Pick<ClusterModel, 'lab' | 'secrets'>): Record<string, CertFiles> {
   const state = labStateDir(model.lab);
-  const out: Record<string, { cert: string; key: string }> = {};
+  const out: Record<string, CertFiles> = {};
   for (const s of model.secrets) out[`${s.namespace}/${s.name}`] = { cert: `${state}/${certPath(s.namespace, s.name)}.crt`, key: `${state}/${certPath(s.namespace, s.name)}.key` };
   return out;
+}
+
+/** The certificate a client verifies a TLS server name against: the generated one that covers
+ * the host (self-signed, so it is its own CA). */
+export function caFileFor(model: Pick<ClusterModel, 'lab' | 'secrets'>, host: string): string | undefined {
+  const s = model.secrets.find((x) => x.generate && x.hosts.includes(host));
+  return s ? certFiles(model)[`${s.namespace}/${s.name}`].cert : undefined;
 }
 
 export type ControllerKind = 'ingress-nginx' | 'nginx-gateway';
@@ -65,7 +39,7 @@ export function ingressClassOf(c: Container): string {
 }
 
 export function nginxConfFor(model: ClusterModel, pod: Pod, c: Container, stateDir: string): string {
-  const o = ingressObjects(model);
+  const o = model.ingress;
   const kind = controllerKind(c.image)!;
   return renderNginxConf({
     stateDir,

@@ -11,7 +11,8 @@ import { intersectHostnames, planNginx, prefixCovers, renderNginxConf, type Ngin
 import type { EndpointSlice, Service, ServicePort } from '../../model/types.js';
 import { parseGateway, parseHTTPRoute, parseIngress } from '../../k8s/ingress.js';
 import { makeService } from '../proxy/testing/fixtures.js';
-import type { Gateway, HTTPRoute, Ingress, NginxConfInput } from '../../k8s/ingress-types.js';
+import type { Gateway, HTTPRoute, Ingress } from '../../k8s/ingress-types.js';
+import type { NginxConfInput } from './types.js';
 
 function service(name: string, ports: Partial<ServicePort>[] = [{ port: 80 }], namespace = 'default', clusterIP = '10.96.0.50'): Service {
   return makeService(namespace, name, (s) => {

@@ -63,7 +63,8 @@
 // sockets in the same upstream, as the spec requires; no backendRefs or all weights 0 -> 500.
 import type { EndpointSlice, Service, ServicePort } from '../../model/types.js';
 import { GATEWAY_GROUP, INGRESS_CLASS_ANNOTATION } from '../../k8s/ingress.js';
-import type { CertFiles, Gateway, HTTPHeaderMatch, HTTPRoute, HTTPRouteRule, Ingress, IngressServiceBackend, Listener, NginxConfInput } from '../../k8s/ingress-types.js';
+import type { Gateway, HTTPHeaderMatch, HTTPRoute, HTTPRouteRule, Ingress, IngressServiceBackend, Listener } from '../../k8s/ingress-types.js';
+import type { CertFiles, NginxConfInput } from './types.js';
 
 // ---- the plan: servers, locations, upstreams ------------------------------------------------
 

@@ -360,7 +360,7 @@ describe('renderPolicyRules', () => {
   });
 
   it('renderPodsFromModel takes container ports and the CNI veth name', () => {
-    const p: Pod = { name: 'web', namespace: 'shop', labels: { app: 'web' }, nodeName: 'n1', ip: '10.8.0.11', ipSource: 'pinned', ready: true, dnsPolicy: 'ClusterFirst', volumes: [], containers: [{ name: 'c', image: 'i', args: [], volumeMounts: [], ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }, { containerPort: 81, protocol: 'UDP' }] }] };
+    const p: Pod = { name: 'web', namespace: 'shop', labels: { app: 'web' }, nodeName: 'n1', ip: '10.8.0.11', ipSource: 'pinned', ready: true, dnsPolicy: 'ClusterFirst', resolver: { nameservers: [], searches: [], options: [] }, volumes: [], containers: [{ name: 'c', image: 'i', args: [], volumeMounts: [], ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }, { containerPort: 81, protocol: 'UDP' }] }] };
     expect(renderPodsFromModel([p], (ns, n) => `cali-${ns}-${n}`)).toEqual([{ name: 'web', namespace: 'shop', ip: '10.8.0.11', nodeName: 'n1', labels: { app: 'web' }, hostVeth: 'cali-shop-web', containerPorts: [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 81, protocol: 'UDP' }] }]);
   });
 });

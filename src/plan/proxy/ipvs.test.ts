@@ -20,6 +20,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLabSource } from '../../labfile/load.js';
 import { resolveModel } from '../../model/resolve.js';
+import { cniBackend } from '../cni/registry.js';
+
+/** What the lab's pod network reports it put on a node (cni0's gateway, flannel.1's address). */
+const podNetworkAddresses = (model: ClusterModel, node: string): string[] => cniBackend('flannel-vxlan').plan(model).nodeAddresses[node] ?? [];
 import type { ClusterModel } from '../../model/types.js';
 import type { Op } from '../types.js';
 import { endpoint, makeService, makeSlice, tcpPort } from './testing/fixtures.js';
@@ -152,7 +156,7 @@ manifests:
 `;
 
 function labModel(): ClusterModel {
-  return resolveModel(parseLabSource(LAB, 'ipvs-unit.yaml').spec);
+  return resolveModel(parseLabSource(LAB, 'ipvs-unit.yaml'));
 }
 
 function node(model: ClusterModel, name: string) {
@@ -182,7 +186,7 @@ function renderOps(ops: Op[]): string {
 describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, ClientIP affinity)', () => {
   const model = labModel();
   const w1 = node(model, 'w1');
-  const plan = planIpvsNode(model, w1);
+  const plan = planIpvsNode(model, w1, podNetworkAddresses(model, 'w1'));
   const ns = 'wl-ipvs-unit.w1';
   const byTool = (tool: 'ipset' | 'ipvsadm'): string => {
     const op = plan.ruleOps.find((o) => o.kind === 'restore' && o.tool === tool);
@@ -318,7 +322,7 @@ describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, Clie
 
   it('w2 loops back its own endpoint; cp1 (no endpoints) loops back none', () => {
     const set = (n: string): string[] => {
-      const op = planIpvsNode(model, node(model, n)).ruleOps[0];
+      const op = planIpvsNode(model, node(model, n), podNetworkAddresses(model, n)).ruleOps[0];
       return op.kind === 'restore' ? ipsetMembers(op.input, 'KUBE-LOOP-BACK') : [];
     };
     expect(set('w2')).toEqual(['10.8.1.10,tcp:80,10.8.1.10']);
@@ -326,15 +330,15 @@ describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, Clie
   });
 
   it('node addresses are eth0 plus the pod network ones (GetAllLocalAddressesExcept kube-ipvs0)', () => {
-    expect(nodeLocalAddresses(model, w1)).toEqual(['10.8.0.0', '10.8.0.1', '10.10.20.4']);
-    const only = planIpvsNode(model, w1, { nodeAddresses: ['10.10.20.4'] }).ruleOps[1];
+    expect(nodeLocalAddresses(w1, podNetworkAddresses(model, 'w1'))).toEqual(['10.8.0.0', '10.8.0.1', '10.10.20.4']);
+    const only = planIpvsNode(model, w1, podNetworkAddresses(model, 'w1'), { nodeAddresses: ['10.10.20.4'] }).ruleOps[1];
     expect(only.kind === 'restore' && only.input.split('\n').filter((l) => l.includes(':30080 -s'))).toEqual(['-A -t 10.10.20.4:30080 -s rr -p 10800']);
   });
 
   it('strictARP follows the option; without MetalLB pools it is off (kube-proxy default)', () => {
-    const noArp = planIpvsNode({ ...model, addressPools: [] }, w1).nodeOps.filter((o) => o.kind === 'sysctl' && o.key.includes('arp'));
+    const noArp = planIpvsNode({ ...model, addressPools: [] }, w1, podNetworkAddresses(model, 'w1')).nodeOps.filter((o) => o.kind === 'sysctl' && o.key.includes('arp'));
     expect(noArp).toEqual([]);
-    const forced = planIpvsNode({ ...model, addressPools: [] }, w1, { strictARP: true }).nodeOps.filter((o) => o.kind === 'sysctl' && o.key.includes('arp'));
+    const forced = planIpvsNode({ ...model, addressPools: [] }, w1, podNetworkAddresses(model, 'w1'), { strictARP: true }).nodeOps.filter((o) => o.kind === 'sysctl' && o.key.includes('arp'));
     expect(forced).toHaveLength(2);
   });
 });

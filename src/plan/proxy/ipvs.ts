@@ -26,7 +26,6 @@ import type { ClusterModel, EndpointSlice, Node, Protocol } from '../../model/ty
 import { ipToInt, isValidIpv4 } from '../../net/cidr.js';
 import { netnsName } from '../../model/names.js';
 import type { Op } from '../types.js';
-import { findCni } from '../cni/registry.js';
 import { masqueradeMarkFromBit } from './go-format.js';
 import {
   buildServicePortInfos,
@@ -572,37 +571,25 @@ export interface IpvsNodeOptions {
   /** Kernel version for the conn_reuse_mode decision (default: a kernel >= 5.9). */
   kernelVersion?: string;
   scheduler?: string;
-  /** Overrides the node's local addresses (default: eth0 plus what the pod network adds). */
+  /** Overrides the node's local addresses (default: eth0 plus what the pod network reports). */
   nodeAddresses?: string[];
 }
 
-const cniAddressCache = new WeakMap<ClusterModel, Map<string, string[]>>();
-
 /**
- * The node's addresses outside kube-ipvs0: its underlay address plus every address the pod
- * network puts on the node (cni0's gateway, flannel.1's lease address), read from the CNI plan.
+ * The node's addresses outside kube-ipvs0 (GetAllLocalAddressesExcept): its underlay address plus
+ * every address the pod network puts on the node (cni0's gateway, flannel.1's lease address), as
+ * the pod network's plan reports them.
  */
-export function nodeLocalAddresses(model: ClusterModel, node: Node): string[] {
-  let byNs = cniAddressCache.get(model);
-  if (!byNs) {
-    byNs = new Map();
-    const cni = findCni(model.network.cni);
-    for (const op of cni ? cni.plan(model).nodeOps : []) {
-      if (op.kind !== 'ip' || op.args[0] !== 'addr' || op.args[1] !== 'add') continue;
-      const ip = op.args[2].split('/')[0];
-      byNs.set(op.netns, [...(byNs.get(op.netns) ?? []), ip]);
-    }
-    cniAddressCache.set(model, byNs);
-  }
-  const all = [node.ip, ...(byNs.get(netnsName(model.lab, node.name)) ?? [])].filter(isIPv4NonLoopback);
+export function nodeLocalAddresses(node: Node, podNetworkAddresses: string[]): string[] {
+  const all = [node.ip, ...podNetworkAddresses].filter(isIPv4NonLoopback);
   return [...new Set(all)].sort((a, b) => ipToInt(a) - ipToInt(b));
 }
 
-export function ipvsInputFor(model: ClusterModel, node: Node, opts: IpvsNodeOptions = {}): IpvsProxyInput {
+export function ipvsInputFor(model: ClusterModel, node: Node, podNetworkAddresses: string[], opts: IpvsNodeOptions = {}): IpvsProxyInput {
   return {
     hostname: node.name,
     nodeIP: node.ip,
-    nodeAddresses: opts.nodeAddresses ?? nodeLocalAddresses(model, node),
+    nodeAddresses: opts.nodeAddresses ?? nodeLocalAddresses(node, podNetworkAddresses),
     clusterCIDR: model.network.podCIDR,
     services: model.services,
     endpointSlices: model.endpointSlices,
@@ -618,9 +605,9 @@ export function ipvsInputFor(model: ClusterModel, node: Node, opts: IpvsNodeOpti
  * kube-ipvs0 (`ip link add ... type dummy`, left down like EnsureDummyDevice leaves it) and its
  * /32 addresses in binding order.
  */
-export function planIpvsNode(model: ClusterModel, node: Node, opts: IpvsNodeOptions = {}): { ruleOps: Op[]; nodeOps: Op[] } {
+export function planIpvsNode(model: ClusterModel, node: Node, podNetworkAddresses: string[], opts: IpvsNodeOptions = {}): { ruleOps: Op[]; nodeOps: Op[] } {
   const netns = netnsName(model.lab, node.name);
-  const ruleset = renderIpvsRuleset(ipvsInputFor(model, node, opts));
+  const ruleset = renderIpvsRuleset(ipvsInputFor(model, node, podNetworkAddresses, opts));
   const strictARP = opts.strictARP ?? model.addressPools.length > 0;
   return {
     ruleOps: [

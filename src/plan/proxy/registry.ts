@@ -55,10 +55,12 @@ export function iptablesRulesFor(model: ClusterModel, node: Node): string {
   );
 }
 
-export function planKubeProxy(model: ClusterModel): ProxyPlan {
+/** kube-proxy's rules on every node; `podNetworkAddresses` are the addresses the pod network put
+ * on each node (IPVS mode serves NodePorts on all of them). */
+export function planKubeProxy(model: ClusterModel, podNetworkAddresses: Record<string, string[]>): ProxyPlan {
   if (model.kubeProxy === 'none') return { ruleOps: [], nodeOps: [] };
   if (model.kubeProxy === 'ipvs') {
-    const plans = model.nodes.map((n) => planIpvsNode(model, n));
+    const plans = model.nodes.map((n) => planIpvsNode(model, n, podNetworkAddresses[n.name] ?? []));
     return { ruleOps: plans.flatMap((p) => p.ruleOps), nodeOps: plans.flatMap((p) => p.nodeOps) };
   }
   return {

@@ -1,7 +1,8 @@
 // kubelet's resolv.conf per dnsPolicy (kubernetes/kubernetes pkg/kubelet/network/dns/dns.go
 // GetPodDNS, appendDNSConfig, mergeDNSOptions) in containerd's layout (parseDNSOptions).
 import { describe, expect, it } from 'vitest';
-import { podResolverConfig, renderResolvConf } from './pod-dns.js';
+import { podResolverConfig } from '../../model/pod-dns.js';
+import { renderResolvConf } from './resolv-conf.js';
 
 const dns = { clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local', node: { nameservers: ['203.0.113.53'], searches: ['lab.local'], options: ['timeout:2'] } };
 
