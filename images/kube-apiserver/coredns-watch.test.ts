@@ -296,7 +296,7 @@ describe('API server over HTTP (127.0.0.1)', () => {
   });
 });
 
-describe('apiserver process (src/apiserver/main.ts)', () => {
+describe('apiserver process (images/kube-apiserver/main.ts)', () => {
   it('writes the ready file and a kubeconfig, serves, and exits on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wirelab-apiserver-proc-'));
     const modelPath = join(dir, 'model.json');

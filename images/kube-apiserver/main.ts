@@ -1,6 +1,6 @@
 // wirelab's read-only Kubernetes API server as a process:
 //
-//   node --import tsx src/apiserver/main.ts --model <model.json> --listen <ip:port>
+//   node --import tsx images/kube-apiserver/main.ts --model <model.json> --listen <ip:port>
 //        [--ready-file PATH] [--kubeconfig PATH] [--log-requests]
 //
 // Serves the ClusterModel JSON at --model and re-reads it when it changes (polled every

@@ -3,7 +3,7 @@
 // data, no I/O. plan/ingress/nginx-conf.ts turns them, with the model's Services and
 // EndpointSlices, into an nginx.conf the way ingress-nginx does.
 
-/** A problem in a manifest: the path is relative to the manifest (like src/spec/k8s.ts). */
+/** A problem in a manifest: the path is relative to the manifest (like src/k8s/manifest.ts). */
 export interface IngressProblem {
   path: (string | number)[];
   message: string;

@@ -7,7 +7,7 @@
 // - pkg/apis/networking/v1/defaults.go: protocol defaults to TCP; policyTypes defaults to
 //   [Ingress] plus Egress when len(spec.egress) != 0.
 // Unknown fields are refused as kubectl's default strict field validation refuses them.
-// Problems carry paths relative to the manifest, like src/spec/k8s.ts.
+// Problems carry paths relative to the manifest, like src/k8s/manifest.ts.
 import { containsCidr, formatCidr, intToIp, ipToInt, isValidIpv4, maskOf } from '../net/cidr.js';
 import {
   PROTOCOLS,

@@ -128,8 +128,8 @@ describe('prepareLab', () => {
     expect(problems[0].fix).toMatch(/agnhost:2\.53/);
   });
 
-  // BUG (src/lab.ts prepareLab): planLab(model) runs before checkContainers, and planWorkloads
-  // (src/workload/containers.ts) does `IMAGES.find(...)!.argv`, so an unknown image crashes with
+  // BUG (src/lab/lifecycle.ts prepareLab): planLab(model) runs before checkContainers, and planWorkloads
+  // (src/plan/workloads/containers.ts) does `IMAGES.find(...)!.argv`, so an unknown image crashes with
   // "TypeError: Cannot read properties of undefined (reading 'argv')" instead of a SpecError.
   // Fix: run checkContainers (and throw its located problems) before planLab. Remove `.fails` then.
   it('rejects an unsupported image (nginx) with a problem on spec.containers[0].image', async () => {

@@ -80,7 +80,7 @@ describe('parseLabSource: YAML and schema problems', () => {
     expect(problems[0].fix).toMatch(/YAML syntax/);
   });
 
-  // BUG (src/spec/load.ts parseLabSource): parseDocument runs with prettyErrors: false, so the
+  // BUG (src/labfile/load.ts parseLabSource): parseDocument runs with prettyErrors: false, so the
   // yaml library never fills e.linePos and syntax errors carry no line. Fix: fall back to
   // `lc.linePos(e.pos[0])`. Remove `.fails` once fixed.
   it('reports the line of a YAML syntax error', () => {
@@ -101,7 +101,7 @@ describe('parseLabSource: YAML and schema problems', () => {
     expect(p.line).toBeGreaterThanOrEqual(1);
   });
 
-  // BUG (src/spec/load.ts): unrecognized_keys issues are located at the parent map (line 4,
+  // BUG (src/labfile/load.ts): unrecognized_keys issues are located at the parent map (line 4,
   // "name: small") instead of the unknown key. Fix: for that code, locate [...issue.path, key].
   it('points an unknown field at its own line', () => {
     const source = BASE + 'colour: blue\n';
@@ -163,7 +163,7 @@ describe('parseLabSource: networks', () => {
     expect(p.line).toBe(lineOf(source, 'podCIDR: 10.8.0.1/16'));
   });
 
-  // BUG (src/spec/validate.ts): nodes[].podCIDR is never parsed by validateLab, so host bits (or
+  // BUG (src/labfile/validate.ts): nodes[].podCIDR is never parsed by validateLab, so host bits (or
   // an octet > 255) only surface later as a plain Error from allocateNodeCIDRs, with no file or
   // line. Fix: parseCidr every nodes[i].podCIDR in validateLab and report ['nodes', i, 'podCIDR'].
   it('rejects a node podCIDR with host bits set', () => {
@@ -241,7 +241,7 @@ describe('parseLabSource: manifests', () => {
     expect(p.line).toBe(lineOf(source, '10.9.0.8'));
   });
 
-  // BUG (src/spec/validate.ts): an annotation that is not an IPv4 address is skipped by the
+  // BUG (src/labfile/validate.ts): an annotation that is not an IPv4 address is skipped by the
   // `isValidIpv4(p.pinnedIp) &&` guard; resolveModel then throws a bare ipaddr.js Error.
   // Fix: report `"<value>" is not an IPv4 address` at the annotation when !isValidIpv4.
   it('rejects a pod address annotation that is not an IPv4 address', () => {
@@ -254,7 +254,7 @@ describe('parseLabSource: manifests', () => {
     expect(problemAt(source, 'manifests[1].metadata.name').message).toBe('pod "w2" has the name of a node or outside host');
   });
 
-  // BUG (src/spec/validate.ts): a node called "underlay" is refused, a pod called "underlay" is
+  // BUG (src/labfile/validate.ts): a node called "underlay" is refused, a pod called "underlay" is
   // not, yet its namespace would be wl-<lab>.underlay, the switch's. Fix: in the manifest loop,
   // `if (p.name === 'underlay') add(['manifests', i, 'metadata', 'name'], ...)`.
   it('rejects a pod called "underlay" (the switch namespace)', () => {

@@ -24,7 +24,7 @@ function flannelModel(): ClusterModel {
 
 /** The processes section names this machine's node binary and checkout: make them portable. */
 function normalise(text: string): string {
-  return text.split(process.execPath).join('$NODE').split(AGNHOST_SCRIPT).join('$REPO/src/workload/agnhost.mjs');
+  return text.split(process.execPath).join('$NODE').split(AGNHOST_SCRIPT).join('$REPO/images/agnhost/agnhost.mjs');
 }
 
 describe('planLab golden: labs/flannel-vxlan.yaml', () => {

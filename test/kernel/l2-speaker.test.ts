@@ -1,4 +1,4 @@
-// The MetalLB-style L2 speaker (src/workload/l2-speaker.py) makes a client on the same L2
+// The MetalLB-style L2 speaker (images/metallb-speaker/l2-speaker.py) makes a client on the same L2
 // segment resolve a LoadBalancer IP that no interface owns to the elected node's eth0 MAC;
 // with the speaker stopped, the same IP does not resolve at all.
 import { describe, it, expect, afterAll } from 'vitest';
@@ -15,7 +15,7 @@ const VIP = '10.10.20.201';
 // The distribution interpreter: a pyenv shim would work too but adds a shell hop and depends on
 // the caller's pyenv state; the speaker needs only the standard library.
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const SPEAKER = join(ROOT, 'src/workload/l2-speaker.py');
+const SPEAKER = join(ROOT, 'images/metallb-speaker/l2-speaker.py');
 
 const tmp = mkdtempSync(join(tmpdir(), 'wirelab-l2-'));
 const readyFile = join(tmp, 'speaker.ready');

@@ -1,4 +1,4 @@
-// Unit tests for kube-proxy's IPVS mode (src/proxy/ipvs.ts), pure: nothing here needs IPVS or
+// Unit tests for kube-proxy's IPVS mode (src/plan/proxy/ipvs.ts), pure: nothing here needs IPVS or
 // dummy devices in the kernel (this machine has neither).
 //
 // Two kinds of checks:
