@@ -1,8 +1,18 @@
 #!/usr/bin/env node
-// Entry point of the `lab` command. The harness is written in TypeScript and run through tsx's
-// loader, so there is no build step between editing a lab module and running it.
-import { register } from 'tsx/esm/api';
+// Entry point of the `lab` command. It runs the build in dist/ (plain JavaScript, made by
+// scripts/build.mjs); when a source file changed since that build, it rebuilds first (about
+// a second), so editing a module and running `lab` never runs stale code.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const builder = await import('../scripts/build.mjs');
+if (builder.isStale()) {
+  if (!existsSync(`${root}node_modules/esbuild`)) {
+    console.error('wirelab: dist/ is missing or stale and esbuild is not installed: run `sudo bash scripts/setup.sh` (or `npm ci`)');
+    process.exit(1);
+  }
+  await builder.buildAll();
+}
+const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

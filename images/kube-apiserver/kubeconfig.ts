@@ -4,7 +4,9 @@
 // rules, the context as CurrentContext override); kubectl with --kubeconfig.
 import { stringify } from 'yaml';
 
-export const KUBECONFIG_CONTEXT = 'wirelab';
+import { KUBECONFIG_CONTEXT } from '../../src/plan/workloads/programs.js';
+
+export { KUBECONFIG_CONTEXT };
 
 export interface KubeconfigOptions {
   /** Cluster, user and context name (default "wirelab"). */

@@ -1,9 +1,14 @@
 // An expectation's verdict: the probe's outcome against `expect`, and every hop.
 // The message explains a failure by the first hop that failed and the last hop where the
 // packet was seen, which is where a learner starts looking.
-import type { ExpectationSpec } from '../labfile/schema.js';
-import type { ProbeOutcome } from '../probe/probe.js';
-import { lastSeen, type HopResult } from './hops.js';
+import { hopPoints, type ExpectationSpec, type HopSpec } from '../labfile/schema.js';
+import type { Probe, ProbeOutcome } from '../probe/probe.js';
+import type { AddressBook } from '../model/address-book.js';
+import type { Captured } from '../capture/session.js';
+import type { TracePacket } from '../capture/nft-trace.js';
+import { evaluateHop, lastSeen, type HopResult } from './hops.js';
+import { judgeChains } from './chains.js';
+import { judgeStates } from './states.js';
 
 export interface ExpectationResult {
   name: string;
@@ -14,6 +19,45 @@ export interface ExpectationResult {
   hops: HopResult[];
   probe?: { argv: string[]; exitCode: number; output: string };
   durationMs: number;
+}
+
+/** What was gathered for one expectation while its probe ran: the evidence the judges read. */
+export interface ProbeWindow {
+  probe: Probe;
+  outcome: ProbeOutcome;
+  /** The probe's time window (ms since the epoch): packets outside it belong to other probes. */
+  from: number;
+  to: number;
+  /** Traced packets per `chains` entry. */
+  traces: TracePacket[][];
+  /** What each `state` check printed. */
+  states: string[];
+}
+
+/** The verdict of one expectation from its window and the run's captures. Pure. */
+export function judgeExpectation(e: ExpectationSpec, w: ProbeWindow | undefined, captured: Captured, book: AddressBook): ExpectationResult {
+  if (e.pending || !w) return { name: e.name, passed: false, skipped: `pending: ${e.pending}`, message: `pending: ${e.pending}`, hops: [], durationMs: 0 };
+  const inWindow = (h: HopSpec) =>
+    hopPoints(h)
+      .flatMap((at) => captured.packetsAt.get(at) ?? [])
+      .filter((x) => x.timeMs >= w.from && x.timeMs <= w.to);
+  const hopResult = (h: HopSpec): HopResult => {
+    const bad = hopPoints(h).filter((at) => captured.broken.has(at));
+    if (bad.length > 0) return { at: hopPoints(h).join(' | '), passed: false, seen: 0, absent: h.absent, detail: bad.map((at) => captured.broken.get(at)).join('; ') };
+    return evaluateHop(h, inWindow(h), w.probe.flow, book.resolve, book.macOf);
+  };
+  const hops = [...e.hops.map(hopResult), ...judgeChains(e, w.traces), ...judgeStates(e, w.states)];
+  let expected = e.expect.spread && !e.expect.backends ? { ...e, expect: { ...e.expect, backends: e.send.to ? book.serviceBackends(e.send.to) : undefined } } : e;
+  // Expected DNS answers may name services, pods or hosts: they stand for their addresses.
+  if (expected.expect.answers) expected = { ...expected, expect: { ...expected.expect, answers: expected.expect.answers.map((a) => book.resolve(a)) } };
+  const verdict = summarize(e, judgeOutcome(expected, w.outcome), hops);
+  return {
+    name: e.name,
+    ...verdict,
+    hops,
+    probe: { argv: w.probe.runs[0], exitCode: w.outcome.exitCode, output: (w.outcome.error ?? w.outcome.bodies.join('\n')).slice(0, 500) },
+    durationMs: w.to - w.from,
+  };
 }
 
 export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[] {

@@ -1,74 +1,8 @@
-// nftables tracing, the pure half: the table that marks one flow for tracing, the parser for
-// `nft monitor trace` output, and chain-path assertions ("KUBE-SERVICES -> KUBE-SVC-* ->
-// KUBE-SEP-*"). iptables-nft keeps iptables rules in nft tables (`ip nat`, `ip filter`), so the
-// kernel's trace events name the same chains as `iptables-save`.
-import { isValidIpv4, parseCidr } from '../net/cidr.js';
+// `nft monitor trace` output, parsed: one TracePacket per traced packet with its events in order.
+// iptables-nft keeps iptables rules in nft tables (`ip nat`, `ip filter`), so the kernel's trace
+// events name the same chains as `iptables-save`. (kernel/trace.ts gathers the output;
+// assert/chains.ts judges chain paths.)
 
-/** Our own table; its chains only set `meta nftrace` and never change a verdict. */
-export const TRACE_TABLE = 'wirelab_trace';
-
-/** Before raw (-300), conntrack (-200), mangle (-150), dstnat (-100) and filter (0), so every
- * iptables table of the hook sees the packet already marked. */
-export const TRACE_PRIORITY = -350;
-
-export interface TraceMatch {
-  /** IPv4 address or CIDR. */
-  src?: string;
-  /** IPv4 address or CIDR. */
-  dst?: string;
-  protocol?: 'tcp' | 'udp' | 'icmp';
-  /** Destination port (tcp/udp only). */
-  dport?: number;
-}
-
-function addressMatch(field: 'saddr' | 'daddr', value: string): string {
-  if (value.includes('/')) parseCidr(value);
-  else if (!isValidIpv4(value)) throw new Error(`trace match ${field === 'saddr' ? 'src' : 'dst'} "${value}" is not an IPv4 address or CIDR`);
-  return `ip ${field} ${value}`;
-}
-
-/** The conditions of the marking rule, e.g. "ip daddr 10.96.0.10 meta l4proto udp udp dport 53". */
-export function traceMatchExpr(match: TraceMatch): string {
-  const parts: string[] = [];
-  if (match.src !== undefined) parts.push(addressMatch('saddr', match.src));
-  if (match.dst !== undefined) parts.push(addressMatch('daddr', match.dst));
-  if (match.protocol !== undefined) {
-    if (!['tcp', 'udp', 'icmp'].includes(match.protocol)) throw new Error(`trace match protocol "${String(match.protocol)}" is not tcp, udp or icmp`);
-    parts.push(`meta l4proto ${match.protocol}`);
-  }
-  if (match.dport !== undefined) {
-    if (match.protocol !== 'tcp' && match.protocol !== 'udp') throw new Error('trace match dport needs protocol tcp or udp');
-    if (!Number.isInteger(match.dport) || match.dport < 1 || match.dport > 65535) throw new Error(`trace match dport ${match.dport} is not a port`);
-    parts.push(`${match.protocol} dport ${match.dport}`);
-  }
-  return parts.join(' ');
-}
-
-/** `nft -f` input that (re)creates the trace table: a leftover of an earlier run is replaced in
- * the same transaction ("add; delete; define" is the idiom for an idempotent table). Packets of
- * the flow get `meta nftrace set 1` on prerouting (arriving, forwarded) and output (local). */
-export function traceTableRules(match: TraceMatch = {}): string {
-  const cond = traceMatchExpr(match);
-  const rule = `${cond ? `${cond} ` : ''}meta nftrace set 1`;
-  const chain = (name: string, hook: string) =>
-    [`\tchain ${name} {`, `\t\ttype filter hook ${hook} priority ${TRACE_PRIORITY}; policy accept;`, `\t\t${rule}`, '\t}'];
-  return [
-    `table ip ${TRACE_TABLE}`,
-    `delete table ip ${TRACE_TABLE}`,
-    `table ip ${TRACE_TABLE} {`,
-    ...chain('prerouting', 'prerouting'),
-    ...chain('output', 'output'),
-    '}',
-    '',
-  ].join('\n');
-}
-
-/** `nft -f` input that removes the trace table. */
-export function traceTableDeleteRules(): string {
-  return `delete table ip ${TRACE_TABLE}\n`;
-}
-
-/** What nft prints of a packet at the first event of each hook ("packet: ..."). */
 export interface PacketSummary {
   iif?: string;
   oif?: string;
@@ -201,53 +135,4 @@ export function parseNftTrace(output: string): TracePacket[] {
     cur.rec.events.push(ev);
   }
   return packets;
-}
-
-/** The chains the packet entered, in order, consecutive repeats merged. A chain is entered when
- * it has an event or when a rule jumped (or went) to it: the kernel emits nothing for a chain in
- * which no rule matched (not even the implicit return), so an empty KUBE-SEP chain shows only as
- * the target of KUBE-SVC's jump. Without `table`, all tables except our own trace table. */
-export function chainPath(packet: TracePacket, table?: string): string[] {
-  const path: string[] = [];
-  const push = (c: string) => {
-    if (path[path.length - 1] !== c) path.push(c);
-  };
-  for (const ev of packet.events) {
-    if (table !== undefined ? ev.table !== table : ev.table === TRACE_TABLE) continue;
-    push(ev.chain);
-    const target = ev.verdict ? /^(?:jump|goto) (\S+)$/.exec(ev.verdict)?.[1] : undefined;
-    if (target) push(target);
-  }
-  return path;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
-export function formatPath(path: string[]): string {
-  return path.length > 0 ? path.join(' -> ') : '(no chain)';
-}
-
-/** True when the expected chain names (globs: `*`, `?`) occur in `actual` in this order, not
- * necessarily adjacent. The detail names the first expected chain that was not reached. */
-export function matchChainPath(actual: string[], expected: string[]): { ok: boolean; detail: string } {
-  let from = 0;
-  const matched: string[] = [];
-  for (let i = 0; i < expected.length; i++) {
-    const re = globToRegExp(expected[i]);
-    const at = actual.findIndex((c, j) => j >= from && re.test(c));
-    if (at < 0) {
-      const after = matched.length > 0 ? ` after ${matched[matched.length - 1]}` : '';
-      const elsewhere = actual.some((c) => re.test(c)) ? ` (it appears only before ${matched[matched.length - 1]}, out of order)` : '';
-      return {
-        ok: false,
-        detail: `expected chain ${expected[i]} (${i + 1} of ${expected.length})${after} was not traversed${elsewhere}; expected ${formatPath(expected)}, actual path: ${formatPath(actual)}`,
-      };
-    }
-    matched.push(actual[at]);
-    from = at + 1;
-  }
-  return { ok: true, detail: `traversed ${formatPath(matched)} (path: ${formatPath(actual)})` };
 }

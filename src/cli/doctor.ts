@@ -3,7 +3,7 @@
 import { run } from '../kernel/exec.js';
 import { readKernelConfig, featureState, FEATURES } from '../kernel/features.js';
 import { cniBackends } from '../plan/cni/registry.js';
-import { COREDNS_BIN } from '../plan/dns/coredns.js';
+import { COREDNS_BIN } from '../plan/workloads/programs.js';
 
 interface Check {
   what: string;

@@ -2,6 +2,9 @@
 // strings; a failure carries the argv, the exit code, stderr and, for batch input, the lines
 // around the one that failed (as kube-proxy shows around a failed iptables-restore line).
 import { execa } from 'execa';
+import { inNetns } from './commands.js';
+
+export { inNetns };
 
 export interface RunOptions {
   input?: string;
@@ -35,11 +38,6 @@ export class CommandError extends Error {
     super(`command failed (exit ${exitCode ?? 'signal'}): ${argv.join(' ')}\n${stderr.trim()}${context ? `\n${context}` : ''}`);
     this.name = 'CommandError';
   }
-}
-
-export function inNetns(netns: string | undefined, argv: string[], netOnly = false): string[] {
-  if (!netns) return argv;
-  return netOnly ? ['nsenter', `--net=/run/netns/${netns}`, '--', ...argv] : ['ip', 'netns', 'exec', netns, ...argv];
 }
 
 /** Lines around a failed batch line: `ip -batch` says "Command failed -:N". */

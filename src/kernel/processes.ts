@@ -1,43 +1,26 @@
-// Long-running processes inside lab namespaces (pause, containers, captures): starting them,
-// finding them again (by namespace inode or by the harness's environment marker), stopping them.
+// Long-running processes inside lab namespaces (pause, containers, daemons, captures): starting
+// them detached, finding them again (by namespace inode or by the harness's environment marker),
+// stopping them.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, mkdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { PROCESS_MARKER } from '../model/names.js';
-import type { ProcessSpec } from '../plan/types.js';
+import type { ProcessCommand } from './commands.js';
 import { netnsInode } from './netns.js';
 
-/** Starts a detached process inside its namespace; it outlives this CLI (for `lab up`). */
-export function startDetached(spec: ProcessSpec, logFile: string): number {
-  mkdirSync(dirname(logFile), { recursive: true });
-  const fd = openSync(logFile, 'a');
+/** Starts a detached process exactly as commands.ts describes it; it outlives this CLI (for
+ * `lab up`). Returns its pid. */
+export function startDetached(p: ProcessCommand): number {
+  mkdirSync(dirname(p.log), { recursive: true });
+  const fd = openSync(p.log, 'a');
   try {
-    const child = spawn('ip', ['netns', 'exec', spec.netns, ...spec.argv], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: { ...process.env, ...spec.env },
-    });
+    const child = spawn(p.argv[0], p.argv.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, ...p.env } });
     child.unref();
-    if (child.pid === undefined) throw new Error(`failed to start ${spec.name} in netns "${spec.netns}"`);
+    if (child.pid === undefined) throw new Error(`failed to start ${p.name}: ${p.argv.join(' ')}`);
     return child.pid;
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Waits until each file exists; fails naming the ones that did not appear (with their logs). */
-export async function waitForFiles(files: { path: string; what: string; log?: string }[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let pending = files;
-  while (pending.length > 0) {
-    pending = pending.filter((f) => !existsSync(f.path));
-    if (pending.length === 0) return;
-    if (Date.now() > deadline) {
-      const details = await Promise.all(pending.map(async (f) => `${f.what}${f.log ? `: ${(await readFile(f.log, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ') || 'no output'}` : ''}`));
-      throw new Error(`not ready after ${timeoutMs} ms: ${details.join('; ')}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -122,46 +105,3 @@ export async function stopProcesses(pids: number[], graceMs = 1000): Promise<voi
   }
 }
 
-export function logFileFor(stateDir: string, name: string): string {
-  return join(stateDir, 'logs', `${name.replace(/\//g, '_')}.log`);
-}
-
-/** Whether a socket in the process's network namespace is bound to the UDP port (read from
- * /proc/<pid>/net/udp and udp6, which show that namespace's sockets). */
-export async function listensUdp(pid: number, port: number): Promise<boolean> {
-  return listens(pid, port, ['udp', 'udp6']);
-}
-
-/** TCP: a socket in LISTEN state (0A) on the port. */
-export async function listensTcp(pid: number, port: number): Promise<boolean> {
-  return listens(pid, port, ['tcp', 'tcp6'], '0A');
-}
-
-async function listens(pid: number, port: number, files: string[], state?: string): Promise<boolean> {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const f of files) {
-    const text = await readFile(`/proc/${pid}/net/${f}`, 'utf8').catch(() => '');
-    if (text.split('\n').slice(1).some((l) => {
-      const cols = l.trim().split(/\s+/);
-      return cols[1]?.endsWith(hex) && (state === undefined || cols[3] === state);
-    })) return true;
-  }
-  return false;
-}
-
-export async function waitForUdp(items: { pid: number; port: number; what: string; log?: string; tcp?: boolean }[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let pending = items;
-  while (pending.length > 0) {
-    const next = [];
-    for (const it of pending) if (!(await (it.tcp ? listensTcp(it.pid, it.port) : listensUdp(it.pid, it.port)))) next.push(it);
-    pending = next;
-    if (pending.length === 0) return;
-    const dead = pending.find((it) => !isAlive(it.pid));
-    if (dead || Date.now() > deadline) {
-      const details = await Promise.all(pending.map(async (f) => `${f.what}${dead === f ? ' exited' : ''}: ${f.log ? (await readFile(f.log, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ') || 'no output' : ''}`));
-      throw new Error(`not listening on ${pending[0].tcp ? 'TCP' : 'UDP'} ${pending[0].port}${dead ? '' : ` after ${timeoutMs} ms`}: ${details.join('; ')}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,19 +1,20 @@
 // nftables traces of one flow inside a lab namespace: our trace table marks the flow, `nft
 // monitor trace` (marked with the lab, like captures, so `lab clean` finds it) prints the kernel's
-// trace events, and stop() takes both away again and returns the parsed packets.
+// trace events, and stop() takes both away again and returns what it printed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { PROCESS_MARKER, labOfNetns } from '../model/names.js';
-import { parseNftTrace, traceTableDeleteRules, traceTableRules, type TraceMatch, type TracePacket } from '../capture/nft-trace.js';
+import { traceTableDeleteRules, traceTableRules, type TraceMatch } from './trace-table.js';
 import { inNetns, run } from './exec.js';
 
 export interface RunningTrace {
   netns: string;
   match: TraceMatch;
   /** Waits until the monitor has printed every event the kernel queued for it, stops it,
-   * deletes the trace table and returns the traced packets. Safe to call more than once. */
-  stop(): Promise<TracePacket[]>;
+   * deletes the trace table and returns what `nft monitor trace` printed (capture/nft-trace.ts
+   * parses it). Safe to call more than once. */
+  stop(): Promise<string>;
 }
 
 /** nfnetlink (NETLINK_NETFILTER) and its trace multicast group NFNLGRP_NFTRACE (9). */
@@ -110,7 +111,7 @@ export async function startTrace(netns: string, match: TraceMatch = {}, timeoutM
     throw new Error(`failed to start nft monitor trace in netns "${netns}": ${(err as Error).message}`);
   }
 
-  let stopping: Promise<TracePacket[]> | undefined;
+  let stopping: Promise<string> | undefined;
   return {
     netns,
     match,
@@ -128,7 +129,7 @@ export async function startTrace(netns: string, match: TraceMatch = {}, timeoutM
         await kill();
         await removeTable();
         if (diedEarly) throw new Error(`nft monitor trace in netns "${netns}" exited with code ${exitCode}: ${stderr.trim()}`);
-        return parseNftTrace(stdout);
+        return stdout;
       })();
       return stopping;
     },

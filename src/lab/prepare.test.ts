@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prepareLab } from './lifecycle.js';
+import { prepareLab } from './prepare.js';
 import { parseLabSource } from '../labfile/load.js';
 import { SpecError, type SpecProblem } from '../labfile/errors.js';
 import { resolveModel } from '../model/resolve.js';
-import { checkContainers } from '../plan/workloads/containers.js';
+import { checkContainers } from '../plan/workloads/images.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const BASE = readFileSync(join(root, 'test/fixtures/labs/small.yaml'), 'utf8');
@@ -129,7 +129,7 @@ describe('prepareLab', () => {
   });
 
   // BUG (src/lab/lifecycle.ts prepareLab): planLab(model) runs before checkContainers, and planWorkloads
-  // (src/plan/workloads/containers.ts) does `IMAGES.find(...)!.argv`, so an unknown image crashes with
+  // (src/plan/workloads/images.ts) does `IMAGES.find(...)!.argv`, so an unknown image crashes with
   // "TypeError: Cannot read properties of undefined (reading 'argv')" instead of a SpecError.
   // Fix: run checkContainers (and throw its located problems) before planLab. Remove `.fails` then.
   it('rejects an unsupported image (nginx) with a problem on spec.containers[0].image', async () => {

@@ -243,3 +243,8 @@ export type ManifestSpec = z.infer<typeof manifestSchema>;
 export type ExpectationSpec = z.infer<typeof expectationSchema>;
 export type HopSpec = z.infer<typeof hopSchema>;
 export type SendSpec = z.infer<typeof sendSchema>;
+
+/** The capture points of a hop: one, or any of several. */
+export function hopPoints(h: HopSpec): string[] {
+  return Array.isArray(h.at) ? h.at : [h.at];
+}

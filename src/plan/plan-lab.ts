@@ -2,7 +2,7 @@
 import type { ClusterModel } from '../model/types.js';
 import { netnsName, UNDERLAY } from '../model/names.js';
 import { cniBackend } from './cni/registry.js';
-import { planWorkloadFiles, planWorkloads } from './workloads/containers.js';
+import { planWorkloadFiles, planWorkloads } from './workloads/processes.js';
 import { planNodeBase, planNodeSysctls } from './node.js';
 import { planUnderlay, underlayInterfaces } from './underlay.js';
 import { outsideNamespaces, planNodeDefaultRoutes, planOutsideHosts, planOutsidePorts, planRouterInternet } from './outside.js';

@@ -2,7 +2,7 @@
 // ping, real curl, agnhost's connect), and how their output is read. Building and reading are
 // pure; kernel/exec.ts runs them.
 import type { SendSpec } from '../labfile/schema.js';
-import { AGNHOST_SCRIPT } from '../plan/workloads/containers.js';
+import { AGNHOST_SCRIPT } from '../plan/workloads/programs.js';
 
 export type Protocol = 'icmp' | 'tcp' | 'udp';
 

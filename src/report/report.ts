@@ -79,3 +79,9 @@ export function renderTable(report: LabReport, color: boolean): string {
   lines.push('', `${report.passed ? c(32, 'PASSED') : c(31, 'FAILED')}  ${report.lab}: ${passed}/${report.expectations.length - pending} expectations passed${pending ? `, ${pending} pending` : ''} in ${(report.durationMs / 1000).toFixed(1)} s`);
   return lines.join('\n') + '\n';
 }
+
+/** The report of a lab that was skipped as a whole (e.g. "kernel lacks CONFIG_IP_VS"). */
+export function skippedReport(lab: string, expectationNames: string[], reason: string): LabReport {
+  const skipped = expectationNames.map((name): ExpectationResult => ({ name, passed: false, skipped: `skipped: ${reason}`, message: `skipped: ${reason}`, hops: [], durationMs: 0 }));
+  return buildReport(lab, skipped, 0, `skipped: ${reason}`);
+}

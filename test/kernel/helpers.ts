@@ -17,9 +17,9 @@ export interface CliResult {
 }
 
 /** Runs `lab <args>` as a user would (a separate process, no TTY). */
-export function lab(args: string[], timeoutMs = 90_000): Promise<CliResult> {
+export function lab(args: string[], timeoutMs = 90_000, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnLab(args);
+    const child = spawnLab(args, env);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
@@ -35,8 +35,8 @@ export function lab(args: string[], timeoutMs = 90_000): Promise<CliResult> {
   });
 }
 
-export function spawnLab(args: string[]): ChildProcess {
-  return spawn(process.execPath, [LAB_BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+export function spawnLab(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [LAB_BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...env } });
 }
 
 export function labNamespaces(prefix = 'wl-'): string[] {

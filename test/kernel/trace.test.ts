@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { startTrace } from '../../src/kernel/trace.js';
-import { chainPath, matchChainPath, TRACE_TABLE, type TracePacket } from '../../src/capture/nft-trace.js';
+import { parseNftTrace, type TracePacket } from '../../src/capture/nft-trace.js';
+import { chainPath, matchChainPath } from '../../src/assert/chains.js';
+import { TRACE_TABLE } from '../../src/kernel/trace-table.js';
 
 const A = 'wl-tracetest.a';
 const B = 'wl-tracetest.b';
@@ -83,7 +85,7 @@ async function traceSyn(): Promise<{ syn: TracePacket; packets: TracePacket[] }>
   } catch {
     /* nothing listens: refused (DNAT-ed to B) or timed out (not DNAT-ed) */
   }
-  const packets = await trace.stop();
+  const packets = parseNftTrace(await trace.stop());
   expect(sh(['ip', 'netns', 'exec', A, 'nft', 'list', 'tables'])).not.toContain(TRACE_TABLE);
   expect(traceMonitors(), 'stop() must end nft monitor').toEqual([]);
   const syn = packets.find((p) => p.packet?.dport === 80 && p.packet.daddr === '10.96.0.50');

@@ -1,10 +1,7 @@
 // CoreDNS in the lab: the cluster's kube-dns pod runs real CoreDNS (.wirelab/bin/coredns, built
 // by scripts/build-coredns.sh) with the Corefile from its ConfigMap, as kubelet mounts it; the
 // lab's "internet" DNS server is a second CoreDNS answering a few names with the hosts plugin.
-import { join } from 'node:path';
-import { TOOLS_BIN_DIR } from '../../paths.js';
 
-export const COREDNS_BIN = join(TOOLS_BIN_DIR, 'coredns');
 
 /** kubeadm's Corefile (kubernetes/kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go,
  * CoreDNSConfigMap) for a cluster domain, with the upstream kubeadm passes: /etc/resolv.conf. */

@@ -1,22 +1,17 @@
 // Which container images the harness can run, and the process each becomes. There is no image
 // runtime on these machines: a "container" is a process started inside the pod's network
-// namespace, next to the pod's pause process.
-import { join } from 'node:path';
-import { IMAGES_DIR, REPO_ROOT } from '../../paths.js';
+// namespace, next to the pod's pause process, running the program of images/ (or CoreDNS) that
+// the image stands for. An image the harness cannot run is refused with the list it can.
 import type { ClusterModel, Container, Pod } from '../../model/types.js';
-import { labStateDir, netnsName, PROCESS_MARKER } from '../../model/names.js';
-import type { ProcessSpec } from '../types.js';
+import { labStateDir } from '../../model/names.js';
 import type { PathProblem } from '../../labfile/validate.js';
-import { COREDNS_BIN, internetCorefile, withKubeconfig } from '../dns/coredns.js';
-import { KUBECONFIG_CONTEXT } from '../../../images/kube-apiserver/kubeconfig.js';
+import { withKubeconfig } from '../dns/coredns.js';
 import { controllerKind, nginxConfFor } from '../ingress/controller.js';
+import { AGNHOST_SCRIPT, COREDNS_BIN, imageProgram, KUBECONFIG_CONTEXT, KUBECONFIG_FILE, MODEL_FILE } from './programs.js';
 
-export const AGNHOST_SCRIPT = join(IMAGES_DIR, 'agnhost/agnhost.mjs');
-const RUN_TS = join(REPO_ROOT, 'bin/run-ts.js');
-const APISERVER_MAIN = join(IMAGES_DIR, 'kube-apiserver/main.ts');
-const INGRESS_CONTROLLER_MAIN = join(IMAGES_DIR, 'ingress-controller/main.ts');
+const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns';
 
-interface ImageKind {
+export interface ImageKind {
   /** How the image is recognised (repository, without tag). */
   matches: (image: string) => boolean;
   label: string;
@@ -31,7 +26,7 @@ interface ImageKind {
   readyTcpPort?: number;
 }
 
-const AGNHOST_COMMANDS = ['serve-hostname'];
+export const AGNHOST_COMMANDS = ['serve-hostname'];
 
 /** Where kubelet would put a ConfigMap key that a container reads at `path`: the volume mount
  * whose mountPath contains it, the ConfigMap of that volume, the key named by the file. */
@@ -50,7 +45,7 @@ export function configMapFile(c: Container, pod: Pod, model: ClusterModel, path:
 const corefileArg = (c: Container) => c.args[c.args.indexOf('-conf') + 1];
 export const podFilesDir = (pod: Pod) => `pods/${pod.namespace}/${pod.name}`;
 
-const IMAGES: ImageKind[] = [
+export const IMAGES: ImageKind[] = [
   {
     label: 'registry.k8s.io/e2e-test-images/agnhost',
     matches: (image) => /(^|\/)agnhost(:|@|$)/.test(image),
@@ -60,7 +55,7 @@ const IMAGES: ImageKind[] = [
   {
     // CoreDNS as kubeadm deploys it: args [-conf, /etc/coredns/Corefile], the Corefile from the
     // "coredns" ConfigMap mounted at /etc/coredns. Real CoreDNS, built from source.
-    label: 'registry.k8s.io/coredns/coredns',
+    label: COREDNS_IMAGE,
     matches: (image) => /(^|\/)coredns\/coredns(:|@|$)/.test(image),
     check: (c, pod, model) => {
       if (!c.args.includes('-conf') || !corefileArg(c)) return { field: 'args', message: 'CoreDNS needs -conf <path to the Corefile>', fix: 'args: [-conf, /etc/coredns/Corefile]' };
@@ -86,19 +81,21 @@ const IMAGES: ImageKind[] = [
     // The pod directory (and nginx.conf, rendered once more by the controller at start).
     files: (c, pod, model) => [{ path: `${podFilesDir(pod)}/nginx.conf`, content: nginxConfFor(model, pod, c, `${labStateDir(model.lab)}/${podFilesDir(pod)}`) }],
     argv: (c, pod, model) => [
-      process.execPath, RUN_TS, INGRESS_CONTROLLER_MAIN,
+      ...imageProgram('ingress-controller'),
       '--model', `${labStateDir(model.lab)}/${MODEL_FILE}`, '--pod', `${pod.namespace}/${pod.name}`, '--container', c.name, '--dir', `${labStateDir(model.lab)}/${podFilesDir(pod)}`,
     ],
     readyTcpPort: 80,
   },
 ];
 
-export const KUBECONFIG_FILE = 'kubeconfig';
-export const MODEL_FILE = 'model.json';
+/** The kind of image a container runs (undefined: the harness cannot run it). */
+export function imageKind(image: string): ImageKind | undefined {
+  return IMAGES.find((k) => k.matches(image));
+}
 
 /** Whether the lab runs a pod that needs the Kubernetes API (CoreDNS's kubernetes plugin). */
 export function needsApiServer(model: ClusterModel): boolean {
-  return model.pods.some((p) => p.containers.some((c) => IMAGES[1].matches(c.image)));
+  return model.pods.some((p) => p.containers.some((c) => imageKind(c.image)?.label === COREDNS_IMAGE));
 }
 
 /** Where the API server runs: the first control-plane node (a kubeadm cluster's kube-apiserver
@@ -125,80 +122,3 @@ export function checkContainers(model: ClusterModel, manifestIndex: (pod: Pod) =
   return problems;
 }
 
-/** Files the lab's processes read, in the state directory. */
-export function planWorkloadFiles(model: ClusterModel): { path: string; content: string }[] {
-  const files: { path: string; content: string }[] = [];
-  for (const pod of model.pods) for (const c of pod.containers) files.push(...(IMAGES.find((k) => k.matches(c.image))?.files?.(c, pod, model) ?? []));
-  for (const h of model.externals.filter((x) => x.kind === 'dns')) files.push({ path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) });
-  // The lab's objects, which the API server serves and the ingress controllers render from.
-  if (needsApiServer(model) || model.pods.some((p) => p.containers.some((c) => controllerKind(c.image)))) files.push({ path: MODEL_FILE, content: JSON.stringify(model, null, 1) + '\n' });
-  return files;
-}
-
-export const L2_SPEAKER_SCRIPT = join(IMAGES_DIR, 'metallb-speaker/l2-speaker.py');
-/** Debian's interpreter, not a user's pyenv shim: the speaker needs only the standard library. */
-export const PYTHON = '/usr/bin/python3';
-
-export function planWorkloads(model: ClusterModel): ProcessSpec[] {
-  const state = labStateDir(model.lab);
-  const out: ProcessSpec[] = [];
-  // Hosts of the lab's "internet" answer HTTP with their name, like the pods do.
-  for (const h of model.externals.filter((x) => x.kind === 'internet')) {
-    const readyFile = `ready/${h.name}_web`;
-    out.push({
-      netns: netnsName(model.lab, h.name),
-      name: `${h.name}/web`,
-      argv: [process.execPath, AGNHOST_SCRIPT, 'serve-hostname', '--port=80'],
-      env: { [PROCESS_MARKER]: model.lab, WIRELAB_HOSTNAME: h.name, WIRELAB_READY_FILE: `${state}/${readyFile}` },
-      readyFile,
-    });
-  }
-  // The lab's read-only Kubernetes API, started (and ready) before anything that watches it.
-  if (needsApiServer(model)) {
-    const api = apiServerEndpoint(model);
-    const readyFile = 'ready/kube-apiserver';
-    out.push({
-      netns: netnsName(model.lab, api.node),
-      name: `${api.node}/kube-apiserver`,
-      argv: [process.execPath, RUN_TS, APISERVER_MAIN, '--model', `${state}/${MODEL_FILE}`, '--listen', `${api.ip}:${api.port}`, '--kubeconfig', `${state}/${KUBECONFIG_FILE}`, '--ready-file', `${state}/${readyFile}`],
-      env: { [PROCESS_MARKER]: model.lab },
-      readyFile,
-      stage: 0,
-    });
-  }
-  // The internet DNS server (real CoreDNS, hosts plugin).
-  for (const h of model.externals.filter((x) => x.kind === 'dns')) {
-    out.push({ netns: netnsName(model.lab, h.name), name: `${h.name}/coredns`, argv: [COREDNS_BIN, '-conf', `${state}/outside/${h.name}/Corefile`], env: { [PROCESS_MARKER]: model.lab }, readyUdpPort: 53, stage: 0 });
-  }
-  // MetalLB's speaker (a hostNetwork DaemonSet pod) on each node that won an election.
-  const byNode = new Map<string, string[]>();
-  for (const a of model.announcements) byNode.set(a.node, [...(byNode.get(a.node) ?? []), a.ip]);
-  for (const [node, ips] of [...byNode.entries()].sort()) {
-    const readyFile = `ready/${node}_speaker`;
-    out.push({
-      netns: netnsName(model.lab, node),
-      name: `${node}/metallb-speaker`,
-      argv: [PYTHON, L2_SPEAKER_SCRIPT, '--interface', 'eth0', ...ips.flatMap((ip) => ['--ip', ip]), '--ready-file', `${state}/${readyFile}`],
-      env: { [PROCESS_MARKER]: model.lab },
-      readyFile,
-    });
-  }
-  for (const pod of model.pods) {
-    const netns = netnsName(model.lab, pod.name);
-    const env = { [PROCESS_MARKER]: model.lab, WIRELAB_HOSTNAME: pod.name };
-    // The pause process: owns nothing the bind-mounted namespace does not already hold, but it
-    // is what a pod looks like on a node (and what `lab exec` users expect to see in `ps`).
-    out.push({ netns, name: `${pod.name}/pause`, argv: ['sleep', 'infinity'], env });
-    for (const c of pod.containers) {
-      const kind = IMAGES.find((k) => k.matches(c.image))!;
-      const name = `${pod.name}/${c.name}`;
-      if (kind.readyUdpPort !== undefined || kind.readyTcpPort !== undefined) {
-        out.push({ netns, name, argv: kind.argv(c, pod, model), env, readyUdpPort: kind.readyUdpPort, readyTcpPort: kind.readyTcpPort });
-        continue;
-      }
-      const readyFile = `ready/${pod.name}_${c.name}`;
-      out.push({ netns, name, argv: kind.argv(c, pod, model), env: { ...env, WIRELAB_READY_FILE: `${state}/${readyFile}` }, readyFile });
-    }
-  }
-  return out;
-}

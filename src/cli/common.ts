@@ -1,0 +1,86 @@
+// What the verbs share: exit codes, the root check, progress (listr2), the final table,
+// Ctrl-C handling, and turning a lab argument into a prepared lab or a lab name.
+import { Listr } from 'listr2';
+import { ExitCode } from './exit-code.js';
+import { SpecError } from '../labfile/errors.js';
+import { labNameOf } from '../labfile/load.js';
+import { peekLabFile } from '../labfile/peek.js';
+import { prepareLab, formatWarnings, type PreparedLab } from '../lab/prepare.js';
+import { interruption } from '../lab/interrupt.js';
+import { renderTable, type LabReport } from '../report/report.js';
+
+export { ExitCode };
+
+export const isTTY = Boolean(process.stdout.isTTY);
+
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    console.error('wirelab needs root to create network namespaces: run it with sudo (e.g. `sudo npm run lab flannel-vxlan`)');
+    throw new ExitCode(1);
+  }
+}
+
+/** Parses, resolves and plans a lab; a bad lab file prints its located problems and exits 2. */
+export async function prepare(labArg: string): Promise<PreparedLab> {
+  try {
+    const header = await peekLabFile(labArg);
+    if (header.kind === 'comparison') {
+      console.error(`"${labArg}" is a comparison of other labs: run it with \`lab run ${labArg}\` (it brings each lab up and down itself)`);
+      throw new ExitCode(2);
+    }
+    const p = await prepareLab(labArg);
+    for (const w of formatWarnings(p)) console.error(w);
+    return p;
+  } catch (e) {
+    if (e instanceof SpecError) {
+      console.error(e.message);
+      throw new ExitCode(2);
+    }
+    throw e;
+  }
+}
+
+export function listr(tasks: ConstructorParameters<typeof Listr>[0]) {
+  // We handle SIGINT ourselves: teardown must run before the process exits.
+  return new Listr(tasks, { registerSignalListeners: false, exitOnError: true, rendererOptions: { collapseSubtasks: false }, fallbackRendererCondition: !isTTY, silentRendererCondition: false });
+}
+
+export function printReport(report: LabReport): void {
+  process.stdout.write('\n' + renderTable(report, isTTY));
+}
+
+export function exitCodeOf(report: LabReport): number {
+  if (report.skipped) return 3;
+  return report.passed ? 0 : 1;
+}
+
+/** Installs SIGINT/SIGTERM handlers that abort the running step; teardown runs in `finally`. */
+export function onInterrupt(what = 'tearing the lab down'): () => void {
+  let count = 0;
+  const handler = (sig: NodeJS.Signals) => {
+    count++;
+    if (count === 1) {
+      console.error(`\n${sig}: stopping, ${what}...`);
+      interruption.abort();
+    } else if (count > 2) {
+      console.error('forced exit: run `sudo lab clean` to remove what is left');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+/** `lab down` and `lab exec` accept a lab name even when its file is gone or broken. */
+export async function labNameFromArg(labArg: string): Promise<string> {
+  if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(labArg)) return labArg;
+  try {
+    return (await peekLabFile(labArg)).name;
+  } catch {
+    return labNameOf(labArg);
+  }
+}

@@ -1,0 +1,37 @@
+// `lab up <lab>`: build the lab and leave it running; `--dry-run` prints what would run.
+import { renderDryRun } from '../kernel/commands.js';
+import { skipReason } from '../lab/prepare.js';
+import { upLab, LabAlreadyUp } from '../lab/up.js';
+import { opCount } from '../plan/plan-lab.js';
+import { listr, onInterrupt, prepare, requireRoot } from './common.js';
+
+export async function cmdUp(labArg: string, opts: { dryRun?: boolean }): Promise<number> {
+  if (opts.dryRun) {
+    const p = await prepare(labArg);
+    process.stdout.write(renderDryRun(p.plan));
+    const reason = skipReason(p);
+    if (reason) console.error(`note: this machine would skip the lab: ${reason}`);
+    return 0;
+  }
+  requireRoot();
+  const p = await prepare(labArg);
+  const reason = skipReason(p);
+  if (reason) {
+    console.error(`skipped: ${reason}`);
+    return 3;
+  }
+  const release = onInterrupt();
+  try {
+    await listr([{ title: `Bring up ${p.model.lab}: ${p.plan.namespaces.length} namespaces, ${opCount(p.plan)} operations`, task: async (_c, task) => upLab(p, { onStep: (t) => (task.output = t) }) }]).run();
+  } catch (e) {
+    if (e instanceof LabAlreadyUp) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
+  } finally {
+    release();
+  }
+  console.log(`lab "${p.model.lab}" is up. Next: lab test ${p.model.lab} | lab exec ${p.model.lab} <node-or-pod> -- <cmd> | lab down ${p.model.lab}`);
+  return 0;
+}

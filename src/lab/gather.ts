@@ -1,0 +1,64 @@
+// Gathering the evidence of a lab's expectations: captures on every capture point for the whole
+// run, then one probe at a time (each in its own time window) with the nft traces and state
+// checks it asks for. Effects only; assert/ judges what this returns.
+import { join } from 'node:path';
+import { hopPoints, type ExpectationSpec } from '../labfile/schema.js';
+import type { ClusterModel } from '../model/types.js';
+import { labStateDir, netnsName } from '../model/names.js';
+import type { AddressBook } from '../model/address-book.js';
+import { startTrace } from '../kernel/trace.js';
+import { startCaptures, type Captured } from '../capture/session.js';
+import { parseNftTrace, type TracePacket } from '../capture/nft-trace.js';
+import { probeFor } from '../probe/target.js';
+import { readOutcome } from '../probe/probe.js';
+import { runProbe } from '../probe/run.js';
+import { readStates } from '../probe/state.js';
+import type { ProbeWindow } from '../assert/expectation.js';
+
+export interface GatherHooks {
+  onExpectation?: (e: ExpectationSpec, index: number) => void;
+  checkInterrupted: () => void;
+}
+
+/** After a probe, late packets of its flow (the last ACK, a FIN) still belong to its window. */
+const SETTLE_MS = 150;
+
+export async function gatherExpectations(
+  model: ClusterModel,
+  book: AddressBook,
+  expectations: ExpectationSpec[],
+  pcapDirOrUndefined: string | undefined,
+  hooks: GatherHooks,
+): Promise<{ windows: (ProbeWindow | undefined)[]; captured: Captured }> {
+  const lab = model.lab;
+  const points = expectations.flatMap((e) => e.hops.flatMap(hopPoints));
+  const session = await startCaptures(lab, points, pcapDirOrUndefined ?? join(labStateDir(lab), 'pcaps'));
+  const windows: (ProbeWindow | undefined)[] = [];
+  try {
+    for (const [i, e] of expectations.entries()) {
+      hooks.checkInterrupted();
+      hooks.onExpectation?.(e, i);
+      if (e.pending) {
+        windows.push(undefined);
+        continue;
+      }
+      const probe = probeFor(e.send, model, book);
+      // nft traces of the request on each node the expectation names, marked by its source.
+      const traces = await Promise.all(e.chains.map((c) => startTrace(netnsName(lab, c.node), { src: probe.flow.src, protocol: probe.flow.protocol })));
+      const from = Date.now();
+      let results: Awaited<ReturnType<typeof runProbe>> = [];
+      let traced: TracePacket[][] = [];
+      try {
+        results = await runProbe(netnsName(lab, book.senderNamespace(e.send.from)), probe);
+        await new Promise((res) => setTimeout(res, SETTLE_MS));
+      } finally {
+        traced = (await Promise.all(traces.map((t) => t.stop()))).map(parseNftTrace);
+      }
+      const states = await readStates(lab, e.state);
+      windows.push({ probe, outcome: readOutcome(probe, results), from: from - 5, to: Date.now(), traces: traced, states });
+    }
+  } finally {
+    await session.stop();
+  }
+  return { windows, captured: await session.stop() };
+}

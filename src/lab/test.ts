@@ -1,0 +1,46 @@
+// testLab: gather the evidence of every expectation and truth table of a lab that is up, judge
+// it, and report (report.json and junit.xml with --out).
+import { join } from 'node:path';
+import type { ExpectationSpec } from '../labfile/schema.js';
+import { addressBook } from '../model/address-book.js';
+import { isAlive } from '../kernel/processes.js';
+import { readState } from '../kernel/state.js';
+import { probeReachability } from '../probe/reachability.js';
+import { judgeExpectation, type ExpectationResult } from '../assert/expectation.js';
+import { judgeReachability, pendingResult } from '../assert/reachability.js';
+import { buildReport, type LabReport } from '../report/report.js';
+import { writeArtefacts } from '../report/artefacts.js';
+import { gatherExpectations } from './gather.js';
+import { checkInterrupted } from './interrupt.js';
+import type { PreparedLab } from './prepare.js';
+
+export interface TestOptions {
+  outDir?: string;
+  onExpectation?: (e: ExpectationSpec, index: number) => void;
+}
+
+/** Runs every expectation against a lab that is up; returns the report (and writes --out). */
+export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<LabReport> {
+  const started = Date.now();
+  const lab = p.model.lab;
+  const state = await readState(lab);
+  if (!state || state.phase !== 'up') throw new Error(`lab "${lab}" is not up: run \`lab up ${lab}\` (or \`lab run ${lab}\`)`);
+  if (state.digest !== p.digest) throw new Error(`the lab file ${p.loaded.file} changed since \`lab up\`: run \`lab down ${lab}\` and bring it up again`);
+  const dead = state.processes.filter((x) => !isAlive(x.pid));
+  const book = addressBook(p.model);
+  const { expectations, reachability } = p.loaded.spec;
+  const { windows, captured } = await gatherExpectations(p.model, book, expectations, opts.outDir ? join(opts.outDir, 'pcaps') : undefined, { onExpectation: opts.onExpectation, checkInterrupted });
+  const results: ExpectationResult[] = expectations.map((e, i) => judgeExpectation(e, windows[i], captured, book));
+  for (const t of reachability) {
+    checkInterrupted();
+    results.push(t.pending ? pendingResult(t.name, t.pending) : judgeReachability(t, await probeReachability(p.model, book, t)));
+  }
+  if (dead.length > 0 && results.some((r) => !r.passed)) {
+    const note = `; note: ${dead.map((d) => d.name).join(', ')} ${dead.length === 1 ? 'is' : 'are'} not running`;
+    for (const r of results) if (!r.passed) r.message += note;
+  }
+  const report = buildReport(lab, results, Date.now() - started);
+  if (p.warnings.length > 0) report.warnings = p.warnings.map((w) => w.message);
+  if (opts.outDir) await writeArtefacts(opts.outDir, report);
+  return report;
+}

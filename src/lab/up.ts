@@ -1,0 +1,62 @@
+// upLab: claim the lab, apply its plan, start its processes stage by stage, wait for routing to
+// converge. Anything that fails on the way tears the half-built lab down before it is thrown.
+import { applyPlan } from '../kernel/apply.js';
+import { startProcesses } from '../kernel/staging.js';
+import { waitForRoutes } from '../kernel/readiness.js';
+import { claimState, readState, writeState, type LabState } from '../kernel/state.js';
+import { teardownLab } from '../kernel/teardown.js';
+import { ownedNetns } from '../kernel/netns.js';
+import { checkInterrupted } from './interrupt.js';
+import type { PreparedLab } from './prepare.js';
+
+export class LabAlreadyUp extends Error {}
+
+export interface UpHooks {
+  onStep?: (title: string) => void;
+}
+
+export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<void> {
+  const lab = p.model.lab;
+  const existing = await readState(lab);
+  if (existing || (await ownedNetns(lab)).length > 0) {
+    throw new LabAlreadyUp(`lab "${lab}" is already up (or left over): run \`lab test ${lab}\`, or \`lab down ${lab}\` first`);
+  }
+  const state: LabState = {
+    lab,
+    file: p.loaded.file,
+    digest: p.digest,
+    phase: 'creating',
+    createdAt: new Date().toISOString(),
+    namespaces: p.plan.namespaces.map((n) => n.netns),
+    processes: [],
+  };
+  // Written before anything exists, so an interrupted `up` is still torn down completely; the
+  // exclusive create also makes a second, concurrent `lab up` of the same lab back off.
+  if (!(await claimState(state))) throw new LabAlreadyUp(`lab "${lab}" is already being brought up: run \`lab test ${lab}\`, or \`lab down ${lab}\` first`);
+  try {
+    await applyPlan(p.plan, {
+      onStep: (step) => {
+        checkInterrupted();
+        hooks.onStep?.(`${step.name} (${step.ops.length} operations)`);
+      },
+    });
+    checkInterrupted();
+    hooks.onStep?.(`workloads (${p.plan.processes.length} processes)`);
+    await startProcesses(lab, p.plan.processes, {
+      checkInterrupted,
+      onStarted: async (started) => {
+        state.processes.push(...started);
+        await writeState(state);
+      },
+    });
+    if (p.plan.converged) {
+      hooks.onStep?.('routing converged');
+      await waitForRoutes(p.plan.converged, 30_000, checkInterrupted);
+    }
+    state.phase = 'up';
+    await writeState(state);
+  } catch (e) {
+    await teardownLab(lab);
+    throw e;
+  }
+}

@@ -1,0 +1,28 @@
+// The programs lab processes run, and how each is started: the ones in images/ (what containers
+// run: agnhost, the ingress controller, the MetalLB speaker, the lab's API server) and the ones
+// setup builds (CoreDNS). TypeScript programs run from their build in dist/images (setup and
+// `lab` rebuild it when a source changed), so a container starts in milliseconds.
+import { join } from 'node:path';
+import { IMAGES_DIR, REPO_ROOT, TOOLS_BIN_DIR } from '../../paths.js';
+
+/** agnhost's serve-hostname and connect, reimplemented (plain JavaScript, no build needed). */
+export const AGNHOST_SCRIPT = join(IMAGES_DIR, 'agnhost/agnhost.mjs');
+/** MetalLB's layer-2 speaker (Python, standard library only). */
+export const L2_SPEAKER_SCRIPT = join(IMAGES_DIR, 'metallb-speaker/l2-speaker.py');
+/** Debian's interpreter, not a user's pyenv shim: the speaker needs only the standard library. */
+export const PYTHON = '/usr/bin/python3';
+/** Real CoreDNS, built from source by scripts/build-coredns.sh. */
+export const COREDNS_BIN = join(TOOLS_BIN_DIR, 'coredns');
+/** Where the TypeScript programs of images/ are built (scripts/build.mjs). */
+export const IMAGES_BUILD_DIR = join(REPO_ROOT, 'dist', 'images');
+
+/** argv prefix that runs a TypeScript program of images/<name>/main.ts from its build. */
+export function imageProgram(name: 'ingress-controller' | 'kube-apiserver'): string[] {
+  return [process.execPath, join(IMAGES_BUILD_DIR, `${name}.js`)];
+}
+
+/** The lab's read-only API server writes its kubeconfig with this context; CoreDNS names it. */
+export const KUBECONFIG_CONTEXT = 'wirelab';
+/** State-directory files shared by the harness and the programs of images/. */
+export const KUBECONFIG_FILE = 'kubeconfig';
+export const MODEL_FILE = 'model.json';
