@@ -12,7 +12,13 @@ if (builder.isStale()) {
     console.error('wirelab: dist/ is missing or stale and esbuild is not installed: run `sudo bash scripts/setup.sh` (or `npm ci`)');
     process.exit(1);
   }
-  await builder.buildAll();
+  try {
+    await builder.buildAll();
+  } catch (e) {
+    const detail = (e.errors ?? []).slice(0, 5).map((x) => `  ${x.location?.file ?? ''}:${x.location?.line ?? ''}: ${x.text}`).join('\n');
+    console.error(`wirelab: a source file changed and the harness does not build:\n${detail || e.message}\nfix it (npm run typecheck shows the details), then run lab again`);
+    process.exit(1);
+  }
 }
 const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -25,30 +25,13 @@ log() { echo "wirelab setup: $*"; }
 MIN_NODE_MAJOR=20
 MIN_NODE_MINOR=19
 
-# What the labs need: command (or an absolute file path) -> Debian package.
-declare -A NEED=(
-  [ip]=iproute2
-  [bridge]=iproute2
-  [tcpdump]=tcpdump
-  [iptables]=iptables
-  [nft]=nftables
-  [conntrack]=conntrack
-  [ipset]=ipset
-  [ipvsadm]=ipvsadm
-  [ping]=iputils-ping
-  [curl]=curl
-  [dig]=bind9-dnsutils
-  [bird]=bird2
-  [iperf3]=iperf3
-  [nginx]=nginx
-  [openssl]=openssl
-  [sysctl]=procps
-  [pgrep]=procps
-  [modprobe]=kmod
-  [ruby]=ruby
-  [/usr/bin/python3]=python3
-  [/etc/ssl/certs/ca-certificates.crt]=ca-certificates
-)
+# What the labs need, one line per command (or file) and its Debian package: scripts/tools.txt,
+# the table `lab doctor` checks too.
+declare -A NEED=()
+while read -r what pkg _version _rest; do
+  [[ -z "$what" || "$what" == \#* ]] && continue
+  NEED[$what]=$pkg
+done <"$ROOT/scripts/tools.txt"
 
 APT_UPDATED=0
 apt_update_once() {
@@ -146,3 +129,8 @@ if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then
   apt_install golang-go || true
 fi
 PATH="$PATH:/usr/local/go/bin" bash "$ROOT/scripts/build-coredns.sh"
+
+# 6. The harness itself, built to dist/ (scripts/build.mjs; a no-op while no source changed) ----
+if [[ ! -e dist/build-meta.json ]] || [[ -n "$(find src images scripts/build.mjs package.json package-lock.json -newer dist/build-meta.json -print -quit 2>/dev/null)" ]]; then
+  node scripts/build.mjs --force
+fi

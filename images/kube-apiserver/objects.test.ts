@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LABS_DIR, parseLabSource } from '../../src/labfile/load.js';
 import { resolveModel } from '../../src/model/resolve.js';
 import type { ClusterModel, Service } from '../../src/model/types.js';
-import { makeService } from '../../src/plan/proxy/testing/fixtures.js';
+import { makeService } from '../../src/model/testing/services.js';
 import { CREATION_TIMESTAMP, deterministicUid, serviceObject, toK8sObjects } from './objects.js';
 
 function labModel(name: string): ClusterModel {

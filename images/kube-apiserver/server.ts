@@ -9,7 +9,6 @@
 // decodes by the response's Content-Type).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { K8sObject } from './objects.js';
 import { CREATION_TIMESTAMP } from './objects.js';
 import {
   InvalidResourceVersionError,

@@ -2,6 +2,7 @@
 // problem comes with its fix. Optional features (IPVS, IPIP, ...) only decide which labs skip.
 import { run } from '../kernel/exec.js';
 import { readKernelConfig, featureState, FEATURES } from '../kernel/features.js';
+import { checkTool, hostTools } from '../kernel/host-tools.js';
 import { cniBackends } from '../plan/cni/registry.js';
 import { COREDNS_BIN } from '../plan/workloads/programs.js';
 
@@ -13,22 +14,6 @@ interface Check {
   required: boolean;
 }
 
-const TOOLS: { argv: string[]; pkg: string; what: string }[] = [
-  { argv: ['ip', '-V'], pkg: 'iproute2', what: 'ip (namespaces, links, routes)' },
-  { argv: ['bridge', '-V'], pkg: 'iproute2', what: 'bridge (FDB entries)' },
-  { argv: ['tcpdump', '--version'], pkg: 'tcpdump', what: 'tcpdump (captures)' },
-  { argv: ['iptables-restore', '--version'], pkg: 'iptables', what: 'iptables-restore (flannel, kube-proxy rules)' },
-  { argv: ['nft', '--version'], pkg: 'nftables', what: 'nft (rule tracing)' },
-  { argv: ['ping', '-V'], pkg: 'iputils-ping', what: 'ping (ICMP probes)' },
-  { argv: ['curl', '--version'], pkg: 'curl', what: 'curl (HTTP probes)' },
-  { argv: ['sysctl', '--version'], pkg: 'procps', what: 'sysctl (per-namespace settings)' },
-  { argv: ['dig', '-v'], pkg: 'bind9-dnsutils', what: 'dig (DNS probes)' },
-  { argv: ['bird', '--version'], pkg: 'bird2', what: 'BIRD (Calico-style BGP)' },
-  { argv: ['iperf3', '--version'], pkg: 'iperf3', what: 'iperf3 (compare-backends throughput)' },
-  { argv: ['nginx', '-v'], pkg: 'nginx', what: 'nginx (ingress controller pods)' },
-  { argv: ['openssl', 'version'], pkg: 'openssl', what: 'openssl (TLS certificates)' },
-];
-
 export async function collectChecks(): Promise<Check[]> {
   const checks: Check[] = [];
   const root = process.getuid?.() === 0;
@@ -36,12 +21,9 @@ export async function collectChecks(): Promise<Check[]> {
   const [major, minor] = process.versions.node.split('.').map(Number);
   const nodeOk = major > 20 || (major === 20 && minor >= 19);
   checks.push({ what: 'Node.js >= 20.19', ok: nodeOk, detail: `v${process.versions.node}`, fix: 'install Node.js 20.19 or newer (Debian 13: apt install nodejs)', required: true });
-  for (const t of TOOLS) {
-    const r = await run(t.argv, { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
-    const ok = r !== undefined && r.exitCode === 0;
-    const version = r ? `${r.stdout}\n${r.stderr}`.trim().split('\n')[0] : '';
-    checks.push({ what: t.what, ok, detail: ok ? version : 'not found', fix: `apt-get install ${t.pkg} (or run scripts/setup.sh)`, required: true });
-  }
+  // Every tool setup installs, from the same table (scripts/tools.txt).
+  const results = await Promise.all(hostTools().map(async (t) => ({ t, r: await checkTool(t) })));
+  for (const { t, r } of results) checks.push({ what: `${t.command} (${t.what})`, ok: r.ok, detail: r.ok ? r.version : 'not found', fix: `apt-get install ${t.pkg} (or run scripts/setup.sh)`, required: true });
   const coredns = await run([COREDNS_BIN, '-version'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
   const corednsVersion = coredns?.exitCode === 0 ? coredns.stdout.trim().split('\n')[0] : '';
   checks.push({ what: 'CoreDNS (kube-dns of the DNS labs)', ok: corednsVersion !== '', detail: corednsVersion || `not built (${COREDNS_BIN})`, fix: 'run scripts/setup.sh (it builds CoreDNS with Go: scripts/build-coredns.sh)', required: false });

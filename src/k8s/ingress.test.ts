@@ -2,7 +2,8 @@
 // (kubernetes/kubernetes pkg/apis/networking/validation ValidateIngressSpec and friends; the
 // gateway-api CRDs' OpenAPI and CEL rules) and defaulted as it defaults them.
 import { describe, expect, it } from 'vitest';
-import { parseGateway, parseGatewayClass, parseHTTPRoute, parseIngress, parseIngressApiManifest } from './ingress.js';
+import { parseGateway, parseGatewayClass, parseHTTPRoute } from './gateway.js';
+import { parseIngress, parseIngressApiManifest } from './ingress.js';
 
 const ING = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'app-ingress' } };
 const backend = (name = 'web-service', port: Record<string, unknown> = { number: 80 }) => ({ service: { name, port } });

@@ -1,7 +1,6 @@
 // Kubernetes objects in a lab file. Only the fields the harness acts on are read; the others
 // are kept as written. Each kind returns problems with paths relative to the manifest.
-import type { ManifestSpec } from '../labfile/schema.js';
-import type { Container, ContainerPort, PodDNSConfig } from '../model/types.js';
+import type { Container, ContainerPort, PodDNSConfig, RawManifest } from './types.js';
 import { parseServiceManifest, type ServiceManifest } from './service.js';
 import { parseNetworkPolicy } from './network-policy.js';
 import type { NetworkPolicy } from './network-policy-types.js';
@@ -79,7 +78,7 @@ export const GENERATE_CERT_ANNOTATION = 'wirelab.io/generate-certificate';
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** MetalLB IPAddressPool spec.addresses: CIDRs or "first-last" ranges (metallb api/v1beta1). */
-export function parseAddressPool(m: ManifestSpec): { pool?: { name: string; ranges: [string, string][] }; problems: RelProblem[] } {
+export function parseAddressPool(m: RawManifest): { pool?: { name: string; ranges: [string, string][] }; problems: RelProblem[] } {
   const spec = (m as Record<string, unknown>).spec;
   const addresses = isObj(spec) && Array.isArray(spec.addresses) ? spec.addresses : undefined;
   if (!addresses || addresses.length === 0) return { problems: [{ path: ['spec', 'addresses'], message: 'an IPAddressPool needs spec.addresses', fix: 'e.g. addresses: [10.10.20.200-10.10.20.250]' }] };
@@ -101,7 +100,7 @@ export function parseAddressPool(m: ManifestSpec): { pool?: { name: string; rang
 }
 
 /** Dispatches on apiVersion/kind; unknown kinds are rejected with the list of known ones. */
-export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; problems: RelProblem[]; warnings?: RelProblem[] } {
+export function parseManifest(m: RawManifest): { manifest?: ParsedManifest; problems: RelProblem[]; warnings?: RelProblem[] } {
   const kindKey = `${m.apiVersion}/${m.kind}`;
   if (kindKey === 'v1/Pod') {
     const r = parsePodManifest(m);
@@ -156,7 +155,7 @@ export function parseManifest(m: ManifestSpec): { manifest?: ParsedManifest; pro
  * its services' endpoints, as the EndpointSlice controller leaves unready pods out of rotation. */
 export const POD_READY_ANNOTATION = 'wirelab.io/ready';
 
-export function parsePodManifest(m: ManifestSpec): { pod?: PodManifest; problems: RelProblem[] } {
+export function parsePodManifest(m: RawManifest): { pod?: PodManifest; problems: RelProblem[] } {
   const problems: RelProblem[] = [];
   const spec = (m as Record<string, unknown>).spec;
   if (!isObj(spec)) {

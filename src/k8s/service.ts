@@ -2,7 +2,9 @@
 // API server's validation would (pkg/apis/core/validation ValidateService): port ranges,
 // duplicate ports, NodePort in the node-port range, headless and ExternalName rules.
 import { z } from 'zod';
-import type { Protocol, Service } from '../model/types.js';
+import type { Protocol, ServiceManifest } from './types.js';
+
+export type { ServiceManifest };
 
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
@@ -41,8 +43,6 @@ const statusSchema = z.looseObject({
   loadBalancer: z.looseObject({ ingress: z.array(z.looseObject({ ip: ipv4.optional() })).optional() }).optional(),
 }).optional();
 
-/** A Service as written: the model's Service before addresses are allocated. */
-export type ServiceManifest = Omit<Service, 'clusterIPSource' | 'healthCheckNodePort'>;
 
 interface RelProblem {
   path: (string | number)[];

@@ -1,6 +1,15 @@
 // Kubernetes objects as a lab file (or, later, the API) gives them: the fields wirelab acts on,
 // with the API server's defaults filled in. The model (src/model) adds what allocation decides.
 
+/** A manifest before its kind's parser read it: apiVersion, kind and metadata checked, the rest
+ * as written. */
+export interface RawManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
 export interface ContainerPort {
   name?: string;
   containerPort: number;

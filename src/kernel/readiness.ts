@@ -68,11 +68,10 @@ export async function waitForListening(items: { pid: number; port: number; what:
 export async function waitForRoutes(items: { netns: string; routes: string[] }[], timeoutMs: number, checkInterrupted: () => void = () => {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let pending = items.filter((i) => i.routes.length > 0);
-  let missing: string[] = [];
   while (pending.length > 0) {
     checkInterrupted();
     const next: typeof pending = [];
-    missing = [];
+    const missing: string[] = [];
     for (const it of pending) {
       const table = (await run(['ip', '-n', it.netns, 'route', 'show'], { allowFailure: true })).stdout.split('\n').map((l) => l.split(' ')[0]);
       const lacking = it.routes.filter((r) => !table.includes(r));

@@ -108,7 +108,7 @@ export async function startTrace(netns: string, match: TraceMatch = {}, timeoutM
   } catch (err) {
     await kill();
     await removeTable().catch(() => undefined);
-    throw new Error(`failed to start nft monitor trace in netns "${netns}": ${(err as Error).message}`);
+    throw new Error(`failed to start nft monitor trace in netns "${netns}": ${(err as Error).message}`, { cause: err });
   }
 
   let stopping: Promise<string> | undefined;

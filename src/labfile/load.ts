@@ -2,7 +2,7 @@
 // parseLab is the stage's entry point; nothing here touches the kernel.
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { LABS_DIR } from '../paths.js';
 import { LineCounter, parseDocument, isMap, isNode, type Document } from 'yaml';
 import { labSchema, type LabSpec } from './schema.js';

@@ -27,8 +27,7 @@
 //
 // Peers are expanded to addresses here: pod selectors to the /32 of every matching pod in the
 // input (all nodes), named ports to each destination pod's container port of that name.
-import { createHash } from 'node:crypto';
-import { base32Std } from '../proxy/iptables-names.js';
+import { hash16 } from '../chain-hash.js';
 import type { Pod } from '../../model/types.js';
 import { ipBlockMatches, namespaceLabels, peerMatches, policyAppliesTo, resolveNamedPort } from './selectors.js';
 import type { IPBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyNamespace, PolicyPod, PolicyType, Protocol } from '../../k8s/network-policy-types.js';
@@ -87,9 +86,6 @@ export function policyJumpArgs(): string[] {
   return ['-m', 'comment', '--comment', 'wirelab network policy', '-j', POLICY_CHAIN];
 }
 
-function hash16(text: string): string {
-  return base32Std(createHash('sha256').update(text, 'utf8').digest()).slice(0, 16);
-}
 
 /** WL-I-/WL-E- + the first 16 characters of base32(sha256("ns/pod")), as kube-proxy names its
  * chains: 21 characters, within iptables' 28. */

@@ -2,9 +2,10 @@
 // chain, ignoring the order of rules in the top-level chains, whose per-service rules match
 // disjoint destinations). A small model of iptables-restore --noflush applies the texts.
 import { describe, expect, it } from 'vitest';
-import { renderKubeProxyRuleset, toRestoreText, type KubeProxyIptablesInput } from './iptables.js';
+import { renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
+import { toRestoreText } from './iptables-restore.js';
 import { renderIncrementalSync } from './incremental.js';
-import { endpoint, makeService, makeSlice, tcpPort } from './testing/fixtures.js';
+import { endpoint, makeService, makeSlice, tcpPort } from '../../model/testing/services.js';
 import { isServiceChainName } from './iptables-names.js';
 
 type Tables = Map<string, Map<string, string[]>>;

@@ -10,8 +10,8 @@
 // without them lacks, inserts those (`-I <chain> 1`, so KUBE-SERVICES' final KUBE-NODEPORTS
 // jump stays last) or deletes them (`-D`), and writes the services' own chains whole.
 import { isServiceChainName } from './iptables-names.js';
-import { renderKubeProxyRuleset, type ChainMap, type KubeProxyIptablesInput, type KubeProxyRuleset } from './iptables.js';
-import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD } from './iptables.js';
+import { renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
+import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD, type ChainMap, type KubeProxyRuleset } from './iptables-chains.js';
 
 export interface ServiceChange {
   added: string[];
@@ -55,7 +55,7 @@ export function renderIncrementalSync(before: KubeProxyIptablesInput, after: Kub
     const declare: string[] = [];
     const rules: string[] = [];
     // Removed services: their top-level rules out, their chains flushed and deleted.
-    for (const [chain, extra] of topLevelDelta(removed.tables[table], base.tables[table])) for (const r of extra) rules.push(r.replace(/^-A /, '-D '));
+    for (const [, extra] of topLevelDelta(removed.tables[table], base.tables[table])) for (const r of extra) rules.push(r.replace(/^-A /, '-D '));
     const deleted = [...removed.tables[table].keys()].filter((c) => isServiceChainName(c) && !added.tables[table].has(c));
     // Added (or changed) services: their chains whole, their top-level rules inserted.
     for (const [chain, chainRules] of added.tables[table]) {

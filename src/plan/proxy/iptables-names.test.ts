@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { base32Std } from '../chain-hash.js';
 import {
-  base32Std,
   isServiceChainName,
   joinHostPort,
   serviceExternalChainName,

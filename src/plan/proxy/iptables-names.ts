@@ -9,31 +9,7 @@
 // The hash input is ServicePortName.String() ("ns/name:port", or "ns/name" when the port
 // has no name) + the LOWERCASE protocol ("tcp", "udp", "sctp"); endpoint chains also append
 // the endpoint string net.JoinHostPort(ip, port) ("10.180.0.1:80", "[fd00::1]:80").
-import { createHash } from 'node:crypto';
-
-const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** RFC 4648 base32 with padding, as Go's base32.StdEncoding.EncodeToString. */
-export function base32Std(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const byte of bytes) {
-    value = ((value << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32_ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31];
-  while (out.length % 8 !== 0) out += '=';
-  return out;
-}
-
-function hash16(text: string): string {
-  return base32Std(createHash('sha256').update(text, 'utf8').digest()).slice(0, 16);
-}
+import { hash16 } from '../chain-hash.js';
 
 /** proxy.ServicePortName.String(): "ns/name:port", or "ns/name" when the port is unnamed. */
 export function servicePortNameString(namespace: string, name: string, portName: string): string {

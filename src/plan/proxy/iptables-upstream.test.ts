@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice } from '../../model/types.js';
-import { chainsOfServices, renderKubeProxyIptables, renderKubeProxyRuleset, toRestoreText, type KubeProxyIptablesInput } from './iptables.js';
+import { renderKubeProxyIptables, renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
+import { chainsOfServices, toRestoreText } from './iptables-restore.js';
 import { sortIPTablesRules } from './testing/iptables-dump.js';
 import { isServiceChainName } from './iptables-names.js';
 import { tracePacket } from './testing/iptables-trace.js';
-import { endpoint, makeService, makeSlice, tcpPort } from './testing/fixtures.js';
+import { endpoint, makeService, makeSlice, tcpPort } from '../../model/testing/services.js';
 import type { IptablesService } from './service-ports.js';
 
 /** NewFakeProxier's settings (see iptables.test.ts). */

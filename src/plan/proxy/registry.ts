@@ -3,8 +3,9 @@
 import type { ClusterModel, Node } from '../../model/types.js';
 import { netnsName } from '../../model/names.js';
 import type { Op } from '../types.js';
-import { IPTABLES_JUMP_CHAINS, jumpRuleArgs, renderKubeProxyIptables } from './iptables.js';
-import { planIpvsNode, IPVS_REQUIRES } from './ipvs.js';
+import { renderKubeProxyIptables } from './iptables.js';
+import { IPTABLES_JUMP_CHAINS, jumpRuleArgs } from './iptables-chains.js';
+import { planIpvsNode, IPVS_REQUIRES } from './ipvs-node.js';
 
 export interface ProxyPlan {
   /** iptables-restore (and ipset/ipvs restore) per node. */

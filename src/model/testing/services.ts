@@ -1,11 +1,13 @@
-// Builders for unit tests of the kube-proxy renderer, shaped like upstream's makeTestService /
-// makeTestEndpointSlice helpers (pkg/proxy/iptables/proxier_test.go): defaults first, then a
-// function that edits the object.
-import type { Endpoint, EndpointSlice, Protocol, ServicePort } from '../../../model/types.js';
-import type { IptablesService } from '../service-ports.js';
+// Builders of Services and EndpointSlices for unit tests (kube-proxy, ingress, the API server),
+// shaped like upstream's makeTestService / makeTestEndpointSlice helpers
+// (pkg/proxy/iptables/proxier_test.go): defaults first, then a function that edits the object.
+import type { Endpoint, EndpointSlice, Protocol, Service, ServicePort } from '../types.js';
 
-export function makeService(namespace: string, name: string, edit: (svc: IptablesService) => void = () => {}): IptablesService {
-  const svc: IptablesService = {
+/** A Service as kube-proxy reads it (spec.loadBalancerSourceRanges included). */
+export type TestService = Service & { loadBalancerSourceRanges?: string[] };
+
+export function makeService(namespace: string, name: string, edit: (svc: TestService) => void = () => {}): TestService {
+  const svc: TestService = {
     name,
     namespace,
     type: 'ClusterIP',

@@ -1,0 +1,49 @@
+// Name syntax checks shared by the manifest parsers, with the messages of k8s.io/apimachinery
+// pkg/util/validation (DNS-1123 subdomain, DNS-1035 label, IsValidPortName) and the patterns
+// of kubernetes-sigs/gateway-api apis/v1 (Hostname, GatewayController, HeaderName, path).
+
+// ---- name syntax (k8s.io/apimachinery/pkg/util/validation) -------------------------------------
+
+export const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+export const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
+const WILDCARD_SUBDOMAIN_RE = new RegExp(`^\\*\\.${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
+const DNS1035_LABEL_RE = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** gateway-api Hostname: an optional leading "*." then a DNS subdomain. */
+export const GATEWAY_HOSTNAME_RE = new RegExp(`^(\\*\\.)?${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
+export const GATEWAY_CONTROLLER_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$`);
+export const HEADER_NAME_RE = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+export const GATEWAY_PATH_CHARS_RE = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
+
+export function dnsSubdomainError(v: string): string | undefined {
+  if (v.length > 253) return 'must be no more than 253 characters';
+  if (!DNS1123_SUBDOMAIN_RE.test(v)) return 'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "-" or ".", and must start and end with an alphanumeric character (e.g. "example.com")';
+  return undefined;
+}
+
+function wildcardSubdomainError(v: string): string | undefined {
+  if (v.length > 253) return 'must be no more than 253 characters';
+  if (!WILDCARD_SUBDOMAIN_RE.test(v)) return 'a wildcard DNS-1123 subdomain must start with "*.", followed by a valid DNS subdomain (e.g. "*.example.com")';
+  return undefined;
+}
+
+/** A host in an Ingress rule or TLS entry: a DNS subdomain, or "*." and one. */
+export function hostError(v: string): string | undefined {
+  return v.includes('*') ? wildcardSubdomainError(v) : dnsSubdomainError(v);
+}
+
+export function dns1035Error(v: string): string | undefined {
+  if (v.length > 63) return 'must be no more than 63 characters';
+  if (!DNS1035_LABEL_RE.test(v)) return 'a DNS-1035 label must consist of lower case alphanumeric characters or "-", start with an alphabetic character, and end with an alphanumeric character (e.g. "my-name")';
+  return undefined;
+}
+
+/** IsValidPortName (an IANA_SVC_NAME). */
+export function portNameErrors(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length < 1 || v.length > 15) errs.push('must be no more than 15 characters');
+  if (!/^[-a-z0-9]+$/.test(v)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!/[a-z]/.test(v)) errs.push('must contain at least one letter (a-z)');
+  if (v.includes('--')) errs.push('must not contain consecutive hyphens');
+  if (v.startsWith('-') || v.endsWith('-')) errs.push('must not begin or end with a hyphen');
+  return errs;
+}

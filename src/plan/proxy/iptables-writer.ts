@@ -1,0 +1,52 @@
+// The state of one sync: resolved options and a writer per table, like proxier.go's
+// proxier.{filter,nat}{Chains,Rules} (kubernetes/kubernetes pkg/proxy/iptables/proxier.go).
+import type { ChainMap, TableName } from './iptables-chains.js';
+
+export interface ResolvedOptions {
+  hostname: string;
+  nodeIP: string;
+  nodeIPs: string[];
+  clusterCIDR: string;
+  masqueradeMark: string;
+  randomFully: boolean;
+  masqueradeAll: boolean;
+  localhostNodePorts: boolean;
+  nodePortCidrs: string[] | undefined;
+  nfacct: boolean;
+  conntrackTCPLiberal: boolean;
+}
+
+/** Collects chain declarations and rules for one table, like proxier.{filter,nat}{Chains,Rules}. */
+export class TableWriter {
+  // A Set, not an array search: at 10k services a table has ~30k chains.
+  private readonly declared = new Set<string>();
+  private readonly rules = new Map<string, string[]>();
+
+  declare(chain: string): void {
+    this.declared.add(chain);
+  }
+
+  write(chain: string, ...words: (string | readonly string[])[]): void {
+    const line = ['-A', chain, ...words.flat()].join(' ');
+    const list = this.rules.get(chain) ?? [];
+    list.push(line);
+    this.rules.set(chain, list);
+  }
+
+  toChainMap(table: TableName): ChainMap {
+    for (const chain of this.rules.keys()) {
+      if (!this.declared.has(chain)) throw new Error(`${table}: rules written to undeclared chain ${chain}`);
+    }
+    return new Map([...this.declared].map((c) => [c, this.rules.get(c) ?? []]));
+  }
+}
+
+export interface SyncContext {
+  opts: ResolvedOptions;
+  filter: TableWriter;
+  nat: TableWriter;
+  largeClusterMode: boolean;
+  serviceChains: Map<string, string[]>;
+}
+
+export const quote = (text: string): string => `"${text}"`;
