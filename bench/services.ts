@@ -21,12 +21,34 @@ function fixture(n: number): { services: Service[]; endpointSlices: EndpointSlic
   for (let i = 0; i < n; i++) {
     const name = `svc-${String(i).padStart(5, '0')}`;
     services.push({
-      name, namespace: 'default', type: 'ClusterIP', clusterIP: intToIp(ipToInt('10.96.1.0') + i), selector: { app: name },
-      ports: [{ name: '', protocol: 'TCP', port: 80, targetPort: 8080 }], sessionAffinity: 'None', affinityTimeoutSeconds: 10800,
-      externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster', loadBalancerIPs: [], externalIPs: [],
+      name,
+      namespace: 'default',
+      type: 'ClusterIP',
+      clusterIP: intToIp(ipToInt('10.96.1.0') + i),
+      selector: { app: name },
+      ports: [{ name: '', protocol: 'TCP', port: 80, targetPort: 8080 }],
+      sessionAffinity: 'None',
+      affinityTimeoutSeconds: 10800,
+      externalTrafficPolicy: 'Cluster',
+      internalTrafficPolicy: 'Cluster',
+      loadBalancerIPs: [],
+      externalIPs: [],
     });
-    const ep = (k: number) => ({ ip: intToIp(ipToInt('10.8.0.2') + 2 * i + k), podName: `${name}-${k}`, nodeName: k === 0 ? 'node' : 'other', ready: true, serving: true, terminating: false });
-    endpointSlices.push({ name: `${name}-x`, namespace: 'default', serviceName: name, ports: [{ name: '', protocol: 'TCP', port: 8080 }], endpoints: [ep(0), ep(1)] });
+    const ep = (k: number) => ({
+      ip: intToIp(ipToInt('10.8.0.2') + 2 * i + k),
+      podName: `${name}-${k}`,
+      nodeName: k === 0 ? 'node' : 'other',
+      ready: true,
+      serving: true,
+      terminating: false,
+    });
+    endpointSlices.push({
+      name: `${name}-x`,
+      namespace: 'default',
+      serviceName: name,
+      ports: [{ name: '', protocol: 'TCP', port: 8080 }],
+      endpoints: [ep(0), ep(1)],
+    });
   }
   return { services, endpointSlices };
 }
@@ -68,7 +90,9 @@ export async function benchServices(scale: boolean): Promise<boolean> {
         await freshNode();
         const b = await timed(() => restore(text, backend));
         const target = n === 10000 ? `   target < 2500 ms: ${h < 2500 ? 'met' : 'MISSED'}` : '';
-        console.log(`${backend.padEnd(23)}  ${String(n).padStart(8)}  ${h.toFixed(0).padStart(26)}  ${b.toFixed(0).padStart(15)}  ${(h / b).toFixed(2).padStart(5)}${target}`);
+        console.log(
+          `${backend.padEnd(23)}  ${String(n).padStart(8)}  ${h.toFixed(0).padStart(26)}  ${b.toFixed(0).padStart(15)}  ${(h / b).toFixed(2).padStart(5)}${target}`,
+        );
         if (n === 10000 && backend === 'iptables-legacy-restore') ok &&= h < 2500;
       }
       // The node has the largest ruleset (left by the bare restore above); one more arrives.
@@ -83,7 +107,9 @@ export async function benchServices(scale: boolean): Promise<boolean> {
       });
       const check = await run([backend.replace('-restore', '-save'), '-t', 'nat'], { netns: NS, netOnly: true });
       if (!check.stdout.includes(`default/svc-${String(largest).padStart(5, '0')}`)) throw new Error('the added service is not in the ruleset');
-      console.log(`${backend.padEnd(23)}  add one service to a node with ${largest}: ${added.toFixed(1)} ms (incremental sync: render ${renderMs.toFixed(1)} ms + restore)   target < 20 ms: ${added < 20 ? 'met' : 'MISSED'}`);
+      console.log(
+        `${backend.padEnd(23)}  add one service to a node with ${largest}: ${added.toFixed(1)} ms (incremental sync: render ${renderMs.toFixed(1)} ms + restore)   target < 20 ms: ${added < 20 ? 'met' : 'MISSED'}`,
+      );
       if (backend === 'iptables-restore' && scale) ok &&= added < 20;
     }
   } finally {

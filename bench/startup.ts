@@ -38,7 +38,9 @@ function pair(a: string[], b: string[], runs = RUNS): { a: number; b: number } {
 
 function row(what: string, ms: number, against: string, base: number, target: number): boolean {
   const ratio = ms / base;
-  console.log(`${what.padEnd(34)} ${ms.toFixed(1).padStart(8)} ms   ${against.padEnd(30)} ${base.toFixed(1).padStart(7)} ms   ${ratio.toFixed(2).padStart(5)}x   target ${target}x: ${ratio <= target ? 'met' : 'MISSED'}`);
+  console.log(
+    `${what.padEnd(34)} ${ms.toFixed(1).padStart(8)} ms   ${against.padEnd(30)} ${base.toFixed(1).padStart(7)} ms   ${ratio.toFixed(2).padStart(5)}x   target ${target}x: ${ratio <= target ? 'met' : 'MISSED'}`,
+  );
   return ratio <= target;
 }
 
@@ -51,7 +53,10 @@ export async function benchStartup(): Promise<boolean> {
   const up = spawnSync(process.execPath, [LAB, 'up', 'flannel-vxlan'], { encoding: 'utf8' });
   if (up.status !== 0) throw new Error(`lab up flannel-vxlan failed: ${up.stderr}`);
   try {
-    const exec = pair([process.execPath, LAB, 'exec', 'flannel-vxlan', 'pod-a', '--', 'true'], ['ip', 'netns', 'exec', netnsName('flannel-vxlan', 'pod-a'), 'true']);
+    const exec = pair(
+      [process.execPath, LAB, 'exec', 'flannel-vxlan', 'pod-a', '--', 'true'],
+      ['ip', 'netns', 'exec', netnsName('flannel-vxlan', 'pod-a'), 'true'],
+    );
     ok = row('lab exec flannel-vxlan pod-a -- true', exec.a, 'ip netns exec <ns> true', exec.b, 10) && ok;
   } finally {
     spawnSync(process.execPath, [LAB, 'down', 'flannel-vxlan'], { stdio: 'ignore' });
@@ -60,6 +65,8 @@ export async function benchStartup(): Promise<boolean> {
   const runs: number[] = [];
   for (let i = 0; i < 3; i++) runs.push(time([process.execPath, LAB, 'run', 'flannel-vxlan']));
   const run = median(runs);
-  console.log(`${'lab run flannel-vxlan'.padEnd(34)} ${run.toFixed(1).padStart(8)} ms   (median of 3; up, 6 expectations, down)   target < 2500 ms: ${run < 2500 ? 'met' : 'MISSED'}`);
+  console.log(
+    `${'lab run flannel-vxlan'.padEnd(34)} ${run.toFixed(1).padStart(8)} ms   (median of 3; up, 6 expectations, down)   target < 2500 ms: ${run < 2500 ? 'met' : 'MISSED'}`,
+  );
   return ok && run < 2500;
 }

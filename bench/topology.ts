@@ -31,7 +31,10 @@ function labYaml(name: string, pods: number): string {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: `pod${i}` },
-    spec: { nodeName: i % 2 === 0 ? 'w1' : 'w2', containers: [{ name: 'c', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', args: ['serve-hostname', '--port=80'] }] },
+    spec: {
+      nodeName: i % 2 === 0 ? 'w1' : 'w2',
+      containers: [{ name: 'c', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', args: ['serve-hostname', '--port=80'] }],
+    },
   }));
   return stringify({
     name,
@@ -102,7 +105,9 @@ export async function benchTopology(): Promise<boolean> {
     const { harness: h, plain: p } = await compare(pods);
     const ratio = h / p;
     ok &&= ratio <= TARGET;
-    console.log(`${String(pods).padStart(4)}  ${String(ops).padStart(4)}  ${h.toFixed(1).padStart(10)}  ${p.toFixed(1).padStart(8)}  ${ratio.toFixed(2).padStart(5)}  ${ratio <= TARGET ? 'met' : 'MISSED'}`);
+    console.log(
+      `${String(pods).padStart(4)}  ${String(ops).padStart(4)}  ${h.toFixed(1).padStart(10)}  ${p.toFixed(1).padStart(8)}  ${ratio.toFixed(2).padStart(5)}  ${ratio <= TARGET ? 'met' : 'MISSED'}`,
+    );
   }
   const withWorkloads = await harnessOnce(10, true);
   console.log(`\nfor information: 10 pods with their workload processes (pause + agnhost each): ${withWorkloads.toFixed(1)} ms`);

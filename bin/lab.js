@@ -15,8 +15,13 @@ if (builder.isStale()) {
   try {
     await builder.buildAll();
   } catch (e) {
-    const detail = (e.errors ?? []).slice(0, 5).map((x) => `  ${x.location?.file ?? ''}:${x.location?.line ?? ''}: ${x.text}`).join('\n');
-    console.error(`wirelab: a source file changed and the harness does not build:\n${detail || e.message}\nfix it (npm run typecheck shows the details), then run lab again`);
+    const detail = (e.errors ?? [])
+      .slice(0, 5)
+      .map((x) => `  ${x.location?.file ?? ''}:${x.location?.line ?? ''}: ${x.text}`)
+      .join('\n');
+    console.error(
+      `wirelab: a source file changed and the harness does not build:\n${detail || e.message}\nfix it (npm run typecheck shows the details), then run lab again`,
+    );
     process.exit(1);
   }
 }

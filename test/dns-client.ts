@@ -18,7 +18,13 @@ export function rcodeNumber(rcode: string): number {
 }
 
 /** Resolves with the decoded reply, or null when nothing answers within timeoutMs. */
-export function queryUdp(port: number, name: string, type: dnsPacket.RecordType = 'A', klass: dnsPacket.RecordClass = 'IN', timeoutMs = 1000): Promise<DnsReply | null> {
+export function queryUdp(
+  port: number,
+  name: string,
+  type: dnsPacket.RecordType = 'A',
+  klass: dnsPacket.RecordClass = 'IN',
+  timeoutMs = 1000,
+): Promise<DnsReply | null> {
   const id = Math.floor(Math.random() * 0xffff);
   const query = dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: klass }] });
   return new Promise((resolve) => {
@@ -43,7 +49,9 @@ export function queryUdp(port: number, name: string, type: dnsPacket.RecordType 
         rcode: (p as { rcode?: string }).rcode ?? 'NOERROR',
         response: p.type === 'response',
         a: answers.filter((x) => x.type === 'A').map((x) => String(x.data)),
-        txt: answers.filter((x) => x.type === 'TXT').flatMap((x) => (Array.isArray(x.data) ? x.data : [x.data]).map((d) => (Buffer.isBuffer(d) ? d.toString('utf8') : String(d)))),
+        txt: answers
+          .filter((x) => x.type === 'TXT')
+          .flatMap((x) => (Array.isArray(x.data) ? x.data : [x.data]).map((d) => (Buffer.isBuffer(d) ? d.toString('utf8') : String(d)))),
       });
     });
     sock.send(query, port, '127.0.0.1', (err) => {

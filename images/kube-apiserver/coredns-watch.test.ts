@@ -187,7 +187,9 @@ describe('API server over HTTP (127.0.0.1)', () => {
     const web = (await request(`${server.url}/api/v1/pods?labelSelector=app%3Dweb`)).body;
     expect(web.items).toHaveLength(3);
 
-    const slices = (await request(`${server.url}/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb-service`)).body;
+    const slices = (
+      await request(`${server.url}/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb-service`)
+    ).body;
     expect(slices).toMatchObject({ kind: 'EndpointSliceList', apiVersion: 'discovery.k8s.io/v1' });
     expect(slices.items).toHaveLength(1);
     expect(slices.items[0].endpoints.map((e: any) => e.addresses[0]).sort()).toEqual(['10.244.1.3', '10.244.1.4', '10.244.1.5']);
@@ -197,7 +199,10 @@ describe('API server over HTTP (127.0.0.1)', () => {
   });
 
   it('gets single objects, and answers Status objects for what it does not have or do', async () => {
-    expect((await request(`${server.url}/api/v1/namespaces/default/services/web-service`)).body).toMatchObject({ kind: 'Service', metadata: { name: 'web-service' } });
+    expect((await request(`${server.url}/api/v1/namespaces/default/services/web-service`)).body).toMatchObject({
+      kind: 'Service',
+      metadata: { name: 'web-service' },
+    });
     expect((await request(`${server.url}/api/v1/nodes/node01`)).body).toMatchObject({ kind: 'Node', metadata: { name: 'node01' } });
     expect((await request(`${server.url}/api/v1/namespaces/default`)).body).toMatchObject({ kind: 'Namespace', metadata: { name: 'default' } });
 
@@ -220,7 +225,9 @@ describe('API server over HTTP (127.0.0.1)', () => {
 
   it('watch receives ADDED, then MODIFIED and DELETED after the model file changes', async () => {
     const list = (await request(`${server.url}/api/v1/services`)).body;
-    const w = new Watch(`${server.url}/api/v1/namespaces/default/services?watch=true&resourceVersion=${list.metadata.resourceVersion}&allowWatchBookmarks=true`);
+    const w = new Watch(
+      `${server.url}/api/v1/namespaces/default/services?watch=true&resourceVersion=${list.metadata.resourceVersion}&allowWatchBookmarks=true`,
+    );
     await w.ready;
     expect(w.contentType).toBe('application/json');
     const sticky = model.services.find((s) => s.name === 'web-sticky')!;
@@ -267,7 +274,11 @@ describe('API server over HTTP (127.0.0.1)', () => {
       apiVersion: 'discovery.k8s.io/v1',
       metadata: { resourceVersion: String(server.store.resourceVersion), annotations: { 'k8s.io/initial-events-end': 'true' } },
     });
-    expect(w.events.slice(0, -1).map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED web-service-wl', 'ADDED web-sticky-wl', 'ADDED web-typo-wl']);
+    expect(w.events.slice(0, -1).map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual([
+      'ADDED web-service-wl',
+      'ADDED web-sticky-wl',
+      'ADDED web-typo-wl',
+    ]);
     w.close();
   });
 
@@ -306,7 +317,19 @@ describe('apiserver process (images/kube-apiserver/main.ts)', () => {
     let stderr = '';
     const child = spawn(
       process.execPath,
-      [join(ROOT, 'bin/run-ts.js'), 'images/kube-apiserver/main.ts', '--model', modelPath, '--listen', '127.0.0.1:0', '--ready-file', readyFile, '--kubeconfig', kubeconfig, '--log-requests'],
+      [
+        join(ROOT, 'bin/run-ts.js'),
+        'images/kube-apiserver/main.ts',
+        '--model',
+        modelPath,
+        '--listen',
+        '127.0.0.1:0',
+        '--ready-file',
+        readyFile,
+        '--kubeconfig',
+        kubeconfig,
+        '--log-requests',
+      ],
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -414,7 +437,9 @@ describe('real CoreDNS (kubernetes plugin) against the API server, 127.0.0.1 onl
     await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
     // What CoreDNS asked the API server for (kept in the test output on purpose).
-    console.log(`API requests made by CoreDNS:\n${requests.map((r) => `  ${r.method} ${r.url} -> ${r.status} [Accept: ${r.accept ?? '-'}; ${r.userAgent ?? '-'}]`).join('\n')}`);
+    console.log(
+      `API requests made by CoreDNS:\n${requests.map((r) => `  ${r.method} ${r.url} -> ${r.status} [Accept: ${r.accept ?? '-'}; ${r.userAgent ?? '-'}]`).join('\n')}`,
+    );
   });
 
   it('resolves web-service.default.svc.cluster.local to its ClusterIP', async () => {

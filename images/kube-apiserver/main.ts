@@ -194,7 +194,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (opts.readyFile) rmSync(opts.readyFile, { force: true });
     const forced = setTimeout(() => process.exit(0), 2000);
     forced.unref();
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -103,7 +103,15 @@ describe('toK8sObjects', () => {
 
   it('renders nodes with podCIDR and InternalIP', () => {
     expect(objs.nodes.map((n) => n.metadata.name)).toEqual(['controlplane', 'node01']);
-    expect(objs.nodes[1]).toMatchObject({ spec: { podCIDR: '10.244.1.0/24' }, status: { addresses: [{ type: 'InternalIP', address: '172.16.20.6' }, { type: 'Hostname', address: 'node01' }] } });
+    expect(objs.nodes[1]).toMatchObject({
+      spec: { podCIDR: '10.244.1.0/24' },
+      status: {
+        addresses: [
+          { type: 'InternalIP', address: '172.16.20.6' },
+          { type: 'Hostname', address: 'node01' },
+        ],
+      },
+    });
     expect(objs.nodes[0].metadata.labels).toHaveProperty('node-role.kubernetes.io/control-plane', '');
   });
 });

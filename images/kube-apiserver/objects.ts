@@ -43,7 +43,9 @@ export const ENDPOINTSLICE_MANAGED_BY = 'endpointslice-controller.k8s.io';
 
 /** A stable RFC 4122-shaped UID (version 5 style, from SHA-1) for kind/namespace/name. */
 export function deterministicUid(kind: string, namespace: string | undefined, name: string): string {
-  const h = createHash('sha1').update(`wirelab/${kind}/${namespace ?? ''}/${name}`).digest();
+  const h = createHash('sha1')
+    .update(`wirelab/${kind}/${namespace ?? ''}/${name}`)
+    .digest();
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
@@ -205,22 +207,28 @@ export function endpointSliceObject(slice: EndpointSlice): K8sObject {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: meta('EndpointSlice', slice.name, slice.namespace, {
-      'endpointslice.kubernetes.io/managed-by': ENDPOINTSLICE_MANAGED_BY,
-      'kubernetes.io/service-name': slice.serviceName,
-    }, {
-      generateName: `${slice.serviceName}-`,
-      ownerReferences: [
-        {
-          apiVersion: 'v1',
-          kind: 'Service',
-          name: slice.serviceName,
-          uid: deterministicUid('Service', slice.namespace, slice.serviceName),
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
-    }),
+    metadata: meta(
+      'EndpointSlice',
+      slice.name,
+      slice.namespace,
+      {
+        'endpointslice.kubernetes.io/managed-by': ENDPOINTSLICE_MANAGED_BY,
+        'kubernetes.io/service-name': slice.serviceName,
+      },
+      {
+        generateName: `${slice.serviceName}-`,
+        ownerReferences: [
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            name: slice.serviceName,
+            uid: deterministicUid('Service', slice.namespace, slice.serviceName),
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+    ),
     addressType: 'IPv4',
     endpoints: slice.endpoints.map((e) => ({
       addresses: [e.ip],
@@ -242,9 +250,10 @@ export function endpointsObject(slice: EndpointSlice): K8sObject {
   const ready = slice.endpoints.filter((e) => e.ready).map(addr);
   const notReady = slice.endpoints.filter((e) => !e.ready).map(addr);
   const ports = slice.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol }));
-  const subsets = ready.length + notReady.length > 0
-    ? [{ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports }]
-    : [];
+  const subsets =
+    ready.length + notReady.length > 0
+      ? [{ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports }]
+      : [];
   return {
     apiVersion: 'v1',
     kind: 'Endpoints',

@@ -36,7 +36,12 @@ function parseLabelRequirement(req: string): LabelRequirement {
   let m: RegExpMatchArray | null;
   if ((m = req.match(/^([^\s!=(),]+)\s+(in|notin)\s*\(([^)]*)\)$/))) {
     const [, key, op, list] = m;
-    const values = new Set(list.split(',').map((v) => v.trim()).filter((v) => v.length > 0));
+    const values = new Set(
+      list
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0),
+    );
     return op === 'in' ? (l) => key in l && values.has(l[key]) : (l) => !(key in l) || !values.has(l[key]);
   }
   if ((m = req.match(/^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/))) {

@@ -149,7 +149,10 @@ function route(pathname: string, hostHeader: string | undefined): Route {
   if (p === '/apis') {
     return { type: 'json', body: { kind: 'APIGroupList', apiVersion: 'v1', groups: API_GROUPS.filter((g) => g.group !== '').map(apiGroup) } };
   }
-  const segs = p.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  const segs = p
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map(decodeURIComponent);
   let gv: GroupVersion | undefined;
   let rest: string[];
   if (segs[0] === 'api') {
@@ -226,7 +229,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       const r = route(url.pathname, req.headers.host);
       if (r.type === 'notFound') {
-        sendStatus(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`, { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] });
+        sendStatus(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`, {
+          causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
+        });
         return;
       }
       if (r.type === 'text') {

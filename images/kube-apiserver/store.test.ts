@@ -19,7 +19,9 @@ describe('VersionedStore', () => {
     expect(brief(store.setObjects('services', [svc('b', '10.0.0.2'), svc('a', '10.0.0.1')]))).toEqual(['ADDED a@1', 'ADDED b@2']);
     expect(store.resourceVersion).toBe(2);
     // Unchanged content (even with another resourceVersion in the input): no event.
-    expect(store.setObjects('services', [{ ...svc('a', '10.0.0.1'), metadata: { ...svc('a', '').metadata, resourceVersion: '99' } }, svc('b', '10.0.0.2')])).toEqual([]);
+    expect(
+      store.setObjects('services', [{ ...svc('a', '10.0.0.1'), metadata: { ...svc('a', '').metadata, resourceVersion: '99' } }, svc('b', '10.0.0.2')]),
+    ).toEqual([]);
     const events = store.setObjects('services', [svc('a', '10.0.0.9'), svc('c', '10.0.0.3')]);
     expect(brief(events)).toEqual(['MODIFIED a@3', 'DELETED b@4', 'ADDED c@5']);
     expect(events[0].previous?.spec).toEqual({ clusterIP: '10.0.0.1' });

@@ -28,7 +28,11 @@ export interface ListResult {
 /** The requested resourceVersion is older than the history kept, or newer than the store's (410 Gone). */
 export class ResourceVersionExpiredError extends Error {
   readonly code = 410;
-  constructor(readonly requested: string, readonly oldest: number, readonly current: number) {
+  constructor(
+    readonly requested: string,
+    readonly oldest: number,
+    readonly current: number,
+  ) {
     super(`too old resource version: ${requested} (${oldest})`);
     this.name = 'ResourceVersionExpiredError';
   }
@@ -151,9 +155,7 @@ export class VersionedStore {
   }
 
   list(kind: ResourceKind): ListResult {
-    const items = [...this.objectsOf(kind).entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, v]) => structuredClone(v.object));
+    const items = [...this.objectsOf(kind).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => structuredClone(v.object));
     return { items, resourceVersion: String(this.rv) };
   }
 

@@ -21,7 +21,16 @@ describe('chainPath', () => {
 
   it('interleaves tables in the order the packet met them', () => {
     const [p] = parseNftTrace(UDP_FORWARDED);
-    expect(chainPath(p, 'nat')).toEqual(['PREROUTING', 'KUBE-SERVICES', 'KUBE-SVC-DNS', 'KUBE-SEP-DNS1', 'KUBE-MARK-MASQ', 'KUBE-SEP-DNS1', 'POSTROUTING', 'KUBE-POSTROUTING']);
+    expect(chainPath(p, 'nat')).toEqual([
+      'PREROUTING',
+      'KUBE-SERVICES',
+      'KUBE-SVC-DNS',
+      'KUBE-SEP-DNS1',
+      'KUBE-MARK-MASQ',
+      'KUBE-SEP-DNS1',
+      'POSTROUTING',
+      'KUBE-POSTROUTING',
+    ]);
     expect(chainPath(p, 'filter')).toEqual(['FORWARD', 'KUBE-FORWARD']);
     expect(chainPath(p)).toEqual([
       'PREROUTING',
@@ -46,7 +55,8 @@ describe('matchChainPath', () => {
   it('accepts the expected chains as an ordered subsequence, with globs', () => {
     expect(matchChainPath(path, ['KUBE-SERVICES', 'KUBE-SVC-*', 'KUBE-SEP-*'])).toEqual({
       ok: true,
-      detail: 'traversed KUBE-SERVICES -> KUBE-SVC-DNS -> KUBE-SEP-DNS1 (path: PREROUTING -> KUBE-SERVICES -> KUBE-SVC-DNS -> KUBE-SEP-DNS1 -> KUBE-MARK-MASQ -> KUBE-SEP-DNS1 -> POSTROUTING)',
+      detail:
+        'traversed KUBE-SERVICES -> KUBE-SVC-DNS -> KUBE-SEP-DNS1 (path: PREROUTING -> KUBE-SERVICES -> KUBE-SVC-DNS -> KUBE-SEP-DNS1 -> KUBE-MARK-MASQ -> KUBE-SEP-DNS1 -> POSTROUTING)',
     });
     expect(matchChainPath(path, ['PREROUTING', 'KUBE-MARK-MASQ', 'POSTROUTING']).ok).toBe(true);
     expect(matchChainPath(path, ['KUBE-SEP-DNS?']).ok).toBe(true);

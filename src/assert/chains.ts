@@ -24,7 +24,10 @@ export function chainPath(packet: TracePacket, table?: string): string[] {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -65,6 +68,13 @@ export function judgeChains(e: Pick<ExpectationSpec, 'chains'>, traces: TracePac
     const paths = packets.map((p) => chainPath(p, c.table)).filter((x) => x.length > 0);
     const verdicts = paths.map((path) => matchChainPath(path, c.path));
     const ok = verdicts.find((v) => v.ok);
-    return { at, chain: true, passed: !!ok, seen: packets.length, absent: false, detail: (ok ?? verdicts[0] ?? { detail: 'no chain of that table was traversed' }).detail };
+    return {
+      at,
+      chain: true,
+      passed: !!ok,
+      seen: packets.length,
+      absent: false,
+      detail: (ok ?? verdicts[0] ?? { detail: 'no chain of that table was traversed' }).detail,
+    };
   });
 }

@@ -43,11 +43,13 @@ export function judgeExpectation(e: ExpectationSpec, w: ProbeWindow | undefined,
       .filter((x) => x.timeMs >= w.from && x.timeMs <= w.to);
   const hopResult = (h: HopSpec): HopResult => {
     const bad = hopPoints(h).filter((at) => captured.broken.has(at));
-    if (bad.length > 0) return { at: hopPoints(h).join(' | '), passed: false, seen: 0, absent: h.absent, detail: bad.map((at) => captured.broken.get(at)).join('; ') };
+    if (bad.length > 0)
+      return { at: hopPoints(h).join(' | '), passed: false, seen: 0, absent: h.absent, detail: bad.map((at) => captured.broken.get(at)).join('; ') };
     return evaluateHop(h, inWindow(h), w.probe.flow, book.resolve, book.macOf);
   };
   const hops = [...e.hops.map(hopResult), ...judgeChains(e, w.traces), ...judgeStates(e, w.states)];
-  let expected = e.expect.spread && !e.expect.backends ? { ...e, expect: { ...e.expect, backends: e.send.to ? book.serviceBackends(e.send.to) : undefined } } : e;
+  let expected =
+    e.expect.spread && !e.expect.backends ? { ...e, expect: { ...e.expect, backends: e.send.to ? book.serviceBackends(e.send.to) : undefined } } : e;
   // Expected DNS answers may name services, pods or hosts: they stand for their addresses.
   if (expected.expect.answers) expected = { ...expected, expect: { ...expected.expect, answers: expected.expect.answers.map((a) => book.resolve(a)) } };
   const verdict = summarize(e, judgeOutcome(expected, w.outcome), hops);
@@ -64,7 +66,11 @@ export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[
   const problems: string[] = [];
   const wantReply = e.expect.reply ?? true;
   if (outcome.reply !== wantReply) {
-    problems.push(wantReply ? `expected a reply, got none (${firstLine(outcome.error) || `exit ${outcome.exitCode}`})` : `expected no reply, but ${e.send.ping ? 'ping' : 'the connection'} succeeded`);
+    problems.push(
+      wantReply
+        ? `expected a reply, got none (${firstLine(outcome.error) || `exit ${outcome.exitCode}`})`
+        : `expected no reply, but ${e.send.ping ? 'ping' : 'the connection'} succeeded`,
+    );
   }
   if (e.expect.body !== undefined && outcome.reply) {
     const allowed = Array.isArray(e.expect.body) ? e.expect.body : [e.expect.body];
@@ -90,9 +96,13 @@ export function judgeDns(type: string, expect: ExpectationSpec['expect'], dns: N
   const shown = dns.answers.map((a) => `${a.name} ${a.type} ${a.data}`).join(', ') || 'no answers';
   if (expect.rcode !== undefined && dns.rcode !== expect.rcode) out.push(`expected ${expect.rcode}, got ${dns.rcode} (${shown})`);
   if (expect.answers !== undefined) {
-    const got = dns.answers.filter((a) => type === 'ANY' || a.type === type).map((a) => a.data).sort();
+    const got = dns.answers
+      .filter((a) => type === 'ANY' || a.type === type)
+      .map((a) => a.data)
+      .sort();
     const want = [...expect.answers].sort();
-    if (got.join('\n') !== want.join('\n')) out.push(`expected ${type} answers ${want.join(', ') || '(none)'}, got ${got.join(', ') || '(none)'} (answer section: ${shown})`);
+    if (got.join('\n') !== want.join('\n'))
+      out.push(`expected ${type} answers ${want.join(', ') || '(none)'}, got ${got.join(', ') || '(none)'} (answer section: ${shown})`);
   }
   return out;
 }
@@ -130,7 +140,11 @@ export function judgeSpread(spread: 'every' | 'one', backends: string[], bodies:
 
 /** The line of a client's output that says what went wrong (ping prints its banner first). */
 function firstLine(s: string | undefined): string {
-  const lines = (s ?? '').trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = (s ?? '')
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /error|unreachable|packet loss|refused|timed out|timeout|couldn't|failed|too long/i.test(l)) ?? lines[0] ?? '';
 }
 

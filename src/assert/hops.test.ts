@@ -66,7 +66,12 @@ describe('belongsToFlow', () => {
 
 describe('evaluateHop', () => {
   it('passes a present hop whose packet matches, resolving pod names to addresses', () => {
-    const r = evaluateHop(hop({ at: 'pod-a/eth0', packet: { src: 'pod-a', dst: 'pod-d', icmp: { type: 'echo-request' } } }), [captured(echo('10.8.0.5', '10.8.1.10'))], PING, resolve);
+    const r = evaluateHop(
+      hop({ at: 'pod-a/eth0', packet: { src: 'pod-a', dst: 'pod-d', icmp: { type: 'echo-request' } } }),
+      [captured(echo('10.8.0.5', '10.8.1.10'))],
+      PING,
+      resolve,
+    );
     expect(r).toMatchObject({ at: 'pod-a/eth0', passed: true, seen: 1, absent: false });
     expect(r.detail).toBe('10.8.0.5 > 10.8.1.10 ICMP echo request id 7 seq 1 (98 bytes)');
   });
@@ -84,11 +89,16 @@ describe('evaluateHop', () => {
     expect(ok.detail).toBe('no request packet 10.8.0.5 > 10.8.1.10 ICMP, as expected (1 other packets)');
     const bad = evaluateHop(absent, [captured(vxlan(echo('10.8.0.5', '10.8.1.10')))], PING, resolve);
     expect(bad).toMatchObject({ passed: false, seen: 1, absent: true });
-    expect(bad.detail).toMatch(/^expected no request packet here, saw 1: 10\.10\.20\.4\.40000 > 10\.10\.20\.5\.8472 VXLAN vni 1 \| 10\.8\.0\.5 > 10\.8\.1\.10 ICMP echo request/);
+    expect(bad.detail).toMatch(
+      /^expected no request packet here, saw 1: 10\.10\.20\.4\.40000 > 10\.10\.20\.5\.8472 VXLAN vni 1 \| 10\.8\.0\.5 > 10\.8\.1\.10 ICMP echo request/,
+    );
   });
 
   it('checks the outer header, VNI, overhead 50 and the inner addresses of an encapsulated packet', () => {
-    const h = hop({ at: 'w1/eth0', packet: { src: 'w1', dst: 'w2', udp: { dstPort: 8472 }, vxlan: { vni: 1 }, inner: { src: 'pod-a', dst: 'pod-d' }, overhead: 50 } });
+    const h = hop({
+      at: 'w1/eth0',
+      packet: { src: 'w1', dst: 'w2', udp: { dstPort: 8472 }, vxlan: { vni: 1 }, inner: { src: 'pod-a', dst: 'pod-d' }, overhead: 50 },
+    });
     const r = evaluateHop(h, [captured(vxlan(echo('10.8.0.5', '10.8.1.10')))], PING, resolve);
     expect(r.passed).toBe(true);
     expect(r.detail).toMatch(/\(148 bytes\)$/); // 98-byte inner frame + 50

@@ -116,7 +116,10 @@ export function selects(frame: DecodedFrame, sel: Selector): boolean {
 
 /** Does this frame carry the flow (in the given direction), looking at its innermost header? */
 export function belongsToFlow(frame: DecodedFrame, flow: Flow, direction: 'forward' | 'reply'): boolean {
-  return selects(frame, hopSelector(flow, direction, undefined, (x) => x));
+  return selects(
+    frame,
+    hopSelector(flow, direction, undefined, (x) => x),
+  );
 }
 
 /** Checks one header level (and, through `inner`, the levels below); returns what differs. */
@@ -132,7 +135,8 @@ export function mismatches(frame: DecodedFrame, m: PacketMatchSpec, resolve: Res
     if (!mm.test(actual)) out.push(`${p}${field} is ${actual ?? 'absent'}, expected ${mm.text}`);
   };
   if (m.src !== undefined) checkAddr('src', ip?.src, m.src);
-  if (m.dst !== undefined) checkAddr('dst', ip?.dst, m.dst);  if (m.length !== undefined) check('length', ip?.totalLength, m.length);
+  if (m.dst !== undefined) checkAddr('dst', ip?.dst, m.dst);
+  if (m.length !== undefined) check('length', ip?.totalLength, m.length);
   if (m.ttl !== undefined) check('ttl', ip?.ttl, m.ttl);
   if (m.tcp) {
     if (!frame.tcp) out.push(`${p}protocol is not TCP`);
@@ -159,9 +163,10 @@ export function mismatches(frame: DecodedFrame, m: PacketMatchSpec, resolve: Res
     else {
       const name = msg.questions?.[0]?.name;
       if (m.dns.name !== undefined && normName(name) !== normName(m.dns.name)) out.push(`${p}dns.name is ${name ?? 'absent'}, expected ${m.dns.name}`);
-      if (m.dns.response !== undefined && (msg.type === 'response') !== m.dns.response) out.push(`${p}dns is a ${msg.type}, expected a ${m.dns.response ? 'response' : 'query'}`);
+      if (m.dns.response !== undefined && (msg.type === 'response') !== m.dns.response)
+        out.push(`${p}dns is a ${msg.type}, expected a ${m.dns.response ? 'response' : 'query'}`);
       const rcode = (msg as { rcode?: string }).rcode;
-      if (m.dns.rcode !== undefined && rcode !== m.dns.rcode) out.push(`${p}dns.rcode is ${rcode ?? "absent"}, expected ${m.dns.rcode}`);
+      if (m.dns.rcode !== undefined && rcode !== m.dns.rcode) out.push(`${p}dns.rcode is ${rcode ?? 'absent'}, expected ${m.dns.rcode}`);
     }
   }
   if (m.vxlan) {
@@ -190,13 +195,21 @@ export function evaluateArpHop(hop: HopSpec, packets: CapturedPacket[], resolve:
   const frames = packets.filter((p) => p.frame.arp?.op === op && (op === 1 ? p.frame.arp.targetIp : p.frame.arp.senderIp) === ip);
   const base = { at, seen: frames.length, absent: hop.absent };
   const what = `ARP ${arp.op} for ${ip}`;
-  if (hop.absent) return frames.length === 0 ? { ...base, passed: true, detail: `no ${what}, as expected` } : { ...base, passed: false, detail: `expected no ${what}, saw ${frames.length} from ${frames.map((f) => f.frame.arp!.senderMac).join(', ')}` };
+  if (hop.absent)
+    return frames.length === 0
+      ? { ...base, passed: true, detail: `no ${what}, as expected` }
+      : { ...base, passed: false, detail: `expected no ${what}, saw ${frames.length} from ${frames.map((f) => f.frame.arp!.senderMac).join(', ')}` };
   if (frames.length === 0) return { ...base, passed: false, detail: `no ${what} seen (${packets.length} other packets)` };
   if (arp.from) {
     const mac = resolveMac(arp.from);
     const senders = [...new Set(frames.map((f) => f.frame.arp!.senderMac))];
-    if (senders.length !== 1 || senders[0] !== mac) return { ...base, passed: false, detail: `${what} came from ${senders.join(' and ')}, expected only ${arp.from} (${mac})` };
-    return { ...base, passed: true, detail: `${what}: ${ip} is-at ${mac} (${arp.from}), ${frames.length} frame${frames.length === 1 ? '' : 's'}, no other node answered` };
+    if (senders.length !== 1 || senders[0] !== mac)
+      return { ...base, passed: false, detail: `${what} came from ${senders.join(' and ')}, expected only ${arp.from} (${mac})` };
+    return {
+      ...base,
+      passed: true,
+      detail: `${what}: ${ip} is-at ${mac} (${arp.from}), ${frames.length} frame${frames.length === 1 ? '' : 's'}, no other node answered`,
+    };
   }
   return { ...base, passed: true, detail: `${what} from ${frames[0].frame.arp!.senderMac}` };
 }
@@ -230,10 +243,22 @@ export function evaluateQueriesHop(hop: HopSpec, packets: CapturedPacket[]): Hop
   const seen = queryNames(packets);
   const want = hop.queries!.map((q) => normName(q)!);
   const passed = seen.length === want.length && seen.every((n, i) => n === want[i]);
-  return { at, seen: seen.length, absent: false, passed, detail: passed ? `queries in order: ${seen.join(', ')}` : `expected the queries ${want.join(', ')}; saw ${seen.join(', ') || 'none'}` };
+  return {
+    at,
+    seen: seen.length,
+    absent: false,
+    passed,
+    detail: passed ? `queries in order: ${seen.join(', ')}` : `expected the queries ${want.join(', ')}; saw ${seen.join(', ') || 'none'}`,
+  };
 }
 
-export function evaluateHop(hop: HopSpec, packets: CapturedPacket[], flow: Flow, resolve: Resolve, resolveMac: (name: string) => string | undefined = () => undefined): HopResult {
+export function evaluateHop(
+  hop: HopSpec,
+  packets: CapturedPacket[],
+  flow: Flow,
+  resolve: Resolve,
+  resolveMac: (name: string) => string | undefined = () => undefined,
+): HopResult {
   if (hop.packet?.arp) return evaluateArpHop(hop, packets, resolve, resolveMac);
   if (hop.queries) return evaluateQueriesHop(hop, packets);
   const sel = hopSelector(flow, hop.direction, hop.packet, resolve);
@@ -253,7 +278,11 @@ export function evaluateHop(hop: HopSpec, packets: CapturedPacket[], flow: Flow,
   if (ofFlow.length === 0) {
     // Show what of the same protocol did pass here: often the packet, rewritten by a NAT.
     const similar = packets.find((p) => innermost(p.frame).ipv4?.protocol === sel.protocol);
-    return { ...base, passed: false, detail: `no ${dir} packet ${what} seen (${packets.length} other packets${similar ? `, e.g. ${describeFrame(similar.frame)}` : ''})` };
+    return {
+      ...base,
+      passed: false,
+      detail: `no ${dir} packet ${what} seen (${packets.length} other packets${similar ? `, e.g. ${describeFrame(similar.frame)}` : ''})`,
+    };
   }
   if (!hop.packet) return { ...base, passed: true, detail: `${ofFlow.length} packets, e.g. ${describeFrame(ofFlow[0].frame)}` };
   let firstMismatch: string[] | undefined;
@@ -262,7 +291,11 @@ export function evaluateHop(hop: HopSpec, packets: CapturedPacket[], flow: Flow,
     if (diff.length === 0) return { ...base, passed: true, detail: `${describeFrame(p.frame)} (${p.originalLength} bytes)` };
     firstMismatch ??= diff;
   }
-  return { ...base, passed: false, detail: `${ofFlow.length} packets of the flow, none as expected: ${firstMismatch!.join('; ')} (e.g. ${describeFrame(ofFlow[0].frame)})` };
+  return {
+    ...base,
+    passed: false,
+    detail: `${ofFlow.length} packets of the flow, none as expected: ${firstMismatch!.join('; ')} (e.g. ${describeFrame(ofFlow[0].frame)})`,
+  };
 }
 
 export function flowText(flow: Flow, direction: 'forward' | 'reply' = 'forward'): string {

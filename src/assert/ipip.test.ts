@@ -6,7 +6,12 @@ import { decodeEthernet, describeFrame, innermost } from '../capture/decode.js';
 import { mismatches } from './hops.js';
 
 const innerIp = buildIpv4({ src: '10.8.0.5', dst: '10.8.1.10', protocol: 1, payload: buildIcmpEcho({ type: 8, id: 7, seq: 1, data: Buffer.alloc(56) }) });
-const outer = buildEthernet({ src: '02:00:00:00:00:04', dst: '02:00:00:00:00:05', etherType: 0x0800, payload: buildIpv4({ src: '10.10.20.4', dst: '10.10.20.5', protocol: 4, payload: innerIp }) });
+const outer = buildEthernet({
+  src: '02:00:00:00:00:04',
+  dst: '02:00:00:00:00:05',
+  etherType: 0x0800,
+  payload: buildIpv4({ src: '10.10.20.4', dst: '10.10.20.5', protocol: 4, payload: innerIp }),
+});
 
 describe('IP-in-IP', () => {
   it('decodes the encapsulated packet and its ICMP', () => {

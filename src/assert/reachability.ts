@@ -23,14 +23,19 @@ export function judgeReachability(t: ReachabilitySpec, evidence: { observed: boo
   const wrongCells: string[] = [];
   t.from.forEach((f, i) =>
     t.to.forEach((to, j) => {
-      if (wrong[i][j]) wrongCells.push(`${f} -> ${to}: expected ${expected[i]?.[j] === '.' ? 'reachable' : 'blocked'}, was ${observed[i][j] === '.' ? 'reachable' : 'blocked'}`);
+      if (wrong[i][j])
+        wrongCells.push(
+          `${f} -> ${to}: expected ${expected[i]?.[j] === '.' ? 'reachable' : 'blocked'}, was ${observed[i][j] === '.' ? 'reachable' : 'blocked'}`,
+        );
     }),
   );
   const cells = t.from.length * t.to.length;
   const passed = wrongCells.length === 0;
   const hops: HopResult[] = [
     { at: 'observed', chain: true, passed, seen: cells, absent: false, detail: `\n${renderTruthTable(t.from, t.to, observed, wrong)}` },
-    ...(evidence.drops.length > 0 ? [{ at: 'dropped by', chain: true, passed: true, seen: evidence.drops.length, absent: false, detail: evidence.drops.join('; ') }] : []),
+    ...(evidence.drops.length > 0
+      ? [{ at: 'dropped by', chain: true, passed: true, seen: evidence.drops.length, absent: false, detail: evidence.drops.join('; ') }]
+      : []),
   ];
   return {
     name: t.name,

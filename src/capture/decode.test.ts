@@ -1,16 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import {
-  buildArp,
-  buildEthernet,
-  buildIcmpEcho,
-  buildIcmpFragNeeded,
-  buildIpv4,
-  buildTcp,
-  buildUdp,
-  buildVxlan,
-  internetChecksum,
-} from './build.js';
+import { buildArp, buildEthernet, buildIcmpEcho, buildIcmpFragNeeded, buildIpv4, buildTcp, buildUdp, buildVxlan, internetChecksum } from './build.js';
 import { decodeEthernet, describeFrame, innermost } from './decode.js';
 import { INNER_DST_MAC, INNER_SRC_MAC, OUTER_DST_MAC, OUTER_SRC_MAC, PING_DATA, innerEcho, vxlanEcho } from './testing/frames.js';
 
@@ -75,9 +65,7 @@ describe('decodeEthernet: VXLAN', () => {
     expect(innermost(f)).toBe(inner);
     expect(innermost(inner)).toBe(inner);
 
-    expect(describeFrame(f)).toBe(
-      '10.10.20.4.38211 > 10.10.20.5.8472 VXLAN vni 1 | 10.8.0.5 > 10.8.1.10 ICMP echo request id 3 seq 1',
-    );
+    expect(describeFrame(f)).toBe('10.10.20.4.38211 > 10.10.20.5.8472 VXLAN vni 1 | 10.8.0.5 > 10.8.1.10 ICMP echo request id 3 seq 1');
   });
 
   it('decodes the IANA port 4789 and a 24-bit VNI', () => {
@@ -245,7 +233,12 @@ describe('decodeEthernet: VLAN, ARP, ICMP errors, fragments', () => {
       dst: MAC_B,
       etherType: 0x0800,
       vlan: 20,
-      payload: buildIpv4({ src: '10.10.20.4', dst: '10.10.20.5', protocol: 17, payload: buildUdp({ srcPort: 1, dstPort: 4789, payload: buildVxlan({ vni: 5, inner: innerTagged }) }) }),
+      payload: buildIpv4({
+        src: '10.10.20.4',
+        dst: '10.10.20.5',
+        protocol: 17,
+        payload: buildUdp({ srcPort: 1, dstPort: 4789, payload: buildVxlan({ vni: 5, inner: innerTagged }) }),
+      }),
     });
     const f = decodeEthernet(outer);
     expect(f.eth.vlan).toBe(20);
@@ -256,12 +249,22 @@ describe('decodeEthernet: VLAN, ARP, ICMP errors, fragments', () => {
 
   it('decodes ARP request and reply', () => {
     const req = decodeEthernet(
-      buildEthernet({ src: MAC_A, dst: 'ff:ff:ff:ff:ff:ff', etherType: 0x0806, payload: buildArp({ op: 1, senderMac: MAC_A, senderIp: '10.0.0.1', targetMac: '00:00:00:00:00:00', targetIp: '10.0.0.2' }) }),
+      buildEthernet({
+        src: MAC_A,
+        dst: 'ff:ff:ff:ff:ff:ff',
+        etherType: 0x0806,
+        payload: buildArp({ op: 1, senderMac: MAC_A, senderIp: '10.0.0.1', targetMac: '00:00:00:00:00:00', targetIp: '10.0.0.2' }),
+      }),
     );
     expect(req.arp).toEqual({ op: 1, senderMac: MAC_A, senderIp: '10.0.0.1', targetMac: '00:00:00:00:00:00', targetIp: '10.0.0.2' });
     expect(describeFrame(req)).toBe('ARP who-has 10.0.0.2 tell 10.0.0.1');
     const rep = decodeEthernet(
-      buildEthernet({ src: MAC_B, dst: MAC_A, etherType: 0x0806, payload: buildArp({ op: 2, senderMac: MAC_B, senderIp: '10.0.0.2', targetMac: MAC_A, targetIp: '10.0.0.1' }) }),
+      buildEthernet({
+        src: MAC_B,
+        dst: MAC_A,
+        etherType: 0x0806,
+        payload: buildArp({ op: 2, senderMac: MAC_B, senderIp: '10.0.0.2', targetMac: MAC_A, targetIp: '10.0.0.1' }),
+      }),
     );
     expect(describeFrame(rep)).toBe(`ARP reply 10.0.0.2 is-at ${MAC_B}`);
   });

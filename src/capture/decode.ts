@@ -273,14 +273,7 @@ function decodeTcp(buf: Buffer, start: number, end: number, declared: number, fr
   frame.payload = buf.subarray(start + dataOffset, end);
 }
 
-function decodeUdp(
-  buf: Buffer,
-  start: number,
-  end: number,
-  frame: DecodedFrame,
-  vxlanPorts: readonly number[],
-  depth: number,
-): void {
+function decodeUdp(buf: Buffer, start: number, end: number, frame: DecodedFrame, vxlanPorts: readonly number[], depth: number): void {
   if (end - start < 8) {
     frame.truncated = true;
     return;
@@ -296,18 +289,8 @@ function decodeUdp(
   const payloadDeclared = udp.length >= 8 ? udp.length - 8 : payload.length;
 
   // Like the kernel's vxlan_rcv, only a header with the I (valid VNI) flag is VXLAN.
-  if (
-    vxlanPorts.includes(udp.dstPort) &&
-    depth < MAX_VXLAN_DEPTH &&
-    payload.length >= VXLAN_HEADER &&
-    (payload[0] & VXLAN_FLAG_I) !== 0
-  ) {
-    const inner = decodeFrame(
-      payload.subarray(VXLAN_HEADER),
-      vxlanPorts,
-      Math.max(0, payloadDeclared - VXLAN_HEADER),
-      depth + 1,
-    );
+  if (vxlanPorts.includes(udp.dstPort) && depth < MAX_VXLAN_DEPTH && payload.length >= VXLAN_HEADER && (payload[0] & VXLAN_FLAG_I) !== 0) {
+    const inner = decodeFrame(payload.subarray(VXLAN_HEADER), vxlanPorts, Math.max(0, payloadDeclared - VXLAN_HEADER), depth + 1);
     frame.vxlan = { vni: payload.readUIntBE(4, 3), flags: payload[0], inner };
     if (inner.truncated) frame.truncated = true;
     return;
@@ -360,9 +343,7 @@ export function describeFrame(frame: DecodedFrame): string {
     else if (a.op === 2) parts.push(`ARP reply ${a.senderIp} is-at ${a.senderMac}`);
     else parts.push(`ARP op ${a.op} ${a.senderIp} > ${a.targetIp}`);
   } else if (ip && frame.vxlan && frame.udp) {
-    parts.push(
-      `${ip.src}.${frame.udp.srcPort} > ${ip.dst}.${frame.udp.dstPort} VXLAN vni ${frame.vxlan.vni} | ${describeFrame(frame.vxlan.inner)}`,
-    );
+    parts.push(`${ip.src}.${frame.udp.srcPort} > ${ip.dst}.${frame.udp.dstPort} VXLAN vni ${frame.vxlan.vni} | ${describeFrame(frame.vxlan.inner)}`);
     // The inner description already reports its own truncation.
     return parts.join(' ');
   } else if (ip && frame.ipip) {
@@ -388,9 +369,7 @@ export function describeFrame(frame: DecodedFrame): string {
     if (ip.moreFragments) line += ' [+]';
     parts.push(line);
   } else {
-    parts.push(
-      `${frame.eth.src || '?'} > ${frame.eth.dst || '?'} ethertype 0x${frame.eth.etherType.toString(16).padStart(4, '0')} len ${frame.frameLength}`,
-    );
+    parts.push(`${frame.eth.src || '?'} > ${frame.eth.dst || '?'} ethertype 0x${frame.eth.etherType.toString(16).padStart(4, '0')} len ${frame.frameLength}`);
   }
   if (frame.truncated) parts.push('[truncated]');
   return parts.join(' ');

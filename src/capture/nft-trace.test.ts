@@ -20,7 +20,12 @@ describe('parseNftTrace', () => {
       rule: 'counter packets 0 bytes 0 jump KUBE-SERVICES',
       verdict: 'jump KUBE-SERVICES',
     });
-    expect(p.events[7]).toMatchObject({ chain: 'KUBE-SEP-TEST', kind: 'rule', verdict: 'accept', rule: 'meta l4proto tcp  counter packets 0 bytes 0 dnat to 10.99.0.2:8080' });
+    expect(p.events[7]).toMatchObject({
+      chain: 'KUBE-SEP-TEST',
+      kind: 'rule',
+      verdict: 'accept',
+      rule: 'meta l4proto tcp  counter packets 0 bytes 0 dnat to 10.99.0.2:8080',
+    });
     // The packet dump of a later hook shows the NAT already applied.
     expect(p.events[8]).toMatchObject({ table: 'nat', chain: 'POSTROUTING', kind: 'packet', packet: { daddr: '10.99.0.2', dport: 8080 } });
     expect(p.events[9]).toMatchObject({ chain: 'POSTROUTING', kind: 'policy', verdict: 'accept' });

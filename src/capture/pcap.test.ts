@@ -22,7 +22,13 @@ const syn = buildEthernet({
   src: '02:00:00:00:00:01',
   dst: '02:00:00:00:00:02',
   etherType: 0x0800,
-  payload: buildIpv4({ src: '10.8.0.5', dst: '10.8.1.10', protocol: 6, dontFragment: true, payload: buildTcp({ srcPort: 43512, dstPort: 80, flags: 'S', seq: 1000 }) }),
+  payload: buildIpv4({
+    src: '10.8.0.5',
+    dst: '10.8.1.10',
+    protocol: 6,
+    dontFragment: true,
+    payload: buildTcp({ srcPort: 43512, dstPort: 80, flags: 'S', seq: 1000 }),
+  }),
 });
 
 describe('writePcap', () => {
@@ -62,9 +68,7 @@ describe('readPcapFile', () => {
     expect(a.originalLength).toBe(vx.length);
     expect(a.frame.vxlan?.vni).toBe(1);
     expect(a.frame.frameLength - a.frame.vxlan!.inner.frameLength).toBe(50);
-    expect(describeFrame(a.frame)).toBe(
-      '10.10.20.4.38211 > 10.10.20.5.8472 VXLAN vni 1 | 10.8.0.5 > 10.8.1.10 ICMP echo request id 3 seq 1',
-    );
+    expect(describeFrame(a.frame)).toBe('10.10.20.4.38211 > 10.10.20.5.8472 VXLAN vni 1 | 10.8.0.5 > 10.8.1.10 ICMP echo request id 3 seq 1');
 
     expect(b.index).toBe(1);
     expect(b.timeMs).toBe(1_700_000_000_250);

@@ -42,7 +42,13 @@ export async function prepare(labArg: string): Promise<PreparedLab> {
 
 export function listr(tasks: ConstructorParameters<typeof Listr>[0]) {
   // We handle SIGINT ourselves: teardown must run before the process exits.
-  return new Listr(tasks, { registerSignalListeners: false, exitOnError: true, rendererOptions: { collapseSubtasks: false }, fallbackRendererCondition: !isTTY, silentRendererCondition: false });
+  return new Listr(tasks, {
+    registerSignalListeners: false,
+    exitOnError: true,
+    rendererOptions: { collapseSubtasks: false },
+    fallbackRendererCondition: !isTTY,
+    silentRendererCondition: false,
+  });
 }
 
 export function printReport(report: LabReport): void {

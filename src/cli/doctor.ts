@@ -20,15 +20,40 @@ export async function collectChecks(): Promise<Check[]> {
   checks.push({ what: 'running as root', ok: root, detail: root ? 'uid 0' : `uid ${process.getuid?.()}`, fix: 'run with sudo', required: true });
   const [major, minor] = process.versions.node.split('.').map(Number);
   const nodeOk = major > 20 || (major === 20 && minor >= 19);
-  checks.push({ what: 'Node.js >= 20.19', ok: nodeOk, detail: `v${process.versions.node}`, fix: 'install Node.js 20.19 or newer (Debian 13: apt install nodejs)', required: true });
+  checks.push({
+    what: 'Node.js >= 20.19',
+    ok: nodeOk,
+    detail: `v${process.versions.node}`,
+    fix: 'install Node.js 20.19 or newer (Debian 13: apt install nodejs)',
+    required: true,
+  });
   // Every tool setup installs, from the same table (scripts/tools.txt).
   const results = await Promise.all(hostTools().map(async (t) => ({ t, r: await checkTool(t) })));
-  for (const { t, r } of results) checks.push({ what: `${t.command} (${t.what})`, ok: r.ok, detail: r.ok ? r.version : 'not found', fix: `apt-get install ${t.pkg} (or run scripts/setup.sh)`, required: true });
+  for (const { t, r } of results)
+    checks.push({
+      what: `${t.command} (${t.what})`,
+      ok: r.ok,
+      detail: r.ok ? r.version : 'not found',
+      fix: `apt-get install ${t.pkg} (or run scripts/setup.sh)`,
+      required: true,
+    });
   const coredns = await run([COREDNS_BIN, '-version'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
   const corednsVersion = coredns?.exitCode === 0 ? coredns.stdout.trim().split('\n')[0] : '';
-  checks.push({ what: 'CoreDNS (kube-dns of the DNS labs)', ok: corednsVersion !== '', detail: corednsVersion || `not built (${COREDNS_BIN})`, fix: 'run scripts/setup.sh (it builds CoreDNS with Go: scripts/build-coredns.sh)', required: false });
+  checks.push({
+    what: 'CoreDNS (kube-dns of the DNS labs)',
+    ok: corednsVersion !== '',
+    detail: corednsVersion || `not built (${COREDNS_BIN})`,
+    fix: 'run scripts/setup.sh (it builds CoreDNS with Go: scripts/build-coredns.sh)',
+    required: false,
+  });
   const config = readKernelConfig();
-  checks.push({ what: 'kernel configuration readable', ok: config.source !== undefined, detail: config.source ?? 'no /proc/config.gz or /boot/config-*', fix: 'modprobe configs, or install the kernel image package with its /boot/config', required: false });
+  checks.push({
+    what: 'kernel configuration readable',
+    ok: config.source !== undefined,
+    detail: config.source ?? 'no /proc/config.gz or /boot/config-*',
+    fix: 'modprobe configs, or install the kernel image package with its /boot/config',
+    required: false,
+  });
   const required = new Set(cniBackends().flatMap((b) => b.requires));
   for (const [name, info] of Object.entries(FEATURES)) {
     const state = featureState(config, name);

@@ -20,7 +20,9 @@ export async function cmdExec(lab: string, target: string, cmd: string[]): Promi
   const present = await ownedNetns(lab);
   if (!present.includes(ns)) {
     const names = present.map((n) => n.slice(n.indexOf('.') + 1));
-    console.error(names.length === 0 ? `lab "${lab}" is not up: run \`lab up ${lab}\` first` : `lab "${lab}" has no node or pod "${target}"; it has: ${names.join(', ')}`);
+    console.error(
+      names.length === 0 ? `lab "${lab}" is not up: run \`lab up ${lab}\` first` : `lab "${lab}" has no node or pod "${target}"; it has: ${names.join(', ')}`,
+    );
     return 2;
   }
   return execInNetns(ns, cmd.length > 0 ? cmd : ['bash']);

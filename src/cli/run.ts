@@ -19,7 +19,11 @@ export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: strin
   const p = await prepare(labArg);
   const reason = skipReason(p);
   if (reason) {
-    const report = skippedReport(p.model.lab, p.loaded.spec.expectations.map((e) => e.name), reason);
+    const report = skippedReport(
+      p.model.lab,
+      p.loaded.spec.expectations.map((e) => e.name),
+      reason,
+    );
     if (opts.out) await writeArtefacts(opts.out, report);
     printReport(report);
     return 3;
@@ -65,7 +69,9 @@ export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: strin
         },
       ]).run();
     } else if (claimed) {
-      console.log(`\nlab "${lab}" is still up (--keep). Try: sudo npm run lab -- exec ${lab} ${p.model.pods[0]?.name ?? p.model.nodes[0].name} -- ip addr\nThen: sudo npm run lab -- down ${lab}`);
+      console.log(
+        `\nlab "${lab}" is still up (--keep). Try: sudo npm run lab -- exec ${lab} ${p.model.pods[0]?.name ?? p.model.nodes[0].name} -- ip addr\nThen: sudo npm run lab -- down ${lab}`,
+      );
     }
     release();
   }

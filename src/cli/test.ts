@@ -12,7 +12,11 @@ export async function cmdTest(labArg: string, opts: { out?: string }): Promise<n
   const p = await prepare(labArg);
   const reason = skipReason(p);
   if (reason) {
-    const report = skippedReport(p.model.lab, p.loaded.spec.expectations.map((e) => e.name), reason);
+    const report = skippedReport(
+      p.model.lab,
+      p.loaded.spec.expectations.map((e) => e.name),
+      reason,
+    );
     if (opts.out) await writeArtefacts(opts.out, report);
     printReport(report);
     return 3;

@@ -22,7 +22,12 @@ export async function cmdUp(labArg: string, opts: { dryRun?: boolean }): Promise
   }
   const release = onInterrupt();
   try {
-    await listr([{ title: `Bring up ${p.model.lab}: ${p.plan.namespaces.length} namespaces, ${opCount(p.plan)} operations`, task: async (_c, task) => upLab(p, { onStep: (t) => (task.output = t) }) }]).run();
+    await listr([
+      {
+        title: `Bring up ${p.model.lab}: ${p.plan.namespaces.length} namespaces, ${opCount(p.plan)} operations`,
+        task: async (_c, task) => upLab(p, { onStep: (t) => (task.output = t) }),
+      },
+    ]).run();
   } catch (e) {
     if (e instanceof LabAlreadyUp) {
       console.error(e.message);

@@ -49,7 +49,11 @@ export function parseGatewayClass(m: unknown): { gatewayClass?: GatewayClass; pr
   if (!parsed.success) return { problems: [...problems, ...zodProblems(parsed.error, ['spec'])] };
   const c = parsed.data.controllerName;
   if (c.length > 253 || !GATEWAY_CONTROLLER_RE.test(c)) {
-    problems.push({ path: ['spec', 'controllerName'], message: 'must be a domain-prefixed path (e.g. "example.com/gateway-controller")', fix: 'e.g. controllerName: wirelab.io/nginx' });
+    problems.push({
+      path: ['spec', 'controllerName'],
+      message: 'must be a domain-prefixed path (e.g. "example.com/gateway-controller")',
+      fix: 'e.g. controllerName: wirelab.io/nginx',
+    });
   }
   if (problems.length > 0) return { problems };
   return { problems, gatewayClass: { name: meta.name, controllerName: c } };
@@ -68,7 +72,9 @@ const listenerSchema = z.strictObject({
   tls: z
     .strictObject({
       mode: z.enum(['Terminate', 'Passthrough']).optional(),
-      certificateRefs: z.array(z.strictObject({ group: z.string().optional(), kind: z.string().optional(), name: z.string(), namespace: z.string().optional() })).optional(),
+      certificateRefs: z
+        .array(z.strictObject({ group: z.string().optional(), kind: z.string().optional(), name: z.string(), namespace: z.string().optional() }))
+        .optional(),
       options: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
@@ -89,7 +95,8 @@ const gatewaySpecSchema = z.strictObject({
 
 function gatewayHostnameError(v: string): string | undefined {
   if (v.length > 253) return 'must be no more than 253 characters';
-  if (!GATEWAY_HOSTNAME_RE.test(v)) return 'must be a hostname, optionally with a leading wildcard label (e.g. "example.com" or "*.example.com"); IP addresses are not allowed';
+  if (!GATEWAY_HOSTNAME_RE.test(v))
+    return 'must be a hostname, optionally with a leading wildcard label (e.g. "example.com" or "*.example.com"); IP addresses are not allowed';
   return undefined;
 }
 
@@ -106,8 +113,14 @@ export function parseGateway(m: unknown): { gateway?: Gateway; problems: Ingress
   const parsed = gatewaySpecSchema.safeParse((m as Record<string, unknown>).spec ?? {});
   if (!parsed.success) return { problems: [...problems, ...zodProblems(parsed.error, ['spec'])] };
   const s = parsed.data;
-  if (s.gatewayClassName.length < 1 || s.gatewayClassName.length > 253) problems.push({ path: ['spec', 'gatewayClassName'], message: 'must be 1 to 253 characters' });
-  if (s.listeners.length < 1) problems.push({ path: ['spec', 'listeners'], message: 'should have at least 1 items', fix: 'add a listener, e.g. { name: http, protocol: HTTP, port: 80 }' });
+  if (s.gatewayClassName.length < 1 || s.gatewayClassName.length > 253)
+    problems.push({ path: ['spec', 'gatewayClassName'], message: 'must be 1 to 253 characters' });
+  if (s.listeners.length < 1)
+    problems.push({
+      path: ['spec', 'listeners'],
+      message: 'should have at least 1 items',
+      fix: 'add a listener, e.g. { name: http, protocol: HTTP, port: 80 }',
+    });
   if (s.listeners.length > 64) problems.push({ path: ['spec', 'listeners'], message: 'must have at most 64 items' });
   const names = new Map<string, number>();
   const combos = new Map<string, number>();
@@ -115,31 +128,58 @@ export function parseGateway(m: unknown): { gateway?: Gateway; problems: Ingress
     const p: Path = ['spec', 'listeners', i];
     const e = sectionNameError(l.name);
     if (e) problems.push({ path: [...p, 'name'], message: e });
-    if (names.has(l.name)) problems.push({ path: [...p, 'name'], message: `Listener name must be unique within the Gateway (also listeners[${names.get(l.name)}])` });
+    if (names.has(l.name))
+      problems.push({ path: [...p, 'name'], message: `Listener name must be unique within the Gateway (also listeners[${names.get(l.name)}])` });
     else names.set(l.name, i);
     if (l.port < 1 || l.port > 65535) problems.push({ path: [...p, 'port'], message: 'must be between 1 and 65535, inclusive' });
     if (!(LISTENER_PROTOCOLS as readonly string[]).includes(l.protocol)) {
-      problems.push({ path: [...p, 'protocol'], message: `unsupported protocol "${l.protocol}"`, fix: `use one of ${LISTENER_PROTOCOLS.join(', ')} (wirelab renders HTTP and HTTPS)` });
+      problems.push({
+        path: [...p, 'protocol'],
+        message: `unsupported protocol "${l.protocol}"`,
+        fix: `use one of ${LISTENER_PROTOCOLS.join(', ')} (wirelab renders HTTP and HTTPS)`,
+      });
     }
     if (l.hostname !== undefined) {
       const he = gatewayHostnameError(l.hostname);
       if (he) problems.push({ path: [...p, 'hostname'], message: he });
-      if (l.protocol === 'TCP' || l.protocol === 'UDP') problems.push({ path: [...p, 'hostname'], message: "hostname must not be specified for protocols ['TCP', 'UDP']" });
+      if (l.protocol === 'TCP' || l.protocol === 'UDP')
+        problems.push({ path: [...p, 'hostname'], message: "hostname must not be specified for protocols ['TCP', 'UDP']" });
     }
     const combo = `${l.port}/${l.protocol}/${l.hostname ?? ''}`;
-    if (combos.has(combo)) problems.push({ path: p, message: `Combination of port, protocol and hostname must be unique for each listener (also listeners[${combos.get(combo)}])` });
+    if (combos.has(combo))
+      problems.push({ path: p, message: `Combination of port, protocol and hostname must be unique for each listener (also listeners[${combos.get(combo)}])` });
     else combos.set(combo, i);
     const mode = l.tls?.mode ?? 'Terminate';
-    if (l.tls && ['HTTP', 'TCP', 'UDP'].includes(l.protocol)) problems.push({ path: [...p, 'tls'], message: "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']", fix: 'use protocol HTTPS to terminate TLS, or remove tls' });
-    if (l.tls && l.protocol === 'HTTPS' && mode !== 'Terminate') problems.push({ path: [...p, 'tls', 'mode'], message: 'tls mode must be Terminate for protocol HTTPS' });
+    if (l.tls && ['HTTP', 'TCP', 'UDP'].includes(l.protocol))
+      problems.push({
+        path: [...p, 'tls'],
+        message: "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']",
+        fix: 'use protocol HTTPS to terminate TLS, or remove tls',
+      });
+    if (l.tls && l.protocol === 'HTTPS' && mode !== 'Terminate')
+      problems.push({ path: [...p, 'tls', 'mode'], message: 'tls mode must be Terminate for protocol HTTPS' });
     if (l.tls && mode === 'Terminate' && (l.tls.certificateRefs ?? []).length === 0 && Object.keys(l.tls.options ?? {}).length === 0) {
-      problems.push({ path: [...p, 'tls'], message: 'certificateRefs or options must be specified when mode is Terminate', fix: 'add certificateRefs: [{ name: my-tls-secret }]' });
+      problems.push({
+        path: [...p, 'tls'],
+        message: 'certificateRefs or options must be specified when mode is Terminate',
+        fix: 'add certificateRefs: [{ name: my-tls-secret }]',
+      });
     }
-    if (l.protocol === 'HTTPS' && !l.tls) problems.push({ path: [...p, 'tls'], message: 'an HTTPS listener needs tls.certificateRefs to terminate TLS', fix: 'add tls: { certificateRefs: [{ name: my-tls-secret }] }' });
+    if (l.protocol === 'HTTPS' && !l.tls)
+      problems.push({
+        path: [...p, 'tls'],
+        message: 'an HTTPS listener needs tls.certificateRefs to terminate TLS',
+        fix: 'add tls: { certificateRefs: [{ name: my-tls-secret }] }',
+      });
     const certificateRefs = (l.tls?.certificateRefs ?? []).map((r, j) => {
       const kind = r.kind ?? 'Secret';
       const group = r.group ?? '';
-      if (group !== '' || kind !== 'Secret') problems.push({ path: [...p, 'tls', 'certificateRefs', j], message: `unsupported certificate reference ${group || 'core'}/${kind}`, fix: 'refer to a Secret (group "" and kind Secret)' });
+      if (group !== '' || kind !== 'Secret')
+        problems.push({
+          path: [...p, 'tls', 'certificateRefs', j],
+          message: `unsupported certificate reference ${group || 'core'}/${kind}`,
+          fix: 'refer to a Secret (group "" and kind Secret)',
+        });
       return { group, kind, name: r.name, namespace: r.namespace };
     });
     return {
@@ -199,21 +239,31 @@ const httpRouteSpecSchema = z.strictObject({
   rules: z.array(ruleSchema).optional(),
 });
 
-const notRendered = (what: string) => ({ message: `${what} is valid Gateway API but wirelab does not render it`, fix: 'remove it; wirelab renders path (PathPrefix, Exact) and Exact header matches with weighted backendRefs' });
+const notRendered = (what: string) => ({
+  message: `${what} is valid Gateway API but wirelab does not render it`,
+  fix: 'remove it; wirelab renders path (PathPrefix, Exact) and Exact header matches with weighted backendRefs',
+});
 
 function routeMatch(mt: z.infer<typeof matchSchema>, p: Path, problems: IngressProblem[]): HTTPRouteMatch {
   const type = mt.path?.type ?? 'PathPrefix';
   const value = mt.path?.value ?? '/';
   const pp = [...p, 'path'];
   if (type === 'RegularExpression') problems.push({ path: [...pp, 'type'], ...notRendered('a RegularExpression path match') });
-  else if (type !== 'PathPrefix' && type !== 'Exact') problems.push({ path: [...pp, 'type'], message: "type must be one of ['Exact', 'PathPrefix', 'RegularExpression']" });
+  else if (type !== 'PathPrefix' && type !== 'Exact')
+    problems.push({ path: [...pp, 'type'], message: "type must be one of ['Exact', 'PathPrefix', 'RegularExpression']" });
   else {
     if (value.length > 1024) problems.push({ path: [...pp, 'value'], message: 'must be no more than 1024 characters' });
     const suffix = "when type one of ['Exact', 'PathPrefix']";
-    if (!value.startsWith('/')) problems.push({ path: [...pp, 'value'], message: `value must be an absolute path and start with '/' ${suffix}`, fix: `e.g. "/${value}"` });
-    for (const seq of ['//', '/./', '/../', '%2f', '%2F', '#']) if (value.includes(seq)) problems.push({ path: [...pp, 'value'], message: `must not contain '${seq}' ${suffix}` });
+    if (!value.startsWith('/'))
+      problems.push({ path: [...pp, 'value'], message: `value must be an absolute path and start with '/' ${suffix}`, fix: `e.g. "/${value}"` });
+    for (const seq of ['//', '/./', '/../', '%2f', '%2F', '#'])
+      if (value.includes(seq)) problems.push({ path: [...pp, 'value'], message: `must not contain '${seq}' ${suffix}` });
     for (const suf of ['/..', '/.']) if (value.endsWith(suf)) problems.push({ path: [...pp, 'value'], message: `must not end with '${suf}' ${suffix}` });
-    if (!GATEWAY_PATH_CHARS_RE.test(value)) problems.push({ path: [...pp, 'value'], message: `must only contain valid characters (matching ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$) for types ['Exact', 'PathPrefix']` });
+    if (!GATEWAY_PATH_CHARS_RE.test(value))
+      problems.push({
+        path: [...pp, 'value'],
+        message: `must only contain valid characters (matching ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$) for types ['Exact', 'PathPrefix']`,
+      });
   }
   const headersIn = mt.headers ?? [];
   if (headersIn.length > 16) problems.push({ path: [...p, 'headers'], message: 'must have at most 16 items' });
@@ -222,8 +272,10 @@ function routeMatch(mt: z.infer<typeof matchSchema>, p: Path, problems: IngressP
     const hp: Path = [...p, 'headers', k];
     const htype = h.type ?? 'Exact';
     if (htype === 'RegularExpression') problems.push({ path: [...hp, 'type'], ...notRendered('a RegularExpression header match') });
-    else if (htype !== 'Exact') problems.push({ path: [...hp, 'type'], message: `Unsupported value: "${htype}": supported values: "Exact", "RegularExpression"` });
-    if (h.name.length < 1 || h.name.length > 256 || !HEADER_NAME_RE.test(h.name)) problems.push({ path: [...hp, 'name'], message: 'must be an HTTP header name (RFC 7230 token characters, 1 to 256 of them)' });
+    else if (htype !== 'Exact')
+      problems.push({ path: [...hp, 'type'], message: `Unsupported value: "${htype}": supported values: "Exact", "RegularExpression"` });
+    if (h.name.length < 1 || h.name.length > 256 || !HEADER_NAME_RE.test(h.name))
+      problems.push({ path: [...hp, 'name'], message: 'must be an HTTP header name (RFC 7230 token characters, 1 to 256 of them)' });
     const key = h.name.toLowerCase();
     // listType=map keyed by name; header names are case-insensitive, and the spec says only
     // the first of several entries with equivalent names is considered: refuse the duplicate.
@@ -241,8 +293,14 @@ function backendRef(b: z.infer<typeof backendRefSchema>, p: Path, problems: Ingr
   const group = b.group ?? '';
   const kind = b.kind ?? 'Service';
   const weight = b.weight ?? 1;
-  if (weight < 0 || weight > MAX_BACKEND_WEIGHT) problems.push({ path: [...p, 'weight'], message: `must be between 0 and ${MAX_BACKEND_WEIGHT}, inclusive`, fix: 'weights are relative: e.g. 90 and 10 send 90% and 10%' });
-  if (group === '' && kind === 'Service' && b.port === undefined) problems.push({ path: p, message: 'Must have port for Service reference', fix: 'add port: the Service port number, e.g. port: 80' });
+  if (weight < 0 || weight > MAX_BACKEND_WEIGHT)
+    problems.push({
+      path: [...p, 'weight'],
+      message: `must be between 0 and ${MAX_BACKEND_WEIGHT}, inclusive`,
+      fix: 'weights are relative: e.g. 90 and 10 send 90% and 10%',
+    });
+  if (group === '' && kind === 'Service' && b.port === undefined)
+    problems.push({ path: p, message: 'Must have port for Service reference', fix: 'add port: the Service port number, e.g. port: 80' });
   if (b.port !== undefined && (b.port < 1 || b.port > 65535)) problems.push({ path: [...p, 'port'], message: 'must be between 1 and 65535, inclusive' });
   if (b.filters && b.filters.length > 0) problems.push({ path: [...p, 'filters'], ...notRendered('a backendRef filter') });
   return { group, kind, name: b.name, namespace: b.namespace, port: b.port, weight };
@@ -263,7 +321,8 @@ export function parseHTTPRoute(m: unknown): { httpRoute?: HTTPRoute; problems: I
       const e = sectionNameError(r.sectionName);
       if (e) problems.push({ path: ['spec', 'parentRefs', i, 'sectionName'], message: e });
     }
-    if (r.port !== undefined && (r.port < 1 || r.port > 65535)) problems.push({ path: ['spec', 'parentRefs', i, 'port'], message: 'must be between 1 and 65535, inclusive' });
+    if (r.port !== undefined && (r.port < 1 || r.port > 65535))
+      problems.push({ path: ['spec', 'parentRefs', i, 'port'], message: 'must be between 1 and 65535, inclusive' });
     return { group: r.group ?? GATEWAY_GROUP, kind: r.kind ?? 'Gateway', name: r.name, namespace: r.namespace, sectionName: r.sectionName, port: r.port };
   });
   // CEL on CommonRouteSpec.parentRefs: several references to one parent need distinct sectionNames.
@@ -275,8 +334,16 @@ export function parseHTTPRoute(m: unknown): { httpRoute?: HTTPRoute; problems: I
   for (const idx of byParent.values()) {
     if (idx.length < 2) continue;
     const sections = idx.map((i) => parentRefs[i].sectionName ?? '');
-    if (sections.some((x) => x === '')) problems.push({ path: ['spec', 'parentRefs', idx[1]], message: 'sectionName must be specified when parentRefs includes 2 or more references to the same parent' });
-    else if (new Set(sections).size !== sections.length) problems.push({ path: ['spec', 'parentRefs', idx[1]], message: 'sectionName must be unique when parentRefs includes 2 or more references to the same parent' });
+    if (sections.some((x) => x === ''))
+      problems.push({
+        path: ['spec', 'parentRefs', idx[1]],
+        message: 'sectionName must be specified when parentRefs includes 2 or more references to the same parent',
+      });
+    else if (new Set(sections).size !== sections.length)
+      problems.push({
+        path: ['spec', 'parentRefs', idx[1]],
+        message: 'sectionName must be unique when parentRefs includes 2 or more references to the same parent',
+      });
   }
   const hostnames = s.hostnames ?? [];
   if (hostnames.length > 16) problems.push({ path: ['spec', 'hostnames'], message: 'must have at most 16 items' });
@@ -301,7 +368,11 @@ export function parseHTTPRoute(m: unknown): { httpRoute?: HTTPRoute; problems: I
     const backendRefs = refsIn.map((b, j) => backendRef(b, [...rp, 'backendRefs', j], problems));
     return { matches, backendRefs };
   });
-  if (totalMatches > 128) problems.push({ path: ['spec', 'rules'], message: 'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128' });
+  if (totalMatches > 128)
+    problems.push({
+      path: ['spec', 'rules'],
+      message: 'While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128',
+    });
   if (problems.length > 0) return { problems };
   return { problems, httpRoute: { name: meta.name, namespace: meta.namespace, parentRefs, hostnames, rules } };
 }

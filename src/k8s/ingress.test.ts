@@ -16,11 +16,26 @@ describe('parseIngress', () => {
     const r = ing({
       ingressClassName: 'nginx',
       tls: [{ hosts: ['app.example.com', 'admin.example.com'], secretName: 'tls-secret' }],
-      rules: [rule([{ path: '/', pathType: 'Prefix', backend: backend() }, { path: '/api', pathType: 'Prefix', backend: backend('api-service', { number: 8080 }) }]), rule([{ path: '/', pathType: 'Prefix', backend: backend('admin-service') }], 'admin.example.com')],
+      rules: [
+        rule([
+          { path: '/', pathType: 'Prefix', backend: backend() },
+          { path: '/api', pathType: 'Prefix', backend: backend('api-service', { number: 8080 }) },
+        ]),
+        rule([{ path: '/', pathType: 'Prefix', backend: backend('admin-service') }], 'admin.example.com'),
+      ],
     });
     expect(r.problems).toEqual([]);
-    expect(r.ingress).toMatchObject({ name: 'app-ingress', namespace: 'default', ingressClassName: 'nginx', tls: [{ hosts: ['app.example.com', 'admin.example.com'], secretName: 'tls-secret' }] });
-    expect(r.ingress!.rules[0].http!.paths[1]).toEqual({ path: '/api', pathType: 'Prefix', backend: { service: { name: 'api-service', port: { number: 8080 } } } });
+    expect(r.ingress).toMatchObject({
+      name: 'app-ingress',
+      namespace: 'default',
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['app.example.com', 'admin.example.com'], secretName: 'tls-secret' }],
+    });
+    expect(r.ingress!.rules[0].http!.paths[1]).toEqual({
+      path: '/api',
+      pathType: 'Prefix',
+      backend: { service: { name: 'api-service', port: { number: 8080 } } },
+    });
   });
 
   it('requires pathType', () => {
@@ -28,7 +43,9 @@ describe('parseIngress', () => {
     expect(r.ingress).toBeUndefined();
     expect(r.problems[0]).toMatchObject({ path: ['spec', 'rules', 0, 'http', 'paths', 0, 'pathType'], message: 'pathType must be specified' });
     expect(r.problems[0].fix).toContain('Prefix');
-    expect(msgs(ing({ rules: [rule([{ path: '/', pathType: 'Regex', backend: backend() }])] }))[0][1]).toBe('Unsupported value: "Regex": supported values: "Exact", "Prefix", "ImplementationSpecific"');
+    expect(msgs(ing({ rules: [rule([{ path: '/', pathType: 'Regex', backend: backend() }])] }))[0][1]).toBe(
+      'Unsupported value: "Regex": supported values: "Exact", "Prefix", "ImplementationSpecific"',
+    );
   });
 
   it('checks Exact and Prefix paths as the API does', () => {
@@ -44,7 +61,10 @@ describe('parseIngress', () => {
   });
 
   it('refuses an IP address or a bad wildcard as a host', () => {
-    expect(msgs(ing({ rules: [rule([{ path: '/', pathType: 'Prefix', backend: backend() }], '10.0.0.1')] }))[0]).toEqual(['spec.rules.0.host', 'must be a DNS name, not an IP address']);
+    expect(msgs(ing({ rules: [rule([{ path: '/', pathType: 'Prefix', backend: backend() }], '10.0.0.1')] }))[0]).toEqual([
+      'spec.rules.0.host',
+      'must be a DNS name, not an IP address',
+    ]);
     expect(msgs(ing({ rules: [rule([{ path: '/', pathType: 'Prefix', backend: backend() }], 'foo.*.com')] }))[0][1]).toContain('wildcard');
     expect(ing({ rules: [rule([{ path: '/', pathType: 'Prefix', backend: backend() }], '*.example.com')] }).problems).toEqual([]);
     expect(msgs(ing({ rules: [rule([{ path: '/', pathType: 'Prefix', backend: backend() }], 'App.Example.com')] }))[0][1]).toContain('RFC 1123');
@@ -70,13 +90,21 @@ describe('parseIngress', () => {
   });
 
   it('refuses unknown fields and a class annotation that contradicts ingressClassName', () => {
-    expect(msgs(ing({ rules: [{ host: 'a.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend(), pathtype: 'x' }] } }] }))).toEqual([['spec.rules.0.http.paths.0.pathtype', 'unknown field "pathtype"']]);
-    const r = ing({ ingressClassName: 'nginx', defaultBackend: backend() }, { metadata: { name: 'x', annotations: { 'kubernetes.io/ingress.class': 'traefik' } } });
+    expect(msgs(ing({ rules: [{ host: 'a.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: backend(), pathtype: 'x' }] } }] }))).toEqual([
+      ['spec.rules.0.http.paths.0.pathtype', 'unknown field "pathtype"'],
+    ]);
+    const r = ing(
+      { ingressClassName: 'nginx', defaultBackend: backend() },
+      { metadata: { name: 'x', annotations: { 'kubernetes.io/ingress.class': 'traefik' } } },
+    );
     expect(msgs(r)).toEqual([['metadata.annotations.kubernetes.io/ingress.class', 'must match `ingressClassName` when both are specified']]);
   });
 
   it('checks TLS hosts and secret names', () => {
-    expect(msgs(ing({ defaultBackend: backend(), tls: [{ hosts: ['*.ok.com', 'Bad_Host'], secretName: 'Tls' }] })).map((x) => x[0])).toEqual(['spec.tls.0.hosts.1', 'spec.tls.0.secretName']);
+    expect(msgs(ing({ defaultBackend: backend(), tls: [{ hosts: ['*.ok.com', 'Bad_Host'], secretName: 'Tls' }] })).map((x) => x[0])).toEqual([
+      'spec.tls.0.hosts.1',
+      'spec.tls.0.secretName',
+    ]);
   });
 });
 
@@ -84,17 +112,39 @@ const GWV = 'gateway.networking.k8s.io/v1';
 
 describe('parseGatewayClass', () => {
   it('requires a domain-prefixed controllerName', () => {
-    expect(parseGatewayClass({ apiVersion: GWV, kind: 'GatewayClass', metadata: { name: 'nginx' }, spec: { controllerName: 'gateway.nginx.org/nginx-gateway-controller' } }).gatewayClass).toEqual({ name: 'nginx', controllerName: 'gateway.nginx.org/nginx-gateway-controller' });
-    expect(msgs(parseGatewayClass({ apiVersion: GWV, kind: 'GatewayClass', metadata: { name: 'nginx' }, spec: { controllerName: 'nginx' } }))[0][0]).toBe('spec.controllerName');
-    expect(msgs(parseGatewayClass({ apiVersion: GWV, kind: 'GatewayClass', metadata: { name: 'nginx' }, spec: {} }))).toEqual([['spec.controllerName', 'Required value']]);
+    expect(
+      parseGatewayClass({
+        apiVersion: GWV,
+        kind: 'GatewayClass',
+        metadata: { name: 'nginx' },
+        spec: { controllerName: 'gateway.nginx.org/nginx-gateway-controller' },
+      }).gatewayClass,
+    ).toEqual({ name: 'nginx', controllerName: 'gateway.nginx.org/nginx-gateway-controller' });
+    expect(msgs(parseGatewayClass({ apiVersion: GWV, kind: 'GatewayClass', metadata: { name: 'nginx' }, spec: { controllerName: 'nginx' } }))[0][0]).toBe(
+      'spec.controllerName',
+    );
+    expect(msgs(parseGatewayClass({ apiVersion: GWV, kind: 'GatewayClass', metadata: { name: 'nginx' }, spec: {} }))).toEqual([
+      ['spec.controllerName', 'Required value'],
+    ]);
   });
 });
 
 describe('parseGateway', () => {
-  const gw = (listeners: unknown[]) => parseGateway({ apiVersion: GWV, kind: 'Gateway', metadata: { name: 'gw', namespace: 'infra' }, spec: { gatewayClassName: 'nginx', listeners } });
+  const gw = (listeners: unknown[]) =>
+    parseGateway({ apiVersion: GWV, kind: 'Gateway', metadata: { name: 'gw', namespace: 'infra' }, spec: { gatewayClassName: 'nginx', listeners } });
 
   it('parses listeners with their defaults', () => {
-    const r = gw([{ name: 'http', protocol: 'HTTP', port: 80 }, { name: 'https', protocol: 'HTTPS', port: 443, hostname: '*.example.com', tls: { certificateRefs: [{ name: 'tls' }] }, allowedRoutes: { namespaces: { from: 'All' } } }]);
+    const r = gw([
+      { name: 'http', protocol: 'HTTP', port: 80 },
+      {
+        name: 'https',
+        protocol: 'HTTPS',
+        port: 443,
+        hostname: '*.example.com',
+        tls: { certificateRefs: [{ name: 'tls' }] },
+        allowedRoutes: { namespaces: { from: 'All' } },
+      },
+    ]);
     expect(r.problems).toEqual([]);
     expect(r.gateway).toEqual({
       name: 'gw',
@@ -102,18 +152,43 @@ describe('parseGateway', () => {
       gatewayClassName: 'nginx',
       listeners: [
         { name: 'http', protocol: 'HTTP', port: 80, hostname: undefined, tls: undefined, allowedRoutesFrom: 'Same' },
-        { name: 'https', protocol: 'HTTPS', port: 443, hostname: '*.example.com', tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'tls', namespace: undefined }] }, allowedRoutesFrom: 'All' },
+        {
+          name: 'https',
+          protocol: 'HTTPS',
+          port: 443,
+          hostname: '*.example.com',
+          tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'tls', namespace: undefined }] },
+          allowedRoutesFrom: 'All',
+        },
       ],
     });
   });
 
   it('applies the CRD validation rules', () => {
     expect(msgs(gw([]))).toEqual([['spec.listeners', 'should have at least 1 items']]);
-    expect(msgs(gw([{ name: 'a', protocol: 'HTTP', port: 80 }, { name: 'a', protocol: 'HTTP', port: 81 }]))[0][1]).toContain('Listener name must be unique');
-    expect(msgs(gw([{ name: 'a', protocol: 'HTTP', port: 80 }, { name: 'b', protocol: 'HTTP', port: 80 }]))[0][1]).toContain('Combination of port, protocol and hostname must be unique');
-    expect(msgs(gw([{ name: 'a', protocol: 'HTTP', port: 80, tls: { certificateRefs: [{ name: 't' }] } }]))[0][1]).toBe("tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']");
+    expect(
+      msgs(
+        gw([
+          { name: 'a', protocol: 'HTTP', port: 80 },
+          { name: 'a', protocol: 'HTTP', port: 81 },
+        ]),
+      )[0][1],
+    ).toContain('Listener name must be unique');
+    expect(
+      msgs(
+        gw([
+          { name: 'a', protocol: 'HTTP', port: 80 },
+          { name: 'b', protocol: 'HTTP', port: 80 },
+        ]),
+      )[0][1],
+    ).toContain('Combination of port, protocol and hostname must be unique');
+    expect(msgs(gw([{ name: 'a', protocol: 'HTTP', port: 80, tls: { certificateRefs: [{ name: 't' }] } }]))[0][1]).toBe(
+      "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']",
+    );
     expect(msgs(gw([{ name: 'a', protocol: 'HTTPS', port: 443 }]))[0][1]).toContain('needs tls.certificateRefs');
-    expect(msgs(gw([{ name: 'a', protocol: 'HTTPS', port: 443, tls: { mode: 'Passthrough', certificateRefs: [{ name: 't' }] } }]))[0][1]).toBe('tls mode must be Terminate for protocol HTTPS');
+    expect(msgs(gw([{ name: 'a', protocol: 'HTTPS', port: 443, tls: { mode: 'Passthrough', certificateRefs: [{ name: 't' }] } }]))[0][1]).toBe(
+      'tls mode must be Terminate for protocol HTTPS',
+    );
     expect(msgs(gw([{ name: 'a', protocol: 'HTTP', port: 0 }]))[0]).toEqual(['spec.listeners.0.port', 'must be between 1 and 65535, inclusive']);
     expect(msgs(gw([{ name: 'a', protocol: 'HTTP', port: 80, hostname: '10.0.0.1.' }]))[0][0]).toBe('spec.listeners.0.hostname');
     expect(msgs(gw([{ name: 'A', protocol: 'HTTP', port: 80 }]))[0][0]).toBe('spec.listeners.0.name');
@@ -131,20 +206,40 @@ describe('parseHTTPRoute', () => {
       namespace: 'default',
       parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw', namespace: undefined, sectionName: undefined, port: undefined }],
       hostnames: [],
-      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [] }], backendRefs: [{ group: '', kind: 'Service', name: 'v1', namespace: undefined, port: 80, weight: 1 }] }],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [] }],
+          backendRefs: [{ group: '', kind: 'Service', name: 'v1', namespace: undefined, port: 80, weight: 1 }],
+        },
+      ],
     });
     // no rules at all: one rule matching everything, with no backends
-    expect(hr({ parentRefs: [{ name: 'gw' }] }).httpRoute!.rules).toEqual([{ matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [] }], backendRefs: [] }]);
+    expect(hr({ parentRefs: [{ name: 'gw' }] }).httpRoute!.rules).toEqual([
+      { matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [] }], backendRefs: [] },
+    ]);
   });
 
   it('parses weights and header matches', () => {
-    const r = hr({ parentRefs: [{ name: 'gw' }], rules: [{ matches: [{ path: { type: 'Exact', value: '/x' }, headers: [{ name: 'X-Canary', value: 'true' }] }], backendRefs: [{ name: 'v1', port: 80, weight: 90 }, { name: 'v2', port: 80, weight: 10 }] }] });
+    const r = hr({
+      parentRefs: [{ name: 'gw' }],
+      rules: [
+        {
+          matches: [{ path: { type: 'Exact', value: '/x' }, headers: [{ name: 'X-Canary', value: 'true' }] }],
+          backendRefs: [
+            { name: 'v1', port: 80, weight: 90 },
+            { name: 'v2', port: 80, weight: 10 },
+          ],
+        },
+      ],
+    });
     expect(r.httpRoute!.rules[0].matches[0]).toEqual({ path: { type: 'Exact', value: '/x' }, headers: [{ name: 'X-Canary', value: 'true', type: 'Exact' }] });
     expect(r.httpRoute!.rules[0].backendRefs.map((b) => b.weight)).toEqual([90, 10]);
   });
 
   it('keeps weights within 0..1000000 and requires a port for a Service', () => {
-    expect(msgs(hr({ rules: [{ backendRefs: [{ name: 'v1', port: 80, weight: 1000001 }] }] }))).toEqual([['spec.rules.0.backendRefs.0.weight', 'must be between 0 and 1000000, inclusive']]);
+    expect(msgs(hr({ rules: [{ backendRefs: [{ name: 'v1', port: 80, weight: 1000001 }] }] }))).toEqual([
+      ['spec.rules.0.backendRefs.0.weight', 'must be between 0 and 1000000, inclusive'],
+    ]);
     expect(msgs(hr({ rules: [{ backendRefs: [{ name: 'v1', port: 80, weight: -1 }] }] }))[0][1]).toBe('must be between 0 and 1000000, inclusive');
     expect(hr({ rules: [{ backendRefs: [{ name: 'v1', port: 80, weight: 0 }] }] }).problems).toEqual([]);
     expect(msgs(hr({ rules: [{ backendRefs: [{ name: 'v1' }] }] }))).toEqual([['spec.rules.0.backendRefs.0', 'Must have port for Service reference']]);
@@ -153,20 +248,44 @@ describe('parseHTTPRoute', () => {
   it('checks path values as the CEL rules do', () => {
     const p = (value: string, type = 'PathPrefix') => msgs(hr({ rules: [{ matches: [{ path: { type, value } }] }] })).map((x) => x[1]);
     expect(p('api')).toEqual(["value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']"]);
-    expect(p('/a#b')).toEqual(["must not contain '#' when type one of ['Exact', 'PathPrefix']", "must only contain valid characters (matching ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$) for types ['Exact', 'PathPrefix']"]);
+    expect(p('/a#b')).toEqual([
+      "must not contain '#' when type one of ['Exact', 'PathPrefix']",
+      "must only contain valid characters (matching ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$) for types ['Exact', 'PathPrefix']",
+    ]);
     expect(p('/a/..', 'Exact')).toEqual(["must not end with '/..' when type one of ['Exact', 'PathPrefix']"]);
     expect(p('/ok')).toEqual([]);
   });
 
   it('checks header names, duplicates and hostnames', () => {
     expect(msgs(hr({ rules: [{ matches: [{ headers: [{ name: 'X Bad', value: 'v' }] }] }] }))[0][0]).toBe('spec.rules.0.matches.0.headers.0.name');
-    expect(msgs(hr({ rules: [{ matches: [{ headers: [{ name: 'x-a', value: 'v' }, { name: 'X-A', value: 'w' }] }] }] }))[0][1]).toContain('Duplicate value');
+    expect(
+      msgs(
+        hr({
+          rules: [
+            {
+              matches: [
+                {
+                  headers: [
+                    { name: 'x-a', value: 'v' },
+                    { name: 'X-A', value: 'w' },
+                  ],
+                },
+              ],
+            },
+          ],
+        }),
+      )[0][1],
+    ).toContain('Duplicate value');
     expect(msgs(hr({ hostnames: ['*.example.com', 'Bad.com'] }))).toHaveLength(1);
-    expect(msgs(hr({ parentRefs: [{ name: 'gw' }, { name: 'gw' }] }))[0][1]).toBe('sectionName must be specified when parentRefs includes 2 or more references to the same parent');
+    expect(msgs(hr({ parentRefs: [{ name: 'gw' }, { name: 'gw' }] }))[0][1]).toBe(
+      'sectionName must be specified when parentRefs includes 2 or more references to the same parent',
+    );
   });
 
   it('reports what wirelab does not render instead of ignoring it', () => {
-    const r = hr({ rules: [{ matches: [{ path: { type: 'RegularExpression', value: '/v[0-9]' }, method: 'GET' }], filters: [{ type: 'RequestHeaderModifier' }] }] });
+    const r = hr({
+      rules: [{ matches: [{ path: { type: 'RegularExpression', value: '/v[0-9]' }, method: 'GET' }], filters: [{ type: 'RequestHeaderModifier' }] }],
+    });
     expect(r.httpRoute).toBeUndefined();
     expect(r.problems.map((p) => p.path.join('.'))).toEqual(['spec.rules.0.matches.0.path.type', 'spec.rules.0.matches.0.method', 'spec.rules.0.filters']);
     expect(r.problems[0].message).toContain('does not render');
@@ -177,6 +296,8 @@ describe('parseIngressApiManifest', () => {
   it('dispatches on apiVersion and kind', () => {
     expect(parseIngressApiManifest({ ...ING, spec: { defaultBackend: backend() } }).object?.kind).toBe('Ingress');
     expect(parseIngressApiManifest({ apiVersion: GWV, kind: 'HTTPRoute', metadata: { name: 'r' }, spec: {} }).object?.kind).toBe('HTTPRoute');
-    expect(parseIngressApiManifest({ apiVersion: 'extensions/v1beta1', kind: 'Ingress', metadata: { name: 'x' } }).problems[0].message).toContain('not an Ingress or Gateway API object');
+    expect(parseIngressApiManifest({ apiVersion: 'extensions/v1beta1', kind: 'Ingress', metadata: { name: 'x' } }).problems[0].message).toContain(
+      'not an Ingress or Gateway API object',
+    );
   });
 });

@@ -101,7 +101,11 @@ const INVALID_PATH_SUFFIXES = ['/..', '/.'];
 function ingressPath(p: z.infer<typeof ingressPathSchema>, path: Path, problems: IngressProblem[]): HTTPIngressPath | undefined {
   const backend = ingressBackend(p.backend, [...path, 'backend'], problems);
   if (p.pathType === undefined) {
-    problems.push({ path: [...path, 'pathType'], message: 'pathType must be specified', fix: 'add pathType: Prefix (matches the path and everything below it) or Exact' });
+    problems.push({
+      path: [...path, 'pathType'],
+      message: 'pathType must be specified',
+      fix: 'add pathType: Prefix (matches the path and everything below it) or Exact',
+    });
     return undefined;
   }
   if (!(PATH_TYPES as readonly string[]).includes(p.pathType)) {
@@ -135,7 +139,12 @@ export function parseIngress(m: unknown): { ingress?: Ingress; problems: Ingress
   const rules: IngressRule[] = rulesIn.map((r, i) => {
     const host = r.host ?? '';
     if (host !== '') {
-      if (isIP(host)) problems.push({ path: ['spec', 'rules', i, 'host'], message: 'must be a DNS name, not an IP address', fix: 'use a name (e.g. app.example.com) and resolve it to the IP, or leave host out to match every host' });
+      if (isIP(host))
+        problems.push({
+          path: ['spec', 'rules', i, 'host'],
+          message: 'must be a DNS name, not an IP address',
+          fix: 'use a name (e.g. app.example.com) and resolve it to the IP, or leave host out to match every host',
+        });
       else {
         const e = hostError(host);
         if (e) problems.push({ path: ['spec', 'rules', i, 'host'], message: e });
@@ -143,7 +152,12 @@ export function parseIngress(m: unknown): { ingress?: Ingress; problems: Ingress
     }
     if (!r.http) return { host };
     const pathsIn = r.http.paths ?? [];
-    if (pathsIn.length === 0) problems.push({ path: ['spec', 'rules', i, 'http', 'paths'], message: 'Required value', fix: 'add at least one path, e.g. { path: /, pathType: Prefix, backend: ... }' });
+    if (pathsIn.length === 0)
+      problems.push({
+        path: ['spec', 'rules', i, 'http', 'paths'],
+        message: 'Required value',
+        fix: 'add at least one path, e.g. { path: /, pathType: Prefix, backend: ... }',
+      });
     const paths = pathsIn.map((p, j) => ingressPath(p, ['spec', 'rules', i, 'http', 'paths', j], problems)).filter((p): p is HTTPIngressPath => !!p);
     return { host, http: { paths } };
   });
@@ -164,7 +178,11 @@ export function parseIngress(m: unknown): { ingress?: Ingress; problems: Ingress
   }
   const annotated = meta.annotations[INGRESS_CLASS_ANNOTATION];
   if (annotated !== undefined && s.ingressClassName !== undefined && annotated !== s.ingressClassName) {
-    problems.push({ path: ['metadata', 'annotations', INGRESS_CLASS_ANNOTATION], message: 'must match `ingressClassName` when both are specified', fix: 'remove the annotation (it is deprecated) and keep spec.ingressClassName' });
+    problems.push({
+      path: ['metadata', 'annotations', INGRESS_CLASS_ANNOTATION],
+      message: 'must match `ingressClassName` when both are specified',
+      fix: 'remove the annotation (it is deprecated) and keep spec.ingressClassName',
+    });
   }
   if (problems.length > 0) return { problems };
   return {
@@ -181,7 +199,12 @@ export type ParsedIngressApiObject =
   | { kind: 'Gateway'; gateway: Gateway }
   | { kind: 'HTTPRoute'; httpRoute: HTTPRoute };
 
-export const INGRESS_API_KINDS = [`${INGRESS_API_VERSION}/Ingress`, `${GATEWAY_API_VERSION}/GatewayClass`, `${GATEWAY_API_VERSION}/Gateway`, `${GATEWAY_API_VERSION}/HTTPRoute`] as const;
+export const INGRESS_API_KINDS = [
+  `${INGRESS_API_VERSION}/Ingress`,
+  `${GATEWAY_API_VERSION}/GatewayClass`,
+  `${GATEWAY_API_VERSION}/Gateway`,
+  `${GATEWAY_API_VERSION}/HTTPRoute`,
+] as const;
 
 /** Any of the four kinds, chosen by apiVersion and kind; undefined object when there are problems. */
 export function parseIngressApiManifest(m: unknown): { object?: ParsedIngressApiObject; problems: IngressProblem[] } {
@@ -204,6 +227,10 @@ export function parseIngressApiManifest(m: unknown): { object?: ParsedIngressApi
       return { problems: r.problems, object: r.httpRoute && { kind: 'HTTPRoute', httpRoute: r.httpRoute } };
     }
     default:
-      return { problems: [{ path: ['kind'], message: `not an Ingress or Gateway API object: ${key || 'not a mapping'}`, fix: `use one of ${INGRESS_API_KINDS.join(', ')}` }] };
+      return {
+        problems: [
+          { path: ['kind'], message: `not an Ingress or Gateway API object: ${key || 'not a mapping'}`, fix: `use one of ${INGRESS_API_KINDS.join(', ')}` },
+        ],
+      };
   }
 }

@@ -16,7 +16,8 @@ export const GATEWAY_PATH_CHARS_RE = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a
 
 export function dnsSubdomainError(v: string): string | undefined {
   if (v.length > 253) return 'must be no more than 253 characters';
-  if (!DNS1123_SUBDOMAIN_RE.test(v)) return 'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "-" or ".", and must start and end with an alphanumeric character (e.g. "example.com")';
+  if (!DNS1123_SUBDOMAIN_RE.test(v))
+    return 'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "-" or ".", and must start and end with an alphanumeric character (e.g. "example.com")';
   return undefined;
 }
 
@@ -33,7 +34,8 @@ export function hostError(v: string): string | undefined {
 
 export function dns1035Error(v: string): string | undefined {
   if (v.length > 63) return 'must be no more than 63 characters';
-  if (!DNS1035_LABEL_RE.test(v)) return 'a DNS-1035 label must consist of lower case alphanumeric characters or "-", start with an alphabetic character, and end with an alphanumeric character (e.g. "my-name")';
+  if (!DNS1035_LABEL_RE.test(v))
+    return 'a DNS-1035 label must consist of lower case alphanumeric characters or "-", start with an alphabetic character, and end with an alphanumeric character (e.g. "my-name")';
   return undefined;
 }
 

@@ -44,15 +44,33 @@ describe('parseNetworkPolicy: defaults', () => {
   });
 
   it('port protocol defaults to TCP; named and numeric ports and ranges are kept', () => {
-    const p = ok({ podSelector: {}, ingress: [{ ports: [{ port: 80 }, { protocol: 'UDP', port: 53 }, { port: 'http' }, { protocol: 'SCTP' }, { port: 32000, endPort: 32768 }] }] });
-    expect(p.ingress![0].ports).toEqual([{ protocol: 'TCP', port: 80 }, { protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 'http' }, { protocol: 'SCTP' }, { protocol: 'TCP', port: 32000, endPort: 32768 }]);
+    const p = ok({
+      podSelector: {},
+      ingress: [{ ports: [{ port: 80 }, { protocol: 'UDP', port: 53 }, { port: 'http' }, { protocol: 'SCTP' }, { port: 32000, endPort: 32768 }] }],
+    });
+    expect(p.ingress![0].ports).toEqual([
+      { protocol: 'TCP', port: 80 },
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 'http' },
+      { protocol: 'SCTP' },
+      { protocol: 'TCP', port: 32000, endPort: 32768 },
+    ]);
   });
 
   it('podSelector and namespaceSelector in one peer stay one peer (AND); two peers stay two (OR)', () => {
-    const and = ok({ podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } }, namespaceSelector: { matchLabels: { team: 'a' } } }] }] });
+    const and = ok({
+      podSelector: {},
+      ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } }, namespaceSelector: { matchLabels: { team: 'a' } } }] }],
+    });
     expect(and.ingress![0].from).toHaveLength(1);
-    expect(and.ingress![0].from![0]).toEqual({ podSelector: { matchLabels: { app: 'web' }, matchExpressions: [] }, namespaceSelector: { matchLabels: { team: 'a' }, matchExpressions: [] } });
-    const or = ok({ podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchLabels: { team: 'a' } } }] }] });
+    expect(and.ingress![0].from![0]).toEqual({
+      podSelector: { matchLabels: { app: 'web' }, matchExpressions: [] },
+      namespaceSelector: { matchLabels: { team: 'a' }, matchExpressions: [] },
+    });
+    const or = ok({
+      podSelector: {},
+      ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchLabels: { team: 'a' } } }] }],
+    });
     expect(or.ingress![0].from).toHaveLength(2);
   });
 
@@ -86,7 +104,9 @@ describe('parseNetworkPolicy: validation', () => {
   });
 
   it('a peer needs exactly one kind, and ipBlock goes alone', () => {
-    expect(problems({ podSelector: {}, ingress: [{ from: [{}] }] })).toEqual([expect.objectContaining({ path: ['spec', 'ingress', 0, 'from', 0], message: 'must specify a peer' })]);
+    expect(problems({ podSelector: {}, ingress: [{ from: [{}] }] })).toEqual([
+      expect.objectContaining({ path: ['spec', 'ingress', 0, 'from', 0], message: 'must specify a peer' }),
+    ]);
     expect(problems({ podSelector: {}, ingress: [{ from: [{ podSelector: {}, ipBlock: { cidr: '10.0.0.0/8' } }] }] })).toEqual([
       expect.objectContaining({ path: ['spec', 'ingress', 0, 'from', 0], message: 'may not specify both ipBlock and another peer' }),
     ]);
@@ -98,7 +118,10 @@ describe('parseNetworkPolicy: validation', () => {
     expect(at({ cidr: '10.0.0.0/33' })[0].message).toMatch(/not a valid IPv4 CIDR/);
     expect(at({ cidr: '300.0.0.0/8' })[0].message).toMatch(/not a valid IPv4 CIDR/);
     expect(at({ cidr: '10.1.2.3/8' })[0]).toMatchObject({ message: expect.stringMatching(/host bits/), fix: 'write the network address: 10.0.0.0/8' });
-    expect(at({ cidr: '10.0.0.0/8', except: ['11.0.0.0/16'] })[0]).toMatchObject({ path: ['spec', 'ingress', 0, 'from', 0, 'ipBlock', 'except', 0], message: expect.stringMatching(/strict subset/) });
+    expect(at({ cidr: '10.0.0.0/8', except: ['11.0.0.0/16'] })[0]).toMatchObject({
+      path: ['spec', 'ingress', 0, 'from', 0, 'ipBlock', 'except', 0],
+      message: expect.stringMatching(/strict subset/),
+    });
     expect(at({ cidr: '10.0.0.0/8', except: ['10.0.0.0/8'] })[0].message).toMatch(/strict subset/);
     expect(at({ cidr: '10.0.0.0/16', except: ['10.0.0.0/8'] })[0].message).toMatch(/strict subset/);
   });
@@ -109,7 +132,10 @@ describe('parseNetworkPolicy: validation', () => {
     expect(at({ protocol: 'ICMP' })[0].message).toMatch(/unsupported protocol/);
     expect(at({ port: 0 })[0].message).toMatch(/between 1 and 65535/);
     expect(at({ port: 70000 })[0].message).toMatch(/between 1 and 65535/);
-    expect(at({ port: 100, endPort: 99 })[0]).toMatchObject({ path: ['spec', 'ingress', 0, 'ports', 0, 'endPort'], message: expect.stringMatching(/greater than or equal to port/) });
+    expect(at({ port: 100, endPort: 99 })[0]).toMatchObject({
+      path: ['spec', 'ingress', 0, 'ports', 0, 'endPort'],
+      message: expect.stringMatching(/greater than or equal to port/),
+    });
     expect(at({ port: 'http', endPort: 100 })[0].message).toMatch(/non-numeric/);
     expect(at({ endPort: 20000 })[0].message).toMatch(/port is not specified/);
     expect(at({ port: '80' })[0]).toMatchObject({ message: expect.stringMatching(/invalid port name/), fix: expect.stringMatching(/unquoted/) });
@@ -118,7 +144,10 @@ describe('parseNetworkPolicy: validation', () => {
 
   it('selectors: operator names, values required or forbidden, label syntax', () => {
     const at = (podSelector: unknown) => problems({ podSelector });
-    expect(at({ matchExpressions: [{ key: 'app', operator: 'in', values: ['a'] }] })[0]).toMatchObject({ path: ['spec', 'podSelector', 'matchExpressions', 0, 'operator'], fix: 'operators are case-sensitive: write In' });
+    expect(at({ matchExpressions: [{ key: 'app', operator: 'in', values: ['a'] }] })[0]).toMatchObject({
+      path: ['spec', 'podSelector', 'matchExpressions', 0, 'operator'],
+      fix: 'operators are case-sensitive: write In',
+    });
     expect(at({ matchExpressions: [{ key: 'app', operator: 'Equals', values: ['a'] }] })[0].message).toMatch(/not a valid selector operator/);
     expect(at({ matchExpressions: [{ key: 'app', operator: 'In', values: [] }] })[0].message).toMatch(/non-empty when operator is In/);
     expect(at({ matchExpressions: [{ key: 'app', operator: 'NotIn' }] })[0].message).toMatch(/non-empty when operator is NotIn/);

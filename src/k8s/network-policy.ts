@@ -78,8 +78,10 @@ export function portNameError(name: string): string | undefined {
  * be the network address ("10.0.0.0/8", not "10.1.2.3/8"). */
 export function parseStrictCidr(text: string): { cidr?: string; error?: string; fix?: string } {
   const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(text);
-  if (m && m[1].split('.').some((o) => o.length > 1 && o.startsWith('0'))) return { error: `"${text}" has an octet with a leading zero`, fix: 'leading zeros are ambiguous (octal); drop them' };
-  if (!m || !isValidIpv4(m[1]) || Number(m[2]) > 32 || /^0\d/.test(m[2])) return { error: `"${text}" is not a valid IPv4 CIDR`, fix: 'write it as address/prefix, e.g. 10.10.0.0/16' };
+  if (m && m[1].split('.').some((o) => o.length > 1 && o.startsWith('0')))
+    return { error: `"${text}" has an octet with a leading zero`, fix: 'leading zeros are ambiguous (octal); drop them' };
+  if (!m || !isValidIpv4(m[1]) || Number(m[2]) > 32 || /^0\d/.test(m[2]))
+    return { error: `"${text}" is not a valid IPv4 CIDR`, fix: 'write it as address/prefix, e.g. 10.10.0.0/16' };
   const prefix = Number(m[2]);
   const base = (ipToInt(m[1]) & maskOf(prefix)) >>> 0;
   const canonical = `${intToIp(base)}/${prefix}`;
@@ -162,7 +164,11 @@ function parseLabelSelector(raw: unknown, path: Path, ctx: Ctx): LabelSelector {
     const op = e.operator;
     if (typeof op !== 'string' || !SELECTOR_OPERATORS.includes(op as SelectorOperator)) {
       const lower = typeof op === 'string' ? SELECTOR_OPERATORS.find((o) => o.toLowerCase() === op.toLowerCase()) : undefined;
-      ctx.problem([...ep, 'operator'], `"${String(op)}" is not a valid selector operator`, lower ? `operators are case-sensitive: write ${lower}` : `use one of: ${SELECTOR_OPERATORS.join(', ')}`);
+      ctx.problem(
+        [...ep, 'operator'],
+        `"${String(op)}" is not a valid selector operator`,
+        lower ? `operators are case-sensitive: write ${lower}` : `use one of: ${SELECTOR_OPERATORS.join(', ')}`,
+      );
       return;
     }
     const valuesRaw = ctx.list(e.values, [...ep, 'values']) ?? [];
@@ -220,7 +226,11 @@ function parseIpBlock(raw: unknown, path: Path, ctx: Ctx): IPBlock | undefined {
     const n = cidrOf(inner.cidr!);
     // ValidateIPBlock: "must be a strict subset of `cidr`" (contained, and a longer prefix).
     if (!containsCidr(o, n) || n.prefix <= o.prefix) {
-      ctx.problem(xp, `except ${inner.cidr} must be a strict subset of cidr ${block.cidr}`, `pick a range inside ${formatCidr(o)} with a prefix longer than /${o.prefix}`);
+      ctx.problem(
+        xp,
+        `except ${inner.cidr} must be a strict subset of cidr ${block.cidr}`,
+        `pick a range inside ${formatCidr(o)} with a prefix longer than /${o.prefix}`,
+      );
       return;
     }
     block.except.push(inner.cidr!);
@@ -262,7 +272,11 @@ function parsePort(raw: unknown, path: Path, ctx: Ctx): NetworkPolicyPort | unde
   if (raw.protocol !== undefined && raw.protocol !== null) {
     if (typeof raw.protocol !== 'string' || !PROTOCOLS.includes(raw.protocol as Protocol)) {
       const upper = typeof raw.protocol === 'string' ? raw.protocol.toUpperCase() : '';
-      ctx.problem([...path, 'protocol'], `unsupported protocol "${String(raw.protocol)}"`, PROTOCOLS.includes(upper as Protocol) ? `protocols are upper case: ${upper}` : `use one of: ${PROTOCOLS.join(', ')}`);
+      ctx.problem(
+        [...path, 'protocol'],
+        `unsupported protocol "${String(raw.protocol)}"`,
+        PROTOCOLS.includes(upper as Protocol) ? `protocols are upper case: ${upper}` : `use one of: ${PROTOCOLS.join(', ')}`,
+      );
       ok = false;
     } else protocol = raw.protocol as Protocol;
   }
@@ -287,7 +301,11 @@ function parsePort(raw: unknown, path: Path, ctx: Ctx): NetworkPolicyPort | unde
     } else if (typeof raw.port === 'string') {
       const err = portNameError(raw.port);
       if (err) {
-        ctx.problem([...path, 'port'], `invalid port name "${raw.port}": ${err}`, /^\d+$/.test(raw.port) ? `a quoted number is a port name; write port: ${raw.port} unquoted` : 'name a container port (containers[].ports[].name)');
+        ctx.problem(
+          [...path, 'port'],
+          `invalid port name "${raw.port}": ${err}`,
+          /^\d+$/.test(raw.port) ? `a quoted number is a port name; write port: ${raw.port} unquoted` : 'name a container port (containers[].ports[].name)',
+        );
         ok = false;
       } else out.port = raw.port;
       if (hasEnd) {
@@ -335,7 +353,10 @@ export function parseNetworkPolicy(manifest: unknown): ParseResult {
     return { problems: ctx.problems, warnings: ctx.warnings };
   }
   if (manifest.apiVersion !== NETWORK_POLICY_API_VERSION) {
-    const fix = manifest.apiVersion === 'extensions/v1beta1' || manifest.apiVersion === 'networking.k8s.io/v1beta1' ? 'that version was removed; use networking.k8s.io/v1' : `use apiVersion: ${NETWORK_POLICY_API_VERSION}`;
+    const fix =
+      manifest.apiVersion === 'extensions/v1beta1' || manifest.apiVersion === 'networking.k8s.io/v1beta1'
+        ? 'that version was removed; use networking.k8s.io/v1'
+        : `use apiVersion: ${NETWORK_POLICY_API_VERSION}`;
     ctx.problem(['apiVersion'], `apiVersion "${String(manifest.apiVersion)}" is not ${NETWORK_POLICY_API_VERSION}`, fix);
   }
   if (manifest.kind !== NETWORK_POLICY_KIND) ctx.problem(['kind'], `kind "${String(manifest.kind)}" is not ${NETWORK_POLICY_KIND}`);
@@ -346,10 +367,20 @@ export function parseNetworkPolicy(manifest: unknown): ParseResult {
   if (!meta) ctx.problem(['metadata'], 'metadata with a name is required');
   else {
     if (typeof meta.name !== 'string' || meta.name === '') ctx.problem(['metadata', 'name'], 'metadata.name is required');
-    else if (meta.name.length > 253 || !DNS1123_SUBDOMAIN.test(meta.name)) ctx.problem(['metadata', 'name'], `"${meta.name}" is not a DNS subdomain`, 'lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
+    else if (meta.name.length > 253 || !DNS1123_SUBDOMAIN.test(meta.name))
+      ctx.problem(
+        ['metadata', 'name'],
+        `"${meta.name}" is not a DNS subdomain`,
+        'lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+      );
     else name = meta.name;
     if (meta.namespace !== undefined && meta.namespace !== null) {
-      if (typeof meta.namespace !== 'string' || meta.namespace.length > 63 || !DNS1123_LABEL.test(meta.namespace)) ctx.problem(['metadata', 'namespace'], `"${String(meta.namespace)}" is not a valid namespace name`, 'lowercase letters, digits and "-", at most 63 characters');
+      if (typeof meta.namespace !== 'string' || meta.namespace.length > 63 || !DNS1123_LABEL.test(meta.namespace))
+        ctx.problem(
+          ['metadata', 'namespace'],
+          `"${String(meta.namespace)}" is not a valid namespace name`,
+          'lowercase letters, digits and "-", at most 63 characters',
+        );
       else namespace = meta.namespace;
     }
   }
@@ -360,7 +391,12 @@ export function parseNetworkPolicy(manifest: unknown): ParseResult {
     return { problems: ctx.problems, warnings: ctx.warnings };
   }
   const spec: Record<string, unknown> = isObj(specRaw) ? specRaw : {};
-  if (!isObj(specRaw)) ctx.warn(['spec'], 'no spec: the policy selects every pod of the namespace and denies all their ingress', 'add spec.podSelector and rules, or delete the policy');
+  if (!isObj(specRaw))
+    ctx.warn(
+      ['spec'],
+      'no spec: the policy selects every pod of the namespace and denies all their ingress',
+      'add spec.podSelector and rules, or delete the policy',
+    );
   ctx.known(spec, ['spec'], ['podSelector', 'policyTypes', 'ingress', 'egress']);
 
   const podSelector = parseLabelSelector(spec.podSelector, ['spec', 'podSelector'], ctx);
@@ -394,7 +430,8 @@ export function parseNetworkPolicy(manifest: unknown): ParseResult {
 
   let policyTypes: PolicyType[] = [];
   const typesRaw = ctx.list(spec.policyTypes, ['spec', 'policyTypes']);
-  if (typesRaw && typesRaw.length > 2) ctx.problem(['spec', 'policyTypes'], 'may not specify more than two policyTypes', 'use [Ingress], [Egress] or [Ingress, Egress]');
+  if (typesRaw && typesRaw.length > 2)
+    ctx.problem(['spec', 'policyTypes'], 'may not specify more than two policyTypes', 'use [Ingress], [Egress] or [Ingress, Egress]');
   else if (typesRaw) {
     typesRaw.forEach((t, i) => {
       if (t !== 'Ingress' && t !== 'Egress') {
@@ -407,10 +444,17 @@ export function parseNetworkPolicy(manifest: unknown): ParseResult {
     // SetDefaults_NetworkPolicy: Ingress always; Egress only when there are egress rules.
     policyTypes = ['Ingress'];
     if ((egressRaw?.length ?? 0) !== 0) policyTypes.push('Egress');
-    else if (egressRaw) ctx.warn(['spec', 'egress'], 'egress: [] without policyTypes does not restrict egress (the API defaults policyTypes to [Ingress] when there are no egress rules)', 'add policyTypes: [Ingress, Egress] to deny all egress');
+    else if (egressRaw)
+      ctx.warn(
+        ['spec', 'egress'],
+        'egress: [] without policyTypes does not restrict egress (the API defaults policyTypes to [Ingress] when there are no egress rules)',
+        'add policyTypes: [Ingress, Egress] to deny all egress',
+      );
   }
-  if (!policyTypes.includes('Ingress') && ingress && ingress.length > 0) ctx.warn(['spec', 'ingress'], 'ingress rules are ignored: policyTypes does not include Ingress', 'add Ingress to policyTypes');
-  if (!policyTypes.includes('Egress') && egress && egress.length > 0) ctx.warn(['spec', 'egress'], 'egress rules are ignored: policyTypes does not include Egress', 'add Egress to policyTypes');
+  if (!policyTypes.includes('Ingress') && ingress && ingress.length > 0)
+    ctx.warn(['spec', 'ingress'], 'ingress rules are ignored: policyTypes does not include Ingress', 'add Ingress to policyTypes');
+  if (!policyTypes.includes('Egress') && egress && egress.length > 0)
+    ctx.warn(['spec', 'egress'], 'egress rules are ignored: policyTypes does not include Egress', 'add Egress to policyTypes');
 
   if (ctx.problems.length > 0) return { problems: ctx.problems, warnings: ctx.warnings };
   const policy: NetworkPolicy = { name, namespace, podSelector, policyTypes };

@@ -49,12 +49,18 @@ export function parseMeta(m: unknown, problems: IngressProblem[], namespaced = t
   const nameErr = dnsSubdomainError(md.name);
   if (nameErr) problems.push({ path: ['metadata', 'name'], message: nameErr });
   const namespace = md.namespace ?? 'default';
-  if (namespaced && (namespace.length > 63 || !new RegExp(`^${DNS1123_LABEL}$`).test(namespace))) problems.push({ path: ['metadata', 'namespace'], message: 'a namespace must be a DNS-1123 label' });
+  if (namespaced && (namespace.length > 63 || !new RegExp(`^${DNS1123_LABEL}$`).test(namespace)))
+    problems.push({ path: ['metadata', 'namespace'], message: 'a namespace must be a DNS-1123 label' });
   return { name: md.name, namespace: namespaced ? namespace : '', annotations: md.annotations ?? {} };
 }
 
 export function checkKind(m: unknown, apiVersion: string, kind: string, problems: IngressProblem[]): void {
   if (!isObj(m)) return;
-  if (m.apiVersion !== undefined && m.apiVersion !== apiVersion) problems.push({ path: ['apiVersion'], message: `expected apiVersion ${apiVersion} for a ${kind}, got ${String(m.apiVersion)}`, fix: `use apiVersion: ${apiVersion}` });
+  if (m.apiVersion !== undefined && m.apiVersion !== apiVersion)
+    problems.push({
+      path: ['apiVersion'],
+      message: `expected apiVersion ${apiVersion} for a ${kind}, got ${String(m.apiVersion)}`,
+      fix: `use apiVersion: ${apiVersion}`,
+    });
   if (m.kind !== undefined && m.kind !== kind) problems.push({ path: ['kind'], message: `expected kind ${kind}, got ${String(m.kind)}` });
 }

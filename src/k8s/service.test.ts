@@ -19,13 +19,26 @@ describe('parseServiceManifest', () => {
   });
 
   it('rejects duplicate ports and duplicate port names', () => {
-    const r = svc({ ports: [{ name: 'http', port: 80 }, { name: 'http', port: 81 }, { name: 'x', port: 80 }] });
+    const r = svc({
+      ports: [
+        { name: 'http', port: 80 },
+        { name: 'http', port: 81 },
+        { name: 'x', port: 80 },
+      ],
+    });
     expect(r.problems.map((p) => [p.path.join('.'), p.message])).toEqual([
       ['spec.ports.1.name', 'duplicate port name "http" (also ports[0])'],
       ['spec.ports.2.port', 'duplicate port 80/TCP (also ports[0])'],
     ]);
     // The same number with another protocol is a different port (DNS: 53/UDP and 53/TCP).
-    expect(svc({ ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] }).problems).toEqual([]);
+    expect(
+      svc({
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP' },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+        ],
+      }).problems,
+    ).toEqual([]);
   });
 
   it('needs a name on every port of a multi-port service', () => {
@@ -33,9 +46,15 @@ describe('parseServiceManifest', () => {
   });
 
   it('allows headless only for ClusterIP, and needs externalName for ExternalName', () => {
-    expect(svc({ type: 'NodePort', clusterIP: 'None', ports: [{ port: 80 }] }).problems[0].message).toBe('a NodePort service cannot be headless (clusterIP: None)');
+    expect(svc({ type: 'NodePort', clusterIP: 'None', ports: [{ port: 80 }] }).problems[0].message).toBe(
+      'a NodePort service cannot be headless (clusterIP: None)',
+    );
     expect(svc({ type: 'ExternalName' }).problems[0].path).toEqual(['spec', 'externalName']);
-    expect(svc({ type: 'ExternalName', externalName: 'db.example.com' }).service).toMatchObject({ type: 'ExternalName', externalName: 'db.example.com', clusterIP: undefined });
+    expect(svc({ type: 'ExternalName', externalName: 'db.example.com' }).service).toMatchObject({
+      type: 'ExternalName',
+      externalName: 'db.example.com',
+      clusterIP: undefined,
+    });
   });
 
   it('fills the defaults the API server fills', () => {
@@ -49,8 +68,10 @@ describe('parseServiceManifest', () => {
     });
   });
 
-  it('takes the load-balancer IP from status, spec.loadBalancerIP or MetalLB\'s annotation', () => {
-    expect(svc({ type: 'LoadBalancer', ports: [{ port: 80 }] }, { status: { loadBalancer: { ingress: [{ ip: '10.10.20.201' }] } } }).service?.loadBalancerIPs).toEqual(['10.10.20.201']);
+  it("takes the load-balancer IP from status, spec.loadBalancerIP or MetalLB's annotation", () => {
+    expect(
+      svc({ type: 'LoadBalancer', ports: [{ port: 80 }] }, { status: { loadBalancer: { ingress: [{ ip: '10.10.20.201' }] } } }).service?.loadBalancerIPs,
+    ).toEqual(['10.10.20.201']);
     expect(svc({ type: 'LoadBalancer', loadBalancerIP: '10.10.20.202', ports: [{ port: 80 }] }).service?.loadBalancerIPs).toEqual(['10.10.20.202']);
   });
 });

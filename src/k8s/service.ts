@@ -13,7 +13,11 @@ const port = z.number().int().min(1).max(65535);
 const ipv4 = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address');
 
 const servicePortSchema = z.looseObject({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, "-")').max(15).optional(),
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, "-")')
+    .max(15)
+    .optional(),
   protocol,
   port,
   targetPort: z.union([port, z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a named targetPort must be a container port name')]).optional(),
@@ -39,10 +43,11 @@ export const serviceSpecSchema = z.looseObject({
   externalName: z.string().optional(),
 });
 
-const statusSchema = z.looseObject({
-  loadBalancer: z.looseObject({ ingress: z.array(z.looseObject({ ip: ipv4.optional() })).optional() }).optional(),
-}).optional();
-
+const statusSchema = z
+  .looseObject({
+    loadBalancer: z.looseObject({ ingress: z.array(z.looseObject({ ip: ipv4.optional() })).optional() }).optional(),
+  })
+  .optional();
 
 interface RelProblem {
   path: (string | number)[];
@@ -53,38 +58,79 @@ interface RelProblem {
 /** kube-apiserver's default for sessionAffinityConfig.clientIP.timeoutSeconds (3 hours). */
 export const DEFAULT_AFFINITY_TIMEOUT = 10800;
 
-export function parseServiceManifest(m: { metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: unknown; status?: unknown }): { service?: ServiceManifest; problems: RelProblem[] } {
+export function parseServiceManifest(m: {
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: unknown;
+  status?: unknown;
+}): { service?: ServiceManifest; problems: RelProblem[] } {
   const problems: RelProblem[] = [];
   const parsed = serviceSpecSchema.safeParse(m.spec ?? {});
   if (!parsed.success) {
-    for (const i of parsed.error.issues) problems.push({ path: ['spec', ...(i.path as (string | number)[])], message: i.message, fix: i.path.includes('nodePort') ? `pick a port from ${NODE_PORT_RANGE.min} to ${NODE_PORT_RANGE.max}, or leave nodePort out to have one allocated` : undefined });
+    for (const i of parsed.error.issues)
+      problems.push({
+        path: ['spec', ...(i.path as (string | number)[])],
+        message: i.message,
+        fix: i.path.includes('nodePort')
+          ? `pick a port from ${NODE_PORT_RANGE.min} to ${NODE_PORT_RANGE.max}, or leave nodePort out to have one allocated`
+          : undefined,
+      });
     return { problems };
   }
   const status = statusSchema.safeParse(m.status);
   const s = parsed.data;
   const headless = s.clusterIP === 'None';
   if (s.type === 'ExternalName') {
-    if (!s.externalName) problems.push({ path: ['spec', 'externalName'], message: 'an ExternalName service needs spec.externalName', fix: 'set spec.externalName, e.g. my.database.example.com' });
+    if (!s.externalName)
+      problems.push({
+        path: ['spec', 'externalName'],
+        message: 'an ExternalName service needs spec.externalName',
+        fix: 'set spec.externalName, e.g. my.database.example.com',
+      });
   } else if (s.ports.length === 0 && !headless) {
     problems.push({ path: ['spec', 'ports'], message: 'a service needs at least one port', fix: 'add a port, e.g. { port: 80, targetPort: 8080 }' });
   }
-  if (headless && s.type !== 'ClusterIP') problems.push({ path: ['spec', 'clusterIP'], message: `a ${s.type} service cannot be headless (clusterIP: None)`, fix: 'use type ClusterIP for a headless service' });
+  if (headless && s.type !== 'ClusterIP')
+    problems.push({
+      path: ['spec', 'clusterIP'],
+      message: `a ${s.type} service cannot be headless (clusterIP: None)`,
+      fix: 'use type ClusterIP for a headless service',
+    });
   if (s.externalTrafficPolicy && s.type !== 'NodePort' && s.type !== 'LoadBalancer') {
-    problems.push({ path: ['spec', 'externalTrafficPolicy'], message: `externalTrafficPolicy only applies to NodePort and LoadBalancer services, not ${s.type}`, fix: 'remove it or change the type' });
+    problems.push({
+      path: ['spec', 'externalTrafficPolicy'],
+      message: `externalTrafficPolicy only applies to NodePort and LoadBalancer services, not ${s.type}`,
+      fix: 'remove it or change the type',
+    });
   }
   // Duplicate ports (ValidateService: "spec.ports[i].name: Duplicate value", same port+protocol).
   const names = new Map<string, number>();
   const numbers = new Map<string, number>();
   s.ports.forEach((p, i) => {
-    if (s.ports.length > 1 && !p.name) problems.push({ path: ['spec', 'ports', i, 'name'], message: 'every port of a multi-port service needs a name', fix: 'name the ports, e.g. http and https' });
+    if (s.ports.length > 1 && !p.name)
+      problems.push({
+        path: ['spec', 'ports', i, 'name'],
+        message: 'every port of a multi-port service needs a name',
+        fix: 'name the ports, e.g. http and https',
+      });
     if (p.name) {
-      if (names.has(p.name)) problems.push({ path: ['spec', 'ports', i, 'name'], message: `duplicate port name "${p.name}" (also ports[${names.get(p.name)}])`, fix: 'give every port its own name' });
+      if (names.has(p.name))
+        problems.push({
+          path: ['spec', 'ports', i, 'name'],
+          message: `duplicate port name "${p.name}" (also ports[${names.get(p.name)}])`,
+          fix: 'give every port its own name',
+        });
       else names.set(p.name, i);
     }
     const key = `${p.port}/${p.protocol}`;
-    if (numbers.has(key)) problems.push({ path: ['spec', 'ports', i, 'port'], message: `duplicate port ${key} (also ports[${numbers.get(key)}])`, fix: 'each port and protocol may appear once' });
+    if (numbers.has(key))
+      problems.push({
+        path: ['spec', 'ports', i, 'port'],
+        message: `duplicate port ${key} (also ports[${numbers.get(key)}])`,
+        fix: 'each port and protocol may appear once',
+      });
     else numbers.set(key, i);
-    if (p.nodePort !== undefined && s.type !== 'NodePort' && s.type !== 'LoadBalancer') problems.push({ path: ['spec', 'ports', i, 'nodePort'], message: `a ${s.type} service has no node ports`, fix: 'remove nodePort or use type NodePort' });
+    if (p.nodePort !== undefined && s.type !== 'NodePort' && s.type !== 'LoadBalancer')
+      problems.push({ path: ['spec', 'ports', i, 'nodePort'], message: `a ${s.type} service has no node ports`, fix: 'remove nodePort or use type NodePort' });
   });
   const lbIPs = [
     ...(status.success ? (status.data?.loadBalancer?.ingress ?? []).map((x) => x.ip).filter((x): x is string => !!x) : []),
@@ -100,7 +146,13 @@ export function parseServiceManifest(m: { metadata: { name: string; namespace?: 
       type: s.type,
       clusterIP: s.type === 'ExternalName' ? undefined : s.clusterIP || undefined,
       selector: s.selector,
-      ports: s.ports.map((p) => ({ name: p.name ?? '', protocol: p.protocol as Protocol, port: p.port, targetPort: p.targetPort ?? p.port, nodePort: p.nodePort })),
+      ports: s.ports.map((p) => ({
+        name: p.name ?? '',
+        protocol: p.protocol as Protocol,
+        port: p.port,
+        targetPort: p.targetPort ?? p.port,
+        nodePort: p.nodePort,
+      })),
       sessionAffinity: s.sessionAffinity,
       affinityTimeoutSeconds: s.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT,
       externalTrafficPolicy: s.externalTrafficPolicy ?? 'Cluster',

@@ -60,7 +60,8 @@ export async function applyPlan(plan: Plan, progress: ApplyProgress = {}): Promi
         const t0 = performance.now();
         record({ place: { step: i, group: g.group, seq }, command: c });
         await runCommand(c);
-        if (TRACE) process.stderr.write(`[trace] ${step.name} ${c.kind === 'exec' ? c.argv.slice(0, 5).join(' ') : c.path} ${(performance.now() - t0).toFixed(1)} ms\n`);
+        if (TRACE)
+          process.stderr.write(`[trace] ${step.name} ${c.kind === 'exec' ? c.argv.slice(0, 5).join(' ') : c.path} ${(performance.now() - t0).toFixed(1)} ms\n`);
       }
     });
   }

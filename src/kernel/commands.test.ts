@@ -138,7 +138,11 @@ describe('commands of a step', () => {
         netns: 'wl-t.b',
         commands: [
           { kind: 'exec', argv: ['nsenter', '--net=/run/netns/wl-t.b', '--', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'] },
-          { kind: 'exec', argv: ['nsenter', '--net=/run/netns/wl-t.b', '--', 'sysctl', '-q', '-e', '-w', 'net.bridge.bridge-nf-call-iptables=0'], tolerate: 'the setting may be missing from this kernel' },
+          {
+            kind: 'exec',
+            argv: ['nsenter', '--net=/run/netns/wl-t.b', '--', 'sysctl', '-q', '-e', '-w', 'net.bridge.bridge-nf-call-iptables=0'],
+            tolerate: 'the setting may be missing from this kernel',
+          },
           { kind: 'exec', argv: ['nsenter', '--net=/run/netns/wl-t.b', '--', 'iptables-restore', '--noflush'], input: '*nat\nCOMMIT\n' },
         ],
       },
@@ -147,7 +151,11 @@ describe('commands of a step', () => {
   });
 
   it('renders a command as shell text that reads back the same words and input', () => {
-    expect(renderCommand({ kind: 'exec', argv: ['ip', '-n', 'wl-t.a', '-batch', '-'], input: 'link set lo up\n' })).toEqual(["ip -n wl-t.a -batch - <<'EOF'", 'link set lo up', 'EOF']);
+    expect(renderCommand({ kind: 'exec', argv: ['ip', '-n', 'wl-t.a', '-batch', '-'], input: 'link set lo up\n' })).toEqual([
+      "ip -n wl-t.a -batch - <<'EOF'",
+      'link set lo up',
+      'EOF',
+    ]);
     expect(renderCommand({ kind: 'exec', argv: ['a', 'b c', "it's"], tolerate: 'why' })).toEqual([`a 'b c' 'it'\\''s' || true   # why`]);
     expect(renderCommand({ kind: 'write', path: '/x/y', content: 'EOF\nz\n' })).toEqual(["mkdir -p /x && cat > /x/y <<'EOF1'", 'EOF', 'z', 'EOF1']);
     expect(shellQuote('')).toBe("''");

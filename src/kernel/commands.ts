@@ -101,7 +101,24 @@ export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }
 /** A self-signed certificate whose subjectAltName lists every host (browsers and curl check the
  * SAN, not the CN). */
 export function opensslArgv(stateDir: string, path: string, hosts: string[]): string[] {
-  return ['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', `/CN=${hosts[0]}`, '-addext', `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}`, '-keyout', `${stateDir}/${path}.key`, '-out', `${stateDir}/${path}.crt`];
+  return [
+    'openssl',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    `/CN=${hosts[0]}`,
+    '-addext',
+    `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}`,
+    '-keyout',
+    `${stateDir}/${path}.key`,
+    '-out',
+    `${stateDir}/${path}.crt`,
+  ];
 }
 
 const lines = (xs: string[]) => xs.join('\n') + '\n';
@@ -122,7 +139,15 @@ export function runCommands(lab: string, r: ToolRun): Command[] {
       return [
         ...(required.length > 0 ? [{ kind: 'exec' as const, argv: inNetns(r.netns, ['sysctl', '-q', '-w', ...set(required)], true) }] : []),
         // -e: a key this kernel does not have (its module is not loaded) is ignored.
-        ...(optional.length > 0 ? [{ kind: 'exec' as const, argv: inNetns(r.netns, ['sysctl', '-q', '-e', '-w', ...set(optional)], true), tolerate: 'the setting may be missing from this kernel' }] : []),
+        ...(optional.length > 0
+          ? [
+              {
+                kind: 'exec' as const,
+                argv: inNetns(r.netns, ['sysctl', '-q', '-e', '-w', ...set(optional)], true),
+                tolerate: 'the setting may be missing from this kernel',
+              },
+            ]
+          : []),
       ];
     }
     case 'iptables-restore':
@@ -167,8 +192,21 @@ export function processLogFile(stateDir: string, name: string): string {
 
 export function processCommand(lab: string, p: ProcessSpec): ProcessCommand {
   const state = labStateDir(lab);
-  const ready = p.readyFile ? `${state}/${p.readyFile} exists` : p.readyUdpPort !== undefined ? `it listens on UDP ${p.readyUdpPort}` : p.readyTcpPort !== undefined ? `it listens on TCP ${p.readyTcpPort}` : undefined;
-  return { name: p.name, argv: inNetns(p.netns, p.argv), env: { [PROCESS_MARKER]: lab, ...p.env }, log: processLogFile(state, p.name), ready, stage: p.stage ?? 1 };
+  const ready = p.readyFile
+    ? `${state}/${p.readyFile} exists`
+    : p.readyUdpPort !== undefined
+      ? `it listens on UDP ${p.readyUdpPort}`
+      : p.readyTcpPort !== undefined
+        ? `it listens on TCP ${p.readyTcpPort}`
+        : undefined;
+  return {
+    name: p.name,
+    argv: inNetns(p.netns, p.argv),
+    env: { [PROCESS_MARKER]: lab, ...p.env },
+    log: processLogFile(state, p.name),
+    ready,
+    stage: p.stage ?? 1,
+  };
 }
 
 // ---- rendering ----------------------------------------------------------------------------------

@@ -17,7 +17,24 @@ describe('scripts/tools.txt', () => {
       expect(t.what, t.command).not.toBe('');
     }
     const commands = tools.map((t) => t.command);
-    for (const c of ['ip', 'bridge', 'tcpdump', 'iptables-restore', 'nft', 'ipset', 'ipvsadm', 'conntrack', 'dig', 'curl', 'bird', 'nginx', 'openssl', 'iperf3', '/usr/bin/python3']) expect(commands).toContain(c);
+    for (const c of [
+      'ip',
+      'bridge',
+      'tcpdump',
+      'iptables-restore',
+      'nft',
+      'ipset',
+      'ipvsadm',
+      'conntrack',
+      'dig',
+      'curl',
+      'bird',
+      'nginx',
+      'openssl',
+      'iperf3',
+      '/usr/bin/python3',
+    ])
+      expect(commands).toContain(c);
     expect(readFileSync(TOOLS_TABLE, 'utf8')).toContain('lab doctor');
   });
 });

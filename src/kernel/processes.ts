@@ -104,4 +104,3 @@ export async function stopProcesses(pids: number[], graceMs = 1000): Promise<voi
     }
   }
 }
-

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { run } from './exec.js';
 import { isAlive } from './processes.js';
 
-const lastLines = async (log: string | undefined) => (log ? (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ') || 'no output' : '');
+const lastLines = async (log: string | undefined) =>
+  log ? (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ') || 'no output' : '';
 
 /** Waits until each file exists; fails naming the ones that did not appear (with their logs). */
 export async function waitForFiles(files: { path: string; what: string; log?: string }[], timeoutMs: number): Promise<void> {
@@ -38,10 +39,16 @@ async function listens(pid: number, port: number, files: string[], state?: strin
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   for (const f of files) {
     const text = await readFile(`/proc/${pid}/net/${f}`, 'utf8').catch(() => '');
-    if (text.split('\n').slice(1).some((l) => {
-      const cols = l.trim().split(/\s+/);
-      return cols[1]?.endsWith(hex) && (state === undefined || cols[3] === state);
-    })) return true;
+    if (
+      text
+        .split('\n')
+        .slice(1)
+        .some((l) => {
+          const cols = l.trim().split(/\s+/);
+          return cols[1]?.endsWith(hex) && (state === undefined || cols[3] === state);
+        })
+    )
+      return true;
   }
   return false;
 }

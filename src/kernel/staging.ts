@@ -38,7 +38,10 @@ export async function startProcesses(lab: string, processes: ProcessSpec[], hook
       return { spec, cmd, pid: startDetached(cmd) };
     });
     await hooks.onStarted?.(started.map((s) => ({ name: s.spec.name, netns: s.spec.netns, pid: s.pid })));
-    await waitForFiles(started.filter((s) => s.spec.readyFile).map((s) => ({ path: join(dir, s.spec.readyFile!), what: s.spec.name, log: s.cmd.log })), timeoutMs);
+    await waitForFiles(
+      started.filter((s) => s.spec.readyFile).map((s) => ({ path: join(dir, s.spec.readyFile!), what: s.spec.name, log: s.cmd.log })),
+      timeoutMs,
+    );
     await waitForListening(
       started.flatMap((s) => [
         ...(s.spec.readyUdpPort !== undefined ? [{ pid: s.pid, port: s.spec.readyUdpPort, what: s.spec.name, log: s.cmd.log }] : []),

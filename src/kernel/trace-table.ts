@@ -48,8 +48,12 @@ export function traceMatchExpr(match: TraceMatch): string {
 export function traceTableRules(match: TraceMatch = {}): string {
   const cond = traceMatchExpr(match);
   const rule = `${cond ? `${cond} ` : ''}meta nftrace set 1`;
-  const chain = (name: string, hook: string) =>
-    [`\tchain ${name} {`, `\t\ttype filter hook ${hook} priority ${TRACE_PRIORITY}; policy accept;`, `\t\t${rule}`, '\t}'];
+  const chain = (name: string, hook: string) => [
+    `\tchain ${name} {`,
+    `\t\ttype filter hook ${hook} priority ${TRACE_PRIORITY}; policy accept;`,
+    `\t\t${rule}`,
+    '\t}',
+  ];
   return [
     `table ip ${TRACE_TABLE}`,
     `delete table ip ${TRACE_TABLE}`,

@@ -97,7 +97,12 @@ describe('prepareLab', () => {
     const source = edit(BASE, 'cni: flannel-vxlan', 'cni: calico');
     const { problems } = await problemsOf(source);
     expect(problems).toEqual([
-      expect.objectContaining({ field: 'cluster.cni', line: lineOf(source, 'cni: calico'), message: 'unknown pod network "calico"', fix: expect.stringMatching(/^use one of: flannel-vxlan, flannel-host-gw/) }),
+      expect.objectContaining({
+        field: 'cluster.cni',
+        line: lineOf(source, 'cni: calico'),
+        message: 'unknown pod network "calico"',
+        fix: expect.stringMatching(/^use one of: flannel-vxlan, flannel-host-gw/),
+      }),
     ]);
   });
 
@@ -105,7 +110,11 @@ describe('prepareLab', () => {
     const source = edit(BASE, '- at: w1/flannel.1', '- at: w1/flannel.9');
     const { problems } = await problemsOf(source);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ field: 'expectations[0].hops[2].at', line: lineOf(source, 'w1/flannel.9'), message: 'w1 has no interface "flannel.9"' });
+    expect(problems[0]).toMatchObject({
+      field: 'expectations[0].hops[2].at',
+      line: lineOf(source, 'w1/flannel.9'),
+      message: 'w1 has no interface "flannel.9"',
+    });
     // w1's interfaces: its own, cni0, one veth per pod (pod-a, pod-b), flannel.1.
     expect(problems[0].fix).toMatch(/^use one of: lo, eth0, cni0, veth[0-9a-f]{8}, veth[0-9a-f]{8}, flannel\.1$/);
   });
@@ -117,7 +126,11 @@ describe('prepareLab', () => {
   });
 
   it('checkContainers refuses an image it cannot run (nginx) at spec.containers[0].image', () => {
-    const source = edit(BASE, 'image: registry.k8s.io/e2e-test-images/agnhost:2.53\n          args: [serve-hostname, --port=8080]', 'image: nginx:1.27\n          args: [serve-hostname, --port=8080]');
+    const source = edit(
+      BASE,
+      'image: registry.k8s.io/e2e-test-images/agnhost:2.53\n          args: [serve-hostname, --port=8080]',
+      'image: nginx:1.27\n          args: [serve-hostname, --port=8080]',
+    );
     const lab = parseLabSource(source, 'test.yaml');
     const { spec } = lab;
     const model = resolveModel(lab);
@@ -133,7 +146,11 @@ describe('prepareLab', () => {
   // "TypeError: Cannot read properties of undefined (reading 'argv')" instead of a SpecError.
   // Fix: run checkContainers (and throw its located problems) before planLab. Remove `.fails` then.
   it('rejects an unsupported image (nginx) with a problem on spec.containers[0].image', async () => {
-    const source = edit(BASE, 'image: registry.k8s.io/e2e-test-images/agnhost:2.53\n          args: [serve-hostname, --port=8080]', 'image: nginx:1.27\n          args: [serve-hostname, --port=8080]');
+    const source = edit(
+      BASE,
+      'image: registry.k8s.io/e2e-test-images/agnhost:2.53\n          args: [serve-hostname, --port=8080]',
+      'image: nginx:1.27\n          args: [serve-hostname, --port=8080]',
+    );
     const { problems } = await problemsOf(source);
     expect(problems).toEqual([expect.objectContaining({ field: 'manifests[1].spec.containers[0].image', line: lineOf(source, 'nginx:1.27') })]);
   });

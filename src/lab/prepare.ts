@@ -50,7 +50,13 @@ export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
   const policyCount = model.networkPolicies.length;
   const extra =
     policyCount > 0 && !cni.enforcesPolicy
-      ? [{ path: ['cluster', 'cni'], message: `${cni.kind} does not enforce NetworkPolicy: the ${policyCount} polic${policyCount === 1 ? 'y is' : 'ies are'} accepted but not enforced (seed 004: "Network Policies require CNI support")`, fix: 'use cni: canal (flannel + policy) or calico-bgp to enforce them' }]
+      ? [
+          {
+            path: ['cluster', 'cni'],
+            message: `${cni.kind} does not enforce NetworkPolicy: the ${policyCount} polic${policyCount === 1 ? 'y is' : 'ies are'} accepted but not enforced (seed 004: "Network Policies require CNI support")`,
+            fix: 'use cni: canal (flannel + policy) or calico-bgp to enforce them',
+          },
+        ]
       : [];
   const warnings = locatedError(file, locate, [...loaded.warnings, ...model.warnings, ...extra]).problems;
   return { loaded, model, plan, cni, digest, missing: missingFeatures([...new Set([...cni.requires, ...kubeProxyRequires(model)])]), warnings };
@@ -66,7 +72,11 @@ function checkHopInterfaces(expectations: ExpectationSpec[], plan: Plan): PathPr
         const ns = plan.namespaces.find((n) => n.name === where);
         if (!ns || dev.length >= IFNAMSIZ) continue; // reported by validation
         if (!ns.interfaces.includes(dev)) {
-          problems.push({ path: ['expectations', i, 'hops', j, 'at'], message: `${where} has no interface "${dev}"`, fix: `use one of: ${ns.interfaces.join(', ')}` });
+          problems.push({
+            path: ['expectations', i, 'hops', j, 'at'],
+            message: `${where} has no interface "${dev}"`,
+            fix: `use one of: ${ns.interfaces.join(', ')}`,
+          });
         }
       }
     }),

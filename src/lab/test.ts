@@ -29,7 +29,10 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
   const dead = state.processes.filter((x) => !isAlive(x.pid));
   const book = addressBook(p.model);
   const { expectations, reachability } = p.loaded.spec;
-  const { windows, captured } = await gatherExpectations(p.model, book, expectations, opts.outDir ? join(opts.outDir, 'pcaps') : undefined, { onExpectation: opts.onExpectation, checkInterrupted });
+  const { windows, captured } = await gatherExpectations(p.model, book, expectations, opts.outDir ? join(opts.outDir, 'pcaps') : undefined, {
+    onExpectation: opts.onExpectation,
+    checkInterrupted,
+  });
   const results: ExpectationResult[] = expectations.map((e, i) => judgeExpectation(e, windows[i], captured, book));
   for (const t of reachability) {
     checkInterrupted();

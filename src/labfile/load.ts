@@ -39,7 +39,12 @@ export function resolveLabFile(nameOrPath: string): string {
   const p = join(LABS_DIR, `${nameOrPath}.yaml`);
   if (!existsSync(p)) {
     throw new SpecError([
-      { file: nameOrPath, field: '', message: `no lab named "${nameOrPath}" in ${LABS_DIR}`, fix: 'run `lab list` to see the labs, or give a path to a YAML file' },
+      {
+        file: nameOrPath,
+        field: '',
+        message: `no lab named "${nameOrPath}" in ${LABS_DIR}`,
+        fix: 'run `lab list` to see the labs, or give a path to a YAML file',
+      },
     ]);
   }
   return p;
@@ -47,7 +52,10 @@ export function resolveLabFile(nameOrPath: string): string {
 
 export async function listLabFiles(): Promise<string[]> {
   const names = await readdir(LABS_DIR);
-  return names.filter((n) => n.endsWith('.yaml')).sort().map((n) => join(LABS_DIR, n));
+  return names
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()
+    .map((n) => join(LABS_DIR, n));
 }
 
 /** Positions of YAML nodes, so that a problem at a field path can name its line. */
@@ -79,7 +87,14 @@ export function parseLabSource(source: string, file: string): ParsedLab {
     throw new SpecError(
       doc.errors.map((e) => {
         const pos = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-        return { file, line: pos?.line, column: pos?.col, field: '', message: `YAML: ${e.message.split('\n')[0]}`, fix: 'fix the YAML syntax (indentation, quoting, a missing ":")' };
+        return {
+          file,
+          line: pos?.line,
+          column: pos?.col,
+          field: '',
+          message: `YAML: ${e.message.split('\n')[0]}`,
+          fix: 'fix the YAML syntax (indentation, quoting, a missing ":")',
+        };
       }),
     );
   }
@@ -127,7 +142,8 @@ export function locatedError(file: string, locate: Locator, problems: { path: (s
 }
 
 function fixForIssue(issue: { code: string; path: PropertyKey[]; keys?: string[]; expected?: unknown }): string | undefined {
-  if (issue.code === 'unrecognized_keys') return `remove or rename ${issue.keys?.map((k) => `"${k}"`).join(', ')}; see labs/flannel-vxlan.yaml for the fields a lab file has`;
+  if (issue.code === 'unrecognized_keys')
+    return `remove or rename ${issue.keys?.map((k) => `"${k}"`).join(', ')}; see labs/flannel-vxlan.yaml for the fields a lab file has`;
   if (issue.code === 'invalid_type' && issue.expected) return `give a value of type ${String(issue.expected)}`;
   return undefined;
 }

@@ -346,7 +346,11 @@ describe('parseLabSource: expectations', () => {
   });
 
   it('rejects overhead on an absent hop', () => {
-    const source = edit(BASE, '      - at: w1/cni0\n        packet: { dst: pod-d }', '      - at: w1/cni0\n        absent: true\n        packet: { overhead: 50 }');
+    const source = edit(
+      BASE,
+      '      - at: w1/cni0\n        packet: { dst: pod-d }',
+      '      - at: w1/cni0\n        absent: true\n        packet: { overhead: 50 }',
+    );
     expect(problemAt(source, 'expectations[0].hops[1].packet.overhead').message).toBe('an absent hop has no packet to measure');
   });
 });

@@ -40,15 +40,24 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
   });
   for (let i = 0; i < cidrs.length; i++) {
     for (let j = i + 1; j < cidrs.length; j++) {
-      const a = cidrs[i], b = cidrs[j];
+      const a = cidrs[i],
+        b = cidrs[j];
       if (a.cidr && b.cidr && overlaps(a.cidr, b.cidr)) {
-        add(b.path, `${formatCidr(b.cidr)} overlaps ${a.label} ${formatCidr(a.cidr)}; node, pod and service networks must not overlap`, 'pick disjoint ranges, e.g. node 10.10.20.0/22, pods 10.8.0.0/16, services 10.96.0.0/12');
+        add(
+          b.path,
+          `${formatCidr(b.cidr)} overlaps ${a.label} ${formatCidr(a.cidr)}; node, pod and service networks must not overlap`,
+          'pick disjoint ranges, e.g. node 10.10.20.0/22, pods 10.8.0.0/16, services 10.96.0.0/12',
+        );
       }
     }
   }
   const pod = cidrs[1].cidr;
   if (pod && spec.cluster.nodeCIDRMaskSize <= pod.prefix) {
-    add(['cluster', 'nodeCIDRMaskSize'], `/${spec.cluster.nodeCIDRMaskSize} per node is not smaller than the pod network /${pod.prefix}`, `use a mask size larger than ${pod.prefix}, e.g. ${Math.max(24, pod.prefix + 1)}`);
+    add(
+      ['cluster', 'nodeCIDRMaskSize'],
+      `/${spec.cluster.nodeCIDRMaskSize} per node is not smaller than the pod network /${pod.prefix}`,
+      `use a mask size larger than ${pod.prefix}, e.g. ${Math.max(24, pod.prefix + 1)}`,
+    );
   }
 
   // Nodes.
@@ -61,10 +70,15 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
       try {
         parseCidr(n.podCIDR);
       } catch (e) {
-        add(['nodes', i, 'podCIDR'], (e as Error).message, `write the network address of a /${spec.cluster.nodeCIDRMaskSize}, e.g. 10.8.0.0/${spec.cluster.nodeCIDRMaskSize}`);
+        add(
+          ['nodes', i, 'podCIDR'],
+          (e as Error).message,
+          `write the network address of a /${spec.cluster.nodeCIDRMaskSize}, e.g. 10.8.0.0/${spec.cluster.nodeCIDRMaskSize}`,
+        );
       }
     }
-    if (nodeNames.has(n.name)) add(['nodes', i, 'name'], `duplicate node name "${n.name}" (also nodes[${nodeNames.get(n.name)}])`, 'give every node its own name');
+    if (nodeNames.has(n.name))
+      add(['nodes', i, 'name'], `duplicate node name "${n.name}" (also nodes[${nodeNames.get(n.name)}])`, 'give every node its own name');
     else nodeNames.set(n.name, i);
     if (!isValidIpv4(n.ip)) {
       add(['nodes', i, 'ip'], `"${n.ip}" is not an IPv4 address`);
@@ -75,7 +89,11 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
     if (underlay) {
       const x = ipToInt(n.ip);
       if (!(x > underlay.base && x < lastAddress(underlay))) {
-        add(['nodes', i, 'ip'], `${n.ip} is not a host address of the underlay ${formatCidr(underlay)}`, `pick an address from ${intToIp(underlay.base + 1)} to ${intToIp(lastAddress(underlay) - 1)}`);
+        add(
+          ['nodes', i, 'ip'],
+          `${n.ip} is not a host address of the underlay ${formatCidr(underlay)}`,
+          `pick an address from ${intToIp(underlay.base + 1)} to ${intToIp(lastAddress(underlay) - 1)}`,
+        );
       }
     }
   });
@@ -86,12 +104,18 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
   spec.nodes.forEach((n) => taken.set(n.ip, `node ${n.name}`));
   const hostAddr = (path: (string | number)[], ip: string, what: string) => {
     if (!isValidIpv4(ip)) return add(path, `"${ip}" is not an IPv4 address`);
-    if (underlay && !(ipToInt(ip) > underlay.base && ipToInt(ip) < lastAddress(underlay))) add(path, `${ip} is not a host address of the underlay ${formatCidr(underlay)}`, 'machines outside the cluster sit on the node network too');
+    if (underlay && !(ipToInt(ip) > underlay.base && ipToInt(ip) < lastAddress(underlay)))
+      add(path, `${ip} is not a host address of the underlay ${formatCidr(underlay)}`, 'machines outside the cluster sit on the node network too');
     if (taken.has(ip)) add(path, `${ip} is already used by ${taken.get(ip)}`, 'give every machine its own address');
     else taken.set(ip, what);
   };
   const outsideName = (path: (string | number)[], name: string) => {
-    if (nodeNames.has(name) || outsideNames.has(name) || name === 'underlay' || name === 'router') add(path, `the name "${name}" is already taken`, 'names of nodes, pods, services and outside hosts are unique within a lab ("underlay" and "router" are reserved)');
+    if (nodeNames.has(name) || outsideNames.has(name) || name === 'underlay' || name === 'router')
+      add(
+        path,
+        `the name "${name}" is already taken`,
+        'names of nodes, pods, services and outside hosts are unique within a lab ("underlay" and "router" are reserved)',
+      );
     outsideNames.set(name, path.join('.'));
   };
   spec.outside.clients.forEach((c, i) => {
@@ -108,17 +132,30 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
       add(['outside', 'internet', 'cidr'], (e as Error).message);
     }
     if (inetCidr) {
-      for (const c of cidrs) if (c.cidr && overlaps(c.cidr, inetCidr)) add(['outside', 'internet', 'cidr'], `${inet.cidr} overlaps ${c.label}`, 'use a range outside the cluster, e.g. 203.0.113.0/24 (TEST-NET-3)');
+      for (const c of cidrs)
+        if (c.cidr && overlaps(c.cidr, inetCidr))
+          add(['outside', 'internet', 'cidr'], `${inet.cidr} overlaps ${c.label}`, 'use a range outside the cluster, e.g. 203.0.113.0/24 (TEST-NET-3)');
     }
     if (inet.dns) {
       outsideName(['outside', 'internet', 'dns', 'name'], inet.dns.name);
-      if (inetCidr && isValidIpv4(inet.dns.ip) && !overlaps(inetCidr, { base: ipToInt(inet.dns.ip), prefix: 32 })) add(['outside', 'internet', 'dns', 'ip'], `${inet.dns.ip} is outside ${inet.cidr}`, 'the internet DNS server lives on the internet range');
-      for (const [n, ip] of Object.entries(inet.dns.records)) if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(n)) add(['outside', 'internet', 'dns', 'records', n], `"${n}" is not a DNS name`, `write a name like www.example.com (got ${ip})`);
+      if (inetCidr && isValidIpv4(inet.dns.ip) && !overlaps(inetCidr, { base: ipToInt(inet.dns.ip), prefix: 32 }))
+        add(['outside', 'internet', 'dns', 'ip'], `${inet.dns.ip} is outside ${inet.cidr}`, 'the internet DNS server lives on the internet range');
+      for (const [n, ip] of Object.entries(inet.dns.records))
+        if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(n))
+          add(['outside', 'internet', 'dns', 'records', n], `"${n}" is not a DNS name`, `write a name like www.example.com (got ${ip})`);
     }
     inet.hosts.forEach((h, i) => {
       outsideName(['outside', 'internet', 'hosts', i, 'name'], h.name);
-      if (inetCidr && isValidIpv4(h.ip) && (!overlaps(inetCidr, { base: ipToInt(h.ip), prefix: 32 }) || ipToInt(h.ip) <= inetCidr.base + 1 || ipToInt(h.ip) >= lastAddress(inetCidr))) {
-        add(['outside', 'internet', 'hosts', i, 'ip'], `${h.ip} is not a host address of ${inet.cidr} other than the router's .1`, `pick an address from ${intToIp(inetCidr.base + 2)} to ${intToIp(lastAddress(inetCidr) - 1)}`);
+      if (
+        inetCidr &&
+        isValidIpv4(h.ip) &&
+        (!overlaps(inetCidr, { base: ipToInt(h.ip), prefix: 32 }) || ipToInt(h.ip) <= inetCidr.base + 1 || ipToInt(h.ip) >= lastAddress(inetCidr))
+      ) {
+        add(
+          ['outside', 'internet', 'hosts', i, 'ip'],
+          `${h.ip} is not a host address of ${inet.cidr} other than the router's .1`,
+          `pick an address from ${intToIp(inetCidr.base + 2)} to ${intToIp(lastAddress(inetCidr) - 1)}`,
+        );
       }
     });
   }
@@ -134,48 +171,81 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
     if (man?.kind === 'Service') {
       const svc = man.service;
       const path = ['manifests', i, 'metadata', 'name'];
-      if (serviceNames.has(svc.name)) add(path, `duplicate service name "${svc.name}" (also manifests[${serviceNames.get(svc.name)}])`, 'rename one of the services');
+      if (serviceNames.has(svc.name))
+        add(path, `duplicate service name "${svc.name}" (also manifests[${serviceNames.get(svc.name)}])`, 'rename one of the services');
       else serviceNames.set(svc.name, i);
-      if (nodeNames.has(svc.name) || outsideNames.has(svc.name)) add(path, `service "${svc.name}" has the name of a node or outside host`, 'rename the service');
+      if (nodeNames.has(svc.name) || outsideNames.has(svc.name))
+        add(path, `service "${svc.name}" has the name of a node or outside host`, 'rename the service');
       if (svc.clusterIP && svc.clusterIP !== 'None') {
         const ipPath = ['manifests', i, 'spec', 'clusterIP'];
         if (!isValidIpv4(svc.clusterIP)) add(ipPath, `"${svc.clusterIP}" is not an IPv4 address`);
-        else if (service && !overlaps(service, { base: ipToInt(svc.clusterIP), prefix: 32 })) add(ipPath, `${svc.clusterIP} is outside the service network ${formatCidr(service)}`, `pick an address inside ${formatCidr(service)} or leave clusterIP out to have one allocated`);
-        else if (clusterIPs.has(svc.clusterIP)) add(ipPath, `ClusterIP ${svc.clusterIP} is already used by manifests[${clusterIPs.get(svc.clusterIP)}]`, 'give every service its own ClusterIP');
+        else if (service && !overlaps(service, { base: ipToInt(svc.clusterIP), prefix: 32 }))
+          add(
+            ipPath,
+            `${svc.clusterIP} is outside the service network ${formatCidr(service)}`,
+            `pick an address inside ${formatCidr(service)} or leave clusterIP out to have one allocated`,
+          );
+        else if (clusterIPs.has(svc.clusterIP))
+          add(ipPath, `ClusterIP ${svc.clusterIP} is already used by manifests[${clusterIPs.get(svc.clusterIP)}]`, 'give every service its own ClusterIP');
         else clusterIPs.set(svc.clusterIP, i);
       }
       svc.ports.forEach((p, j) => {
         if (p.nodePort === undefined) return;
         const other = nodePorts.get(p.nodePort);
-        if (other) add(['manifests', i, 'spec', 'ports', j, 'nodePort'], `node port ${p.nodePort} is already used by ${other}`, 'every node port is unique in the cluster');
+        if (other)
+          add(
+            ['manifests', i, 'spec', 'ports', j, 'nodePort'],
+            `node port ${p.nodePort} is already used by ${other}`,
+            'every node port is unique in the cluster',
+          );
         else nodePorts.set(p.nodePort, `service ${svc.name}`);
       });
       svc.loadBalancerIPs.forEach((ip) => {
-        if (isValidIpv4(ip) && underlay && !overlaps(underlay, { base: ipToInt(ip), prefix: 32 })) add(['manifests', i, 'spec'], `load-balancer IP ${ip} is outside the underlay ${formatCidr(underlay)}; MetalLB's L2 mode announces addresses of the node network`, 'pick an address of the node network that no machine uses');
+        if (isValidIpv4(ip) && underlay && !overlaps(underlay, { base: ipToInt(ip), prefix: 32 }))
+          add(
+            ['manifests', i, 'spec'],
+            `load-balancer IP ${ip} is outside the underlay ${formatCidr(underlay)}; MetalLB's L2 mode announces addresses of the node network`,
+            'pick an address of the node network that no machine uses',
+          );
       });
       return;
     }
     if (man?.kind !== 'Pod') return;
     const p = man.pod;
-    if (podNames.has(p.name)) add(['manifests', i, 'metadata', 'name'], `duplicate pod name "${p.name}" (also manifests[${podNames.get(p.name)}]); pod names are unique within a lab so expectations can name them`, 'rename one of the pods');
+    if (podNames.has(p.name))
+      add(
+        ['manifests', i, 'metadata', 'name'],
+        `duplicate pod name "${p.name}" (also manifests[${podNames.get(p.name)}]); pod names are unique within a lab so expectations can name them`,
+        'rename one of the pods',
+      );
     else podNames.set(p.name, i);
-    if (nodeNames.has(p.name) || outsideNames.has(p.name)) add(['manifests', i, 'metadata', 'name'], `pod "${p.name}" has the name of a node or outside host`, 'rename the pod');
-    if (p.name === 'underlay' || p.name === 'router') add(['manifests', i, 'metadata', 'name'], `"${p.name}" is the name of a namespace of the lab's network (the physical switch or the internet router)`, 'rename the pod');
-    if (!nodeNames.has(p.nodeName)) add(['manifests', i, 'spec', 'nodeName'], `unknown node "${p.nodeName}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
+    if (nodeNames.has(p.name) || outsideNames.has(p.name))
+      add(['manifests', i, 'metadata', 'name'], `pod "${p.name}" has the name of a node or outside host`, 'rename the pod');
+    if (p.name === 'underlay' || p.name === 'router')
+      add(
+        ['manifests', i, 'metadata', 'name'],
+        `"${p.name}" is the name of a namespace of the lab's network (the physical switch or the internet router)`,
+        'rename the pod',
+      );
+    if (!nodeNames.has(p.nodeName))
+      add(['manifests', i, 'spec', 'nodeName'], `unknown node "${p.nodeName}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
     if (p.pinnedIp) {
       const path = ['manifests', i, 'metadata', 'annotations', POD_IP_ANNOTATION];
       if (!isValidIpv4(p.pinnedIp)) {
-        add(path, `"${p.pinnedIp}" is not an IPv4 address`, 'write an address from the node\'s pod range, e.g. 10.8.0.5');
+        add(path, `"${p.pinnedIp}" is not an IPv4 address`, "write an address from the node's pod range, e.g. 10.8.0.5");
         return;
       }
-      if (podIps.has(p.pinnedIp)) add(path, `duplicate pod address ${p.pinnedIp} (also manifests[${podIps.get(p.pinnedIp)}])`, 'give every pod its own address');
+      if (podIps.has(p.pinnedIp))
+        add(path, `duplicate pod address ${p.pinnedIp} (also manifests[${podIps.get(p.pinnedIp)}])`, 'give every pod its own address');
       else podIps.set(p.pinnedIp, i);
       if (pod && isValidIpv4(p.pinnedIp) && !overlaps(pod, { base: ipToInt(p.pinnedIp), prefix: 32 })) {
-        add(path, `${p.pinnedIp} is outside the pod network ${formatCidr(pod)}`, 'pick an address inside its node\'s pod range');
+        add(path, `${p.pinnedIp} is outside the pod network ${formatCidr(pod)}`, "pick an address inside its node's pod range");
       }
     }
   });
-  for (const [name, i] of serviceNames) if (podNames.has(name)) add(['manifests', i, 'metadata', 'name'], `service "${name}" has the name of a pod; expectations name both`, 'rename the service or the pod');
+  for (const [name, i] of serviceNames)
+    if (podNames.has(name))
+      add(['manifests', i, 'metadata', 'name'], `service "${name}" has the name of a pod; expectations name both`, 'rename the service or the pod');
 
   // Expectations: every name they use must exist.
   const senders = new Set<string>([...nodeNames.keys(), ...podNames.keys(), ...outsideNames.keys()]);
@@ -185,13 +255,20 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
   spec.expectations.forEach((e, i) => {
     const base: (string | number)[] = ['expectations', i];
     if (!senders.has(e.send.from)) add([...base, 'send', 'from'], `unknown pod or node "${e.send.from}"`, `use one of: ${[...senders].join(', ')}`);
-    if (e.send.to !== undefined && !known.has(e.send.to) && !isValidIpv4(e.send.to)) add([...base, 'send', 'to'], `unknown pod or node "${e.send.to}"`, endpointFix);
-    if (e.send.dns?.server !== undefined && !known.has(e.send.dns.server) && !isValidIpv4(e.send.dns.server)) add([...base, 'send', 'dns', 'server'], `unknown pod, node or service "${e.send.dns.server}"`, endpointFix);
+    if (e.send.to !== undefined && !known.has(e.send.to) && !isValidIpv4(e.send.to))
+      add([...base, 'send', 'to'], `unknown pod or node "${e.send.to}"`, endpointFix);
+    if (e.send.dns?.server !== undefined && !known.has(e.send.dns.server) && !isValidIpv4(e.send.dns.server))
+      add([...base, 'send', 'dns', 'server'], `unknown pod, node or service "${e.send.dns.server}"`, endpointFix);
     e.hops.forEach((h, j) => {
       for (const at of Array.isArray(h.at) ? h.at : [h.at]) {
         const [where, dev] = at.split('/');
         if (!points.has(where)) add([...base, 'hops', j, 'at'], `unknown pod or node "${where}"`, `use one of: ${[...points].join(', ')}`);
-        if (dev.length >= IFNAMSIZ) add([...base, 'hops', j, 'at'], `interface name "${dev}" is ${dev.length} characters; Linux allows at most ${IFNAMSIZ - 1}`, 'use the interface name as `ip link` shows it');
+        if (dev.length >= IFNAMSIZ)
+          add(
+            [...base, 'hops', j, 'at'],
+            `interface name "${dev}" is ${dev.length} characters; Linux allows at most ${IFNAMSIZ - 1}`,
+            'use the interface name as `ip link` shows it',
+          );
       }
       const checkAddr = (v: string | string[] | undefined, path: (string | number)[]) => {
         for (const x of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
@@ -203,7 +280,8 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
         checkAddr(m.src, [...p, 'src']);
         checkAddr(m.dst, [...p, 'dst']);
       }
-      if (h.absent && h.packet?.overhead !== undefined) add([...base, 'hops', j, 'packet', 'overhead'], 'an absent hop has no packet to measure', 'remove overhead or absent');
+      if (h.absent && h.packet?.overhead !== undefined)
+        add([...base, 'hops', j, 'packet', 'overhead'], 'an absent hop has no packet to measure', 'remove overhead or absent');
     });
     e.chains.forEach((c, j) => {
       if (!nodeNames.has(c.node)) add([...base, 'chains', j, 'node'], `unknown node "${c.node}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
@@ -213,10 +291,15 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
     if (e.expect.spread && kind === 'ping') add([...base, 'expect', 'spread'], 'a ping does not say which backend answered', 'send http or tcp');
     if (e.expect.spread && e.send.repeat < 2) add([...base, 'send', 'repeat'], 'a spread needs several requests', 'set send.repeat, e.g. 30');
     e.expect.backends?.forEach((b, j) => {
-      if (!podNames.has(b) && !outsideNames.has(b)) add([...base, 'expect', 'backends', j], `unknown pod "${b}"`, `use one of: ${[...podNames.keys()].join(', ')}`);
+      if (!podNames.has(b) && !outsideNames.has(b))
+        add([...base, 'expect', 'backends', j], `unknown pod "${b}"`, `use one of: ${[...podNames.keys()].join(', ')}`);
     });
     if ((e.send.http?.port ?? e.send.tcp?.port) === undefined && (e.send.http || e.send.tcp) && !serviceNames.has(e.send.to ?? '')) {
-      add([...base, 'send', e.send.http ? 'http' : 'tcp'], 'no port given, and the destination is not a service whose port could be used', 'add port, e.g. { port: 80 }');
+      add(
+        [...base, 'send', e.send.http ? 'http' : 'tcp'],
+        'no port given, and the destination is not a service whose port could be used',
+        'add port, e.g. { port: 80 }',
+      );
     }
   });
   spec.reachability.forEach((t, i) => {
@@ -229,10 +312,13 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
       if (!known.has(name)) add([...base, 'to', j], `unknown pod or service "${name}"`, endpointFix);
     });
     const rows = parseTruthTable(t.expected);
-    if (rows.length !== t.from.length) add([...base, 'expected'], `the table has ${rows.length} rows, from lists ${t.from.length}`, 'one row per sender, in the order of from');
+    if (rows.length !== t.from.length)
+      add([...base, 'expected'], `the table has ${rows.length} rows, from lists ${t.from.length}`, 'one row per sender, in the order of from');
     rows.forEach((r, j) => {
-      if (r.length !== t.to.length) add([...base, 'expected'], `row ${j + 1} has ${r.length} cells, to lists ${t.to.length}`, 'one cell per target: "." reachable, "X" not');
-      if (r.some((c) => c !== '.' && c !== 'X')) add([...base, 'expected'], `row ${j + 1} has a cell that is neither "." nor "X"`, 'write "." for reachable, "X" for not');
+      if (r.length !== t.to.length)
+        add([...base, 'expected'], `row ${j + 1} has ${r.length} cells, to lists ${t.to.length}`, 'one cell per target: "." reachable, "X" not');
+      if (r.some((c) => c !== '.' && c !== 'X'))
+        add([...base, 'expected'], `row ${j + 1} has a cell that is neither "." nor "X"`, 'write "." for reachable, "X" for not');
     });
   });
   return problems;

@@ -33,7 +33,8 @@ export function addressBook(model: ClusterModel): AddressBook {
       const conf = pod ? podResolverConfig(pod, dnsSettings(model)) : dnsSettings(model).node;
       return conf.nameservers[0] ?? model.network.clusterDNS;
     },
-    macOf: (name) => (model.nodes.some((n) => n.name === name) || model.externals.some((h) => h.name === name) ? macFor(`${model.lab}/${name}/eth0`) : undefined),
+    macOf: (name) =>
+      model.nodes.some((n) => n.name === name) || model.externals.some((h) => h.name === name) ? macFor(`${model.lab}/${name}/eth0`) : undefined,
     senderNamespace: (name) => name,
     servicePort: (name) => byName(name)?.ports[0]?.port,
     serviceBackends: (name) => {

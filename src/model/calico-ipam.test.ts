@@ -138,7 +138,7 @@ describe('Calico IPAM: several nodes', () => {
 });
 
 describe('Calico IPAM: pinned addresses (cni.projectcalico.org/ipAddrs -> AssignIP)', () => {
-  it('claims the block holding a pinned address for the pod\'s node, and keeps others out of it', () => {
+  it("claims the block holding a pinned address for the pod's node, and keeps others out of it", () => {
     const r = ok(allocateCalicoIPs(POOL, [...pods('w1', 2), { node: 'w2', pod: 'default/pinned', pinned: '10.8.0.10' }, ...pods('w2', 1)]));
     // The pin is assigned first, so its block (10.8.0.0/26) belongs to w2 before w1 asks.
     expect(r.blocks).toEqual([
@@ -157,7 +157,7 @@ describe('Calico IPAM: pinned addresses (cni.projectcalico.org/ipAddrs -> Assign
     expect(r.ips.get('default/w1-2')).toBe('10.8.0.3');
   });
 
-  it('refuses a pin outside the pool, a duplicate, and one in another node\'s block', () => {
+  it("refuses a pin outside the pool, a duplicate, and one in another node's block", () => {
     const outside = allocateCalicoIPs(POOL, [{ node: 'w1', pod: 'default/x', pinned: '10.9.0.1' }]);
     expect(outside.ok || outside.message).toContain('not in the IP pool');
     const dup = allocateCalicoIPs(POOL, [

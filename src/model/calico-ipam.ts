@@ -64,9 +64,7 @@ export interface CalicoBlock {
   node: string;
 }
 
-export type CalicoAllocation =
-  | { ok: true; blocks: CalicoBlock[]; ips: Map<string, string> }
-  | { ok: false; message: string };
+export type CalicoAllocation = { ok: true; blocks: CalicoBlock[]; ips: Map<string, string> } | { ok: false; message: string };
 
 interface BlockState {
   index: number;
@@ -95,7 +93,9 @@ function checkPool(pool: CalicoPool): { cidr: Cidr } | { message: string } {
     return { message: `IP pool ${(e as Error).message}` };
   }
   if (!Number.isInteger(pool.blockSize) || pool.blockSize < CALICO_MIN_BLOCK_SIZE || pool.blockSize > CALICO_MAX_BLOCK_SIZE) {
-    return { message: `IP pool ${pool.cidr}: blockSize must be between ${CALICO_MIN_BLOCK_SIZE} and ${CALICO_MAX_BLOCK_SIZE} for IPv4 pools, not ${pool.blockSize}` };
+    return {
+      message: `IP pool ${pool.cidr}: blockSize must be between ${CALICO_MIN_BLOCK_SIZE} and ${CALICO_MAX_BLOCK_SIZE} for IPv4 pools, not ${pool.blockSize}`,
+    };
   }
   if (cidr.prefix > pool.blockSize) {
     return { message: `IP pool ${pool.cidr} is smaller than its /${pool.blockSize} block size; Calico IPAM needs the pool to be at least one block` };
@@ -103,7 +103,11 @@ function checkPool(pool: CalicoPool): { cidr: Cidr } | { message: string } {
   return { cidr };
 }
 
-export function allocateCalicoIPs(pool: CalicoPool, requests: readonly CalicoIpRequest[], maxBlocksPerHost = CALICO_DEFAULT_MAX_BLOCKS_PER_HOST): CalicoAllocation {
+export function allocateCalicoIPs(
+  pool: CalicoPool,
+  requests: readonly CalicoIpRequest[],
+  maxBlocksPerHost = CALICO_DEFAULT_MAX_BLOCKS_PER_HOST,
+): CalicoAllocation {
   const checked = checkPool(pool);
   if ('message' in checked) return { ok: false, message: checked.message };
   const poolCidr = checked.cidr;
@@ -128,17 +132,22 @@ export function allocateCalicoIPs(pool: CalicoPool, requests: readonly CalicoIpR
     if (r.pinned === undefined) continue;
     if (ips.has(r.pod)) return { ok: false, message: `pod ${r.pod} is listed twice` };
     if (!isValidIpv4(r.pinned)) return { ok: false, message: `pod ${r.pod}: "${r.pinned}" is not an IPv4 address` };
-    if (!containsIp(poolCidr, r.pinned)) return { ok: false, message: `pod ${r.pod}: ${r.pinned} is not in the IP pool ${pool.cidr} ("The provided IP address is not in a configured pool")` };
+    if (!containsIp(poolCidr, r.pinned))
+      return { ok: false, message: `pod ${r.pod}: ${r.pinned} is not in the IP pool ${pool.cidr} ("The provided IP address is not in a configured pool")` };
     const offset = ipToInt(r.pinned) - poolCidr.base;
     const index = Math.floor(offset / blockLen);
     const ordinal = offset % blockLen;
     let b = blocks.get(index);
     if (!b) {
-      if (owned(r.node).length >= maxBlocksPerHost) return { ok: false, message: `pod ${r.pod}: node ${r.node} already has ${maxBlocksPerHost} blocks, the per-node block limit` };
+      if (owned(r.node).length >= maxBlocksPerHost)
+        return { ok: false, message: `pod ${r.pod}: node ${r.node} already has ${maxBlocksPerHost} blocks, the per-node block limit` };
       b = claim(index, r.node);
     } else if (b.node !== r.node) {
       // Non-strict affinity would hand the address out anyway (a borrowed IP, routed as a /32).
-      return { ok: false, message: `pod ${r.pod}: ${r.pinned} is in block ${blockCidr(index)}, which is affine to node ${b.node}, not ${r.node}; Calico would lend it (routed as a /32), which this lab does not model - pin an address from a block of ${r.node}` };
+      return {
+        ok: false,
+        message: `pod ${r.pod}: ${r.pinned} is in block ${blockCidr(index)}, which is affine to node ${b.node}, not ${r.node}; Calico would lend it (routed as a /32), which this lab does not model - pin an address from a block of ${r.node}`,
+      };
     }
     const at = b.unallocated.indexOf(ordinal);
     if (at < 0) return { ok: false, message: `pod ${r.pod}: ${r.pinned} is already assigned ("Address already assigned in block")` };
@@ -154,7 +163,10 @@ export function allocateCalicoIPs(pool: CalicoPool, requests: readonly CalicoIpR
     let b = mine.find((x) => x.unallocated.length > 0);
     if (!b) {
       if (mine.length >= maxBlocksPerHost) {
-        return { ok: false, message: `pod ${r.pod}: node ${r.node} needs another block but has ${mine.length}, the per-node block limit ("Need to allocate an IPAM block but could not - limit of ${maxBlocksPerHost} blocks reached for this node")` };
+        return {
+          ok: false,
+          message: `pod ${r.pod}: node ${r.node} needs another block but has ${mine.length}, the per-node block limit ("Need to allocate an IPAM block but could not - limit of ${maxBlocksPerHost} blocks reached for this node")`,
+        };
       }
       // findUsableBlock, walked from block 0 (see the note at the top).
       let free = -1;

@@ -64,7 +64,10 @@ describe('allocateNodeCIDRs (cidr_set.go)', () => {
   });
 
   it('refuses the same range pinned twice', () => {
-    const r = allocateNodeCIDRs('10.8.0.0/16', 24, [{ name: 'a', pinned: '10.8.3.0/24' }, { name: 'b', pinned: '10.8.3.0/24' }]);
+    const r = allocateNodeCIDRs('10.8.0.0/16', 24, [
+      { name: 'a', pinned: '10.8.3.0/24' },
+      { name: 'b', pinned: '10.8.3.0/24' },
+    ]);
     expect(r).toMatchObject({ ok: false, index: 1, message: 'podCIDR 10.8.3.0/24 is already used by another node' });
   });
 });
@@ -110,13 +113,25 @@ describe('allocatePodIPs (host-local)', () => {
 
   it('fails when the node range is full, naming the pod by its input index', () => {
     const r = allocatePodIPs('10.8.0.0/30', [{ key: 'b' }, { key: 'a' }]); // /30: only .2 is usable
-    expect(r).toEqual({ ok: false, index: 0, message: 'node range 10.8.0.0/30 is full', fix: 'use a smaller cluster.nodeCIDRMaskSize or fewer pods on this node' });
+    expect(r).toEqual({
+      ok: false,
+      index: 0,
+      message: 'node range 10.8.0.0/30 is full',
+      fix: 'use a smaller cluster.nodeCIDRMaskSize or fewer pods on this node',
+    });
   });
 
   it('refuses a pin on the gateway, the network or the broadcast address', () => {
-    expect(allocatePodIPs('10.8.0.0/24', [{ key: 'a' }, { key: 'b', pinned: '10.8.0.1' }])).toMatchObject({ ok: false, index: 1, message: 'address 10.8.0.1 is the cni0 gateway' });
+    expect(allocatePodIPs('10.8.0.0/24', [{ key: 'a' }, { key: 'b', pinned: '10.8.0.1' }])).toMatchObject({
+      ok: false,
+      index: 1,
+      message: 'address 10.8.0.1 is the cni0 gateway',
+    });
     expect(allocatePodIPs('10.8.0.0/24', [{ key: 'a', pinned: '10.8.0.0' }])).toMatchObject({ ok: false, message: 'address 10.8.0.0 is the network address' });
-    expect(allocatePodIPs('10.8.0.0/24', [{ key: 'a', pinned: '10.8.0.255' }])).toMatchObject({ ok: false, message: 'address 10.8.0.255 is the broadcast address' });
+    expect(allocatePodIPs('10.8.0.0/24', [{ key: 'a', pinned: '10.8.0.255' }])).toMatchObject({
+      ok: false,
+      message: 'address 10.8.0.255 is the broadcast address',
+    });
   });
 
   it('refuses a pin outside the node range and a pin used twice', () => {
@@ -126,7 +141,12 @@ describe('allocatePodIPs (host-local)', () => {
       message: "address 10.8.5.5 is outside its node's pod range 10.8.0.0/24",
       fix: 'pick an address from 10.8.0.2 to 10.8.0.254, or remove the annotation',
     });
-    expect(allocatePodIPs('10.8.0.0/24', [{ key: 'a', pinned: '10.8.0.9' }, { key: 'b', pinned: '10.8.0.9' }])).toMatchObject({
+    expect(
+      allocatePodIPs('10.8.0.0/24', [
+        { key: 'a', pinned: '10.8.0.9' },
+        { key: 'b', pinned: '10.8.0.9' },
+      ]),
+    ).toMatchObject({
       ok: false,
       index: 1,
       message: 'address 10.8.0.9 is already used by another pod',

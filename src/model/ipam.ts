@@ -28,10 +28,21 @@ export function allocateNodeCIDRs(clusterCidr: string, maskSize: number, nodes: 
     if (!n.pinned) continue;
     const c = parseCidr(n.pinned);
     if (c.prefix !== maskSize || !containsCidr(cluster, c)) {
-      return { ok: false, index, message: `podCIDR ${n.pinned} is not a /${maskSize} inside the cluster pod network ${clusterCidr}`, fix: `pick a /${maskSize} inside ${clusterCidr}, e.g. ${formatCidr(nthSubnet(cluster, maskSize, index))}` };
+      return {
+        ok: false,
+        index,
+        message: `podCIDR ${n.pinned} is not a /${maskSize} inside the cluster pod network ${clusterCidr}`,
+        fix: `pick a /${maskSize} inside ${clusterCidr}, e.g. ${formatCidr(nthSubnet(cluster, maskSize, index))}`,
+      };
     }
     const i = (c.base - cluster.base) / size(c);
-    if (used.has(i)) return { ok: false, index, message: `podCIDR ${n.pinned} is already used by another node`, fix: 'give every node its own range, or remove the pin to allocate one' };
+    if (used.has(i))
+      return {
+        ok: false,
+        index,
+        message: `podCIDR ${n.pinned} is already used by another node`,
+        fix: 'give every node its own range, or remove the pin to allocate one',
+      };
     used.add(i);
     out.set(n.name, formatCidr(c));
   }
@@ -46,7 +57,13 @@ export function allocateNodeCIDRs(clusterCidr: string, maskSize: number, nodes: 
         break;
       }
     }
-    if (found < 0) return { ok: false, index, message: `the pod network ${clusterCidr} has no free /${maskSize} left for node "${n.name}"`, fix: 'use a larger cluster.podCIDR or a larger cluster.nodeCIDRMaskSize' };
+    if (found < 0)
+      return {
+        ok: false,
+        index,
+        message: `the pod network ${clusterCidr} has no free /${maskSize} left for node "${n.name}"`,
+        fix: 'use a larger cluster.podCIDR or a larger cluster.nodeCIDRMaskSize',
+      };
     used.add(found);
     next = (found + 1) % max;
     out.set(n.name, formatCidr(nthSubnet(cluster, maskSize, found)));
@@ -76,10 +93,23 @@ export function allocatePodIPs(nodePodCidr: string, pods: PodIpRequest[]): Alloc
   const order = [...pods.entries()].sort((a, b) => a[1].key.localeCompare(b[1].key));
   for (const [index, p] of order) {
     if (!p.pinned) continue;
-    if (!containsIp(range, p.pinned)) return { ok: false, index, message: `address ${p.pinned} is outside its node's pod range ${nodePodCidr}`, fix: `pick an address from ${intToIp(range.base + 2)} to ${intToIp(lastAddress(range) - 1)}, or remove the annotation` };
+    if (!containsIp(range, p.pinned))
+      return {
+        ok: false,
+        index,
+        message: `address ${p.pinned} is outside its node's pod range ${nodePodCidr}`,
+        fix: `pick an address from ${intToIp(range.base + 2)} to ${intToIp(lastAddress(range) - 1)}, or remove the annotation`,
+      };
     const n = ipToInt(p.pinned);
     if (taken.has(n)) {
-      const why = n === range.base + 1 ? 'the cni0 gateway' : n === range.base ? 'the network address' : n === lastAddress(range) ? 'the broadcast address' : 'already used by another pod';
+      const why =
+        n === range.base + 1
+          ? 'the cni0 gateway'
+          : n === range.base
+            ? 'the network address'
+            : n === lastAddress(range)
+              ? 'the broadcast address'
+              : 'already used by another pod';
       return { ok: false, index, message: `address ${p.pinned} is ${why}`, fix: 'pick another address or remove the annotation' };
     }
     taken.add(n);
@@ -89,7 +119,8 @@ export function allocatePodIPs(nodePodCidr: string, pods: PodIpRequest[]): Alloc
     if (p.pinned) continue;
     let n = range.base + 2;
     while (n < lastAddress(range) && taken.has(n)) n++;
-    if (n >= lastAddress(range)) return { ok: false, index, message: `node range ${nodePodCidr} is full`, fix: 'use a smaller cluster.nodeCIDRMaskSize or fewer pods on this node' };
+    if (n >= lastAddress(range))
+      return { ok: false, index, message: `node range ${nodePodCidr} is full`, fix: 'use a smaller cluster.nodeCIDRMaskSize or fewer pods on this node' };
     taken.add(n);
     out.set(p.key, intToIp(n));
   }

@@ -20,8 +20,7 @@ export interface PodRequests {
 }
 
 export type PodAddresses =
-  | { ok: true; pods: Pod[]; calicoBlocks?: ClusterModel['calicoBlocks']; calicoTunnels?: Record<string, string> }
-  | { ok: false; problems: PathProblem[] };
+  { ok: true; pods: Pod[]; calicoBlocks?: ClusterModel['calicoBlocks']; calicoTunnels?: Record<string, string> } | { ok: false; problems: PathProblem[] };
 
 const key = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
@@ -44,7 +43,12 @@ export function resolvePods(r: PodRequests): PodAddresses {
   const problems: PathProblem[] = [];
   for (const node of r.nodes) {
     const mine = r.pods.filter((m) => m.pod.nodeName === node.name);
-    const alloc = calico ? { ok: true as const, value: calico.ips } : allocatePodIPs(node.podCIDR, mine.map((m) => ({ key: key(m.pod), pinned: m.pod.pinnedIp })));
+    const alloc = calico
+      ? { ok: true as const, value: calico.ips }
+      : allocatePodIPs(
+          node.podCIDR,
+          mine.map((m) => ({ key: key(m.pod), pinned: m.pod.pinnedIp })),
+        );
     if (!alloc.ok) {
       const bad = mine[alloc.index];
       const path = bad.pod.pinnedIp ? r.pinnedIpPath(bad.index) : ['manifests', bad.index, 'metadata', 'name'];

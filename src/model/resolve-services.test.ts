@@ -39,15 +39,24 @@ describe('Services in a lab file', () => {
   });
 
   it('warns (without failing) about a selector that matches no pod', () => {
-    const lab = parseLabSource(NODEPORT.replace('selector: { app: web }\n      ports: [{ port: 80, targetPort: http, nodePort: 30081 }]', 'selector: { app: wbe }\n      ports: [{ port: 80, targetPort: http, nodePort: 30081 }]'), 'np.yaml');
+    const lab = parseLabSource(
+      NODEPORT.replace(
+        'selector: { app: web }\n      ports: [{ port: 80, targetPort: http, nodePort: 30081 }]',
+        'selector: { app: wbe }\n      ports: [{ port: 80, targetPort: http, nodePort: 30081 }]',
+      ),
+      'np.yaml',
+    );
     const model = resolveModel(lab);
     expect(model.warnings).toEqual([
-      expect.objectContaining({ path: ['manifests', 3, 'spec', 'selector'], message: expect.stringContaining('the selector of service "default/web-local" matches no pod') }),
+      expect.objectContaining({
+        path: ['manifests', 3, 'spec', 'selector'],
+        message: expect.stringContaining('the selector of service "default/web-local" matches no pod'),
+      }),
     ]);
     expect(model.endpointSlices.find((s) => s.serviceName === 'web-local')?.endpoints).toEqual([]);
   });
 
-  it('resolves a named targetPort to the pods\' container port', () => {
+  it("resolves a named targetPort to the pods' container port", () => {
     const model = resolveModel(parseLabSource(NODEPORT, 'np.yaml'));
     const slice = model.endpointSlices.find((s) => s.serviceName === 'web-nodeport')!;
     expect(slice.ports).toEqual([{ name: '', protocol: 'TCP', port: 80 }]);

@@ -15,12 +15,20 @@ export function resolveServices(
 ): { services: Service[]; slices: ClusterModel['endpointSlices'] } {
   const key = (s: ServiceManifest) => `${s.namespace}/${s.name}`;
   const withIp = manifests.filter((m) => m.service.type !== 'ExternalName' && m.service.clusterIP !== 'None');
-  const clusterIPs = allocateClusterIPs(serviceCIDR, withIp.map((m) => ({ key: key(m.service), given: m.service.clusterIP })));
+  const clusterIPs = allocateClusterIPs(
+    serviceCIDR,
+    withIp.map((m) => ({ key: key(m.service), given: m.service.clusterIP })),
+  );
   const nodePortRequests = manifests.flatMap((m) =>
-    m.service.type === 'NodePort' || m.service.type === 'LoadBalancer' ? m.service.ports.map((p) => ({ key: `${key(m.service)}:${p.name || p.port}/${p.protocol}`, given: p.nodePort })) : [],
+    m.service.type === 'NodePort' || m.service.type === 'LoadBalancer'
+      ? m.service.ports.map((p) => ({ key: `${key(m.service)}:${p.name || p.port}/${p.protocol}`, given: p.nodePort }))
+      : [],
   );
   const nodePorts = allocateNodePorts(nodePortRequests);
-  const lbIPs = allocateLoadBalancerIPs(pools, manifests.filter((m) => m.service.type === 'LoadBalancer').map((m) => ({ key: key(m.service), given: m.service.loadBalancerIPs })));
+  const lbIPs = allocateLoadBalancerIPs(
+    pools,
+    manifests.filter((m) => m.service.type === 'LoadBalancer').map((m) => ({ key: key(m.service), given: m.service.loadBalancerIPs })),
+  );
   const services: Service[] = [];
   const slices: ClusterModel['endpointSlices'] = [];
   for (const { index, service: m } of [...manifests].sort((a, b) => key(a.service).localeCompare(key(b.service)))) {
@@ -31,28 +39,43 @@ export function resolveServices(
       clusterIP: m.type === 'ExternalName' ? undefined : m.clusterIP === 'None' ? 'None' : clusterIPs.get(key(m)),
       clusterIPSource: m.clusterIP && m.clusterIP !== 'None' ? 'given' : m.clusterIP === 'None' ? undefined : 'allocated',
       selector: m.selector,
-      ports: m.ports.map((p) => ({ ...p, nodePort: m.type === 'NodePort' || m.type === 'LoadBalancer' ? nodePorts.get(`${key(m)}:${p.name || p.port}/${p.protocol}`) : undefined })),
+      ports: m.ports.map((p) => ({
+        ...p,
+        nodePort: m.type === 'NodePort' || m.type === 'LoadBalancer' ? nodePorts.get(`${key(m)}:${p.name || p.port}/${p.protocol}`) : undefined,
+      })),
       sessionAffinity: m.sessionAffinity,
       affinityTimeoutSeconds: m.affinityTimeoutSeconds,
       externalTrafficPolicy: m.externalTrafficPolicy,
       internalTrafficPolicy: m.internalTrafficPolicy,
-      loadBalancerIPs: m.type === 'LoadBalancer' ? lbIPs.get(key(m)) ?? [] : [],
+      loadBalancerIPs: m.type === 'LoadBalancer' ? (lbIPs.get(key(m)) ?? []) : [],
       externalIPs: m.externalIPs,
       externalName: m.externalName,
     };
     if (svc.type === 'LoadBalancer' && svc.loadBalancerIPs.length === 0) {
-      warnings.push({ path: ['manifests', index, 'spec'], message: `LoadBalancer service "${key(m)}" got no external IP (no IPAddressPool has a free address); it stays <pending> like without MetalLB`, fix: 'add a metallb.io/v1beta1 IPAddressPool or set spec.loadBalancerIP' });
+      warnings.push({
+        path: ['manifests', index, 'spec'],
+        message: `LoadBalancer service "${key(m)}" got no external IP (no IPAddressPool has a free address); it stays <pending> like without MetalLB`,
+        fix: 'add a metallb.io/v1beta1 IPAddressPool or set spec.loadBalancerIP',
+      });
     }
     services.push(svc);
     const { slice, unresolved } = endpointSliceFor(svc, pods);
-    for (const u of unresolved) problems.push({ path: ['manifests', index, 'spec', 'ports'], message: `service "${key(m)}": ${u}`, fix: 'name the container port in the pods, or use a numeric targetPort' });
+    for (const u of unresolved)
+      problems.push({
+        path: ['manifests', index, 'spec', 'ports'],
+        message: `service "${key(m)}": ${u}`,
+        fix: 'name the container port in the pods, or use a numeric targetPort',
+      });
     if (slice) {
       slices.push(slice);
       if (slice.endpoints.length === 0) {
-        warnings.push({ path: ['manifests', index, 'spec', 'selector'], message: `the selector of service "${key(m)}" matches no pod in namespace "${m.namespace}": it has no endpoints (kube-proxy rejects its traffic)`, fix: 'check the selector against the pods\' labels' });
+        warnings.push({
+          path: ['manifests', index, 'spec', 'selector'],
+          message: `the selector of service "${key(m)}" matches no pod in namespace "${m.namespace}": it has no endpoints (kube-proxy rejects its traffic)`,
+          fix: "check the selector against the pods' labels",
+        });
       }
     }
   }
   return { services, slices };
 }
-

@@ -30,15 +30,28 @@ export function resolveModel(lab: Pick<ParsedLab, 'spec' | 'objects'>): ClusterM
   const problems: PathProblem[] = [];
   const warnings: PathProblem[] = [];
   /** The parsed objects of one kind, with their index in the lab file's manifests. */
-  const all = <K extends ParsedManifest['kind']>(kind: K) => lab.objects.filter((o) => o.manifest.kind === kind).map((o) => ({ index: o.index, manifest: o.manifest as Of<K> }));
+  const all = <K extends ParsedManifest['kind']>(kind: K) =>
+    lab.objects.filter((o) => o.manifest.kind === kind).map((o) => ({ index: o.index, manifest: o.manifest as Of<K> }));
 
   if (!isPodNetworkKind(spec.cluster.cni)) {
-    throw new ModelProblems([{ path: ['cluster', 'cni'], message: `unknown pod network "${spec.cluster.cni}"`, fix: `use one of: ${podNetworkKinds().join(', ')}` }]);
+    throw new ModelProblems([
+      { path: ['cluster', 'cni'], message: `unknown pod network "${spec.cluster.cni}"`, fix: `use one of: ${podNetworkKinds().join(', ')}` },
+    ]);
   }
   const podNetwork = POD_NETWORKS[spec.cluster.cni];
-  const nodeAlloc = allocateNodeCIDRs(spec.cluster.podCIDR, spec.cluster.nodeCIDRMaskSize, spec.nodes.map((n) => ({ name: n.name, pinned: n.podCIDR })));
+  const nodeAlloc = allocateNodeCIDRs(
+    spec.cluster.podCIDR,
+    spec.cluster.nodeCIDRMaskSize,
+    spec.nodes.map((n) => ({ name: n.name, pinned: n.podCIDR })),
+  );
   if (!nodeAlloc.ok) throw new ModelProblems([{ path: ['nodes', nodeAlloc.index, 'podCIDR'], message: nodeAlloc.message, fix: nodeAlloc.fix }]);
-  const nodes: Node[] = spec.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, podCIDR: nodeAlloc.value.get(n.name)!, podCIDRSource: n.podCIDR ? 'pinned' : 'allocated' }));
+  const nodes: Node[] = spec.nodes.map((n) => ({
+    name: n.name,
+    role: n.role,
+    ip: n.ip,
+    podCIDR: nodeAlloc.value.get(n.name)!,
+    podCIDRSource: n.podCIDR ? 'pinned' : 'allocated',
+  }));
 
   const network: ClusterModel['network'] = {
     podCIDR: spec.cluster.podCIDR,
@@ -90,10 +103,17 @@ export function resolveModel(lab: Pick<ParsedLab, 'spec' | 'objects'>): ClusterM
     services,
     endpointSlices: slices,
     configMaps: all('ConfigMap').map((o) => o.manifest.configMap),
-    namespaces: resolveNamespaces(all('Namespace').map((o) => o.manifest.namespace), pods, services),
+    namespaces: resolveNamespaces(
+      all('Namespace').map((o) => o.manifest.namespace),
+      pods,
+      services,
+    ),
     networkPolicies: all('NetworkPolicy').map((o) => o.manifest.policy),
     ingress,
-    secrets: resolveSecrets(all('Secret').map((o) => o.manifest.secret), ingress),
+    secrets: resolveSecrets(
+      all('Secret').map((o) => o.manifest.secret),
+      ingress,
+    ),
     ...(addresses.calicoBlocks ? { calicoBlocks: addresses.calicoBlocks } : {}),
     ...(addresses.calicoTunnels && Object.keys(addresses.calicoTunnels).length > 0 ? { calicoTunnels: addresses.calicoTunnels } : {}),
     warnings,
@@ -131,7 +151,9 @@ export function resolveSecrets(secrets: Of<'Secret'>['secret'][], o: IngressObje
     for (const x of h) hosts.get(key)!.add(x);
   };
   for (const ing of o.ingresses) for (const t of ing.tls) if (t.secretName) add(`${ing.namespace}/${t.secretName}`, t.hosts);
-  for (const g of o.gateways) for (const l of g.listeners) for (const ref of l.tls?.certificateRefs ?? []) add(`${ref.namespace ?? g.namespace}/${ref.name}`, l.hostname ? [l.hostname] : []);
+  for (const g of o.gateways)
+    for (const l of g.listeners)
+      for (const ref of l.tls?.certificateRefs ?? []) add(`${ref.namespace ?? g.namespace}/${ref.name}`, l.hostname ? [l.hostname] : []);
   return secrets.map((s) => {
     const named = [...(hosts.get(`${s.namespace}/${s.name}`) ?? [])].sort();
     return { ...s, hosts: named.length > 0 ? named : [s.name] };
@@ -140,7 +162,8 @@ export function resolveSecrets(secrets: Of<'Secret'>['secret'][], o: IngressObje
 
 function resolveNamespaces(written: { name: string; labels: Record<string, string> }[], pods: Pod[], services: Service[]): ClusterModel['namespaces'] {
   const labels = new Map<string, Record<string, string>>();
-  for (const n of ['default', 'kube-node-lease', 'kube-public', 'kube-system', ...pods.map((p) => p.namespace), ...services.map((s) => s.namespace)]) labels.set(n, {});
+  for (const n of ['default', 'kube-node-lease', 'kube-public', 'kube-system', ...pods.map((p) => p.namespace), ...services.map((s) => s.namespace)])
+    labels.set(n, {});
   for (const ns of written) labels.set(ns.name, ns.labels);
   return [...labels.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, l]) => ({ name, labels: { ...l, 'kubernetes.io/metadata.name': name } }));
 }

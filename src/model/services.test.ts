@@ -28,7 +28,10 @@ describe('ClusterIP allocation (ipallocator, KEP-3070 static band)', () => {
   });
 
   it('probes past collisions in a tiny range', () => {
-    const ips = allocateClusterIPs('10.96.0.0/27', Array.from({ length: 10 }, (_, i) => ({ key: `n/s${i}` })));
+    const ips = allocateClusterIPs(
+      '10.96.0.0/27',
+      Array.from({ length: 10 }, (_, i) => ({ key: `n/s${i}` })),
+    );
     expect(new Set(ips.values()).size).toBe(10);
   });
 });
@@ -44,22 +47,37 @@ describe('node port allocation (portallocator, KEP-3668)', () => {
 
 describe('MetalLB', () => {
   it('hands out the first free address of the pool', () => {
-    const ips = allocateLoadBalancerIPs([{ name: 'p', ranges: [['10.10.20.201', '10.10.20.203']] }], [
-      { key: 'b/y', given: [] },
-      { key: 'a/x', given: ['10.10.20.201'] },
-      { key: 'c/z', given: [] },
-    ]);
+    const ips = allocateLoadBalancerIPs(
+      [{ name: 'p', ranges: [['10.10.20.201', '10.10.20.203']] }],
+      [
+        { key: 'b/y', given: [] },
+        { key: 'a/x', given: ['10.10.20.201'] },
+        { key: 'c/z', given: [] },
+      ],
+    );
     expect(ips.get('b/y')).toEqual(['10.10.20.202']);
     expect(ips.get('c/z')).toEqual(['10.10.20.203']);
   });
 
   it('elects the worker with the smallest sha256(node#ip), only nodes with local endpoints for Local', () => {
-    const nodes: Node[] = ['cp1', 'w1', 'w2'].map((name) => ({ name, role: name === 'cp1' ? 'control-plane' : 'worker', ip: '', podCIDR: '', podCIDRSource: 'pinned' }));
+    const nodes: Node[] = ['cp1', 'w1', 'w2'].map((name) => ({
+      name,
+      role: name === 'cp1' ? 'control-plane' : 'worker',
+      ip: '',
+      podCIDR: '',
+      podCIDRSource: 'pinned',
+    }));
     const svc = { name: 'lb', namespace: 'default', type: 'LoadBalancer', loadBalancerIPs: ['10.10.20.201'], externalTrafficPolicy: 'Cluster' } as Service;
     // sha256("w2#10.10.20.201") = 632c0c43... < sha256("w1#10.10.20.201") = a27a4891...
     expect(electAnnouncers([svc], [], nodes)).toEqual([{ ip: '10.10.20.201', node: 'w2', service: 'default/lb' }]);
     const local = { ...svc, externalTrafficPolicy: 'Local' } as Service;
-    const slice = { name: 'x', namespace: 'default', serviceName: 'lb', ports: [], endpoints: [{ ip: '10.8.0.5', podName: 'a', nodeName: 'w1', ready: true, serving: true, terminating: false }] };
+    const slice = {
+      name: 'x',
+      namespace: 'default',
+      serviceName: 'lb',
+      ports: [],
+      endpoints: [{ ip: '10.8.0.5', podName: 'a', nodeName: 'w1', ready: true, serving: true, terminating: false }],
+    };
     expect(electAnnouncers([local], [slice], nodes)[0].node).toBe('w1');
   });
 });

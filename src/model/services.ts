@@ -57,7 +57,11 @@ export function allocateNodePorts(requests: { key: string; given?: number }[]): 
   const dynamic = total - band;
   const used = new Set<number>();
   const out = new Map<string, number>();
-  for (const r of requests) if (r.given) { used.add(r.given); out.set(r.key, r.given); }
+  for (const r of requests)
+    if (r.given) {
+      used.add(r.given);
+      out.set(r.key, r.given);
+    }
   for (const r of [...requests].sort((a, b) => a.key.localeCompare(b.key))) {
     if (r.given) continue;
     let p = NODE_PORT_RANGE.min + band + (hash32(r.key) % dynamic);
@@ -107,7 +111,10 @@ export function endpointSliceFor(svc: Service, pods: Pod[]): { slice?: EndpointS
       const found = new Set(members.map((p) => p.containers.flatMap((c) => c.ports).find((cp) => cp.name === sp.targetPort)?.containerPort));
       found.delete(undefined);
       if (found.size === 1) port = [...found][0];
-      else if (members.length > 0) unresolved.push(`targetPort "${sp.targetPort}" of port ${sp.port} ${found.size === 0 ? 'names no container port of the selected pods' : 'resolves to different ports on different pods'}`);
+      else if (members.length > 0)
+        unresolved.push(
+          `targetPort "${sp.targetPort}" of port ${sp.port} ${found.size === 0 ? 'names no container port of the selected pods' : 'resolves to different ports on different pods'}`,
+        );
     }
     return { name: sp.name, protocol: sp.protocol, port: port ?? 0 };
   });
@@ -133,7 +140,9 @@ export function electAnnouncers(services: Service[], slices: EndpointSlice[], no
       eligible = eligible.filter((n) => local.has(n));
     }
     for (const ip of svc.loadBalancerIPs) {
-      const sorted = [...eligible].sort((a, b) => Buffer.compare(createHash('sha256').update(`${a}#${ip}`).digest(), createHash('sha256').update(`${b}#${ip}`).digest()));
+      const sorted = [...eligible].sort((a, b) =>
+        Buffer.compare(createHash('sha256').update(`${a}#${ip}`).digest(), createHash('sha256').update(`${b}#${ip}`).digest()),
+      );
       if (sorted.length > 0) out.push({ ip, node: sorted[0], service: `${svc.namespace}/${svc.name}` });
     }
   }

@@ -51,7 +51,7 @@ export function lastAddress(c: Cidr): number {
 
 export function containsIp(c: Cidr, ip: string | number): boolean {
   const n = typeof ip === 'number' ? ip : ipToInt(ip);
-  return ((n & maskOf(c.prefix)) >>> 0) === c.base;
+  return (n & maskOf(c.prefix)) >>> 0 === c.base;
 }
 
 export function containsCidr(outer: Cidr, inner: Cidr): boolean {

@@ -18,7 +18,8 @@ export function outsideNamespaces(model: ClusterModel): PlannedNamespace[] {
     name: h.name,
     netns: netnsName(model.lab, h.name),
     kind: 'outside',
-    interfaces: h.kind === 'router' ? ['lo', 'eth0', INTERNET_BRIDGE, ...model.externals.filter(onInternet).map((x) => underlayPortName(x.name))] : ['lo', 'eth0'],
+    interfaces:
+      h.kind === 'router' ? ['lo', 'eth0', INTERNET_BRIDGE, ...model.externals.filter(onInternet).map((x) => underlayPortName(x.name))] : ['lo', 'eth0'],
   }));
 }
 
@@ -31,7 +32,28 @@ export function planOutsidePorts(model: ClusterModel): Op[] {
     .flatMap((h): Op[] => {
       const port = underlayPortName(h.name);
       return [
-        { kind: 'ip', netns: sw, args: ['link', 'add', port, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(`${model.lab}/${h.name}/eth0`), 'mtu', mtu, 'netns', netnsName(model.lab, h.name)] },
+        {
+          kind: 'ip',
+          netns: sw,
+          args: [
+            'link',
+            'add',
+            port,
+            'mtu',
+            mtu,
+            'type',
+            'veth',
+            'peer',
+            'name',
+            'eth0',
+            'address',
+            macFor(`${model.lab}/${h.name}/eth0`),
+            'mtu',
+            mtu,
+            'netns',
+            netnsName(model.lab, h.name),
+          ],
+        },
         { kind: 'ip', netns: sw, args: ['link', 'set', port, 'master', UNDERLAY_BRIDGE, 'up'] },
       ];
     });
@@ -52,7 +74,24 @@ export function planRouterInternet(model: ClusterModel): Op[] {
   for (const h of model.externals.filter(onInternet)) {
     const port = underlayPortName(h.name);
     ops.push(
-      { kind: 'ip', netns: ns, args: ['link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(`${model.lab}/${h.name}/eth0`), 'netns', netnsName(model.lab, h.name)] },
+      {
+        kind: 'ip',
+        netns: ns,
+        args: [
+          'link',
+          'add',
+          port,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          'eth0',
+          'address',
+          macFor(`${model.lab}/${h.name}/eth0`),
+          'netns',
+          netnsName(model.lab, h.name),
+        ],
+      },
       { kind: 'ip', netns: ns, args: ['link', 'set', port, 'master', INTERNET_BRIDGE, 'up'] },
     );
   }
@@ -78,5 +117,9 @@ export function planOutsideHosts(model: ClusterModel): Op[] {
 /** Nodes send what is not for the cluster or the underlay to the internet router. */
 export function planNodeDefaultRoutes(model: ClusterModel): Op[] {
   if (!model.internet) return [];
-  return model.nodes.map((n): Op => ({ kind: 'ip', netns: netnsName(model.lab, n.name), args: ['route', 'add', 'default', 'via', model.internet!.gateway, 'dev', 'eth0'] }));
+  return model.nodes.map((n): Op => ({
+    kind: 'ip',
+    netns: netnsName(model.lab, n.name),
+    args: ['route', 'add', 'default', 'via', model.internet!.gateway, 'dev', 'eth0'],
+  }));
 }

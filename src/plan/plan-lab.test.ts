@@ -58,4 +58,3 @@ describe('planLab: labs/flannel-vxlan.yaml', () => {
     expect(plan.processes.map((p) => p.name)).toEqual(['pod-a/pause', 'pod-a/hostname', 'pod-b/pause', 'pod-b/hostname', 'pod-d/pause', 'pod-d/hostname']);
   });
 });
-

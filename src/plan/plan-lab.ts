@@ -17,9 +17,27 @@ export function planLab(model: ClusterModel): Plan {
   // The pod network first: kube-proxy and the policy engine build on what it reports.
   const net = cniBackend(model.network.cni).plan(model);
   const namespaces: PlannedNamespace[] = [
-    { name: UNDERLAY, netns: netnsName(model.lab, UNDERLAY), kind: 'underlay', interfaces: [...underlayInterfaces(model), ...model.externals.filter((h) => h.kind === 'client' || h.kind === 'router').map((h) => underlayPortName(h.name))] },
-    ...model.nodes.map((n): PlannedNamespace => ({ name: n.name, netns: netnsName(model.lab, n.name), kind: 'node', interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? [])] })),
-    ...model.pods.map((p): PlannedNamespace => ({ name: p.name, netns: netnsName(model.lab, p.name), kind: 'pod', interfaces: net.interfaces[p.name] ?? ['lo', 'eth0'] })),
+    {
+      name: UNDERLAY,
+      netns: netnsName(model.lab, UNDERLAY),
+      kind: 'underlay',
+      interfaces: [
+        ...underlayInterfaces(model),
+        ...model.externals.filter((h) => h.kind === 'client' || h.kind === 'router').map((h) => underlayPortName(h.name)),
+      ],
+    },
+    ...model.nodes.map((n): PlannedNamespace => ({
+      name: n.name,
+      netns: netnsName(model.lab, n.name),
+      kind: 'node',
+      interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? [])],
+    })),
+    ...model.pods.map((p): PlannedNamespace => ({
+      name: p.name,
+      netns: netnsName(model.lab, p.name),
+      kind: 'pod',
+      interfaces: net.interfaces[p.name] ?? ['lo', 'eth0'],
+    })),
     ...outsideNamespaces(model),
   ];
   const proxy = planKubeProxy(model, net.nodeAddresses);
@@ -34,7 +52,15 @@ export function planLab(model: ClusterModel): Plan {
         name: 'underlay, sysctls and rules',
         // Policy rules last: their `-I FORWARD 1` jump must end up before flannel's and
         // kube-proxy's ACCEPTs.
-        ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n)), ...net.ruleOps, ...proxy.ruleOps, ...planPolicies(model, net)],
+        ops: [
+          ...planUnderlay(model),
+          ...planOutsidePorts(model),
+          ...planRouterInternet(model),
+          ...model.nodes.flatMap((n) => planNodeSysctls(model, n)),
+          ...net.ruleOps,
+          ...proxy.ruleOps,
+          ...planPolicies(model, net),
+        ],
       },
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model), ...net.nodeOps, ...proxy.nodeOps] },
       {

@@ -17,7 +17,28 @@ export function planUnderlay(model: ClusterModel): Op[] {
   for (const n of model.nodes) {
     const port = underlayPortName(n.name);
     ops.push(
-      { kind: 'ip', netns: sw, args: ['link', 'add', port, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(`${model.lab}/${n.name}/eth0`), 'mtu', mtu, 'netns', netnsName(model.lab, n.name)] },
+      {
+        kind: 'ip',
+        netns: sw,
+        args: [
+          'link',
+          'add',
+          port,
+          'mtu',
+          mtu,
+          'type',
+          'veth',
+          'peer',
+          'name',
+          'eth0',
+          'address',
+          macFor(`${model.lab}/${n.name}/eth0`),
+          'mtu',
+          mtu,
+          'netns',
+          netnsName(model.lab, n.name),
+        ],
+      },
       { kind: 'ip', netns: sw, args: ['link', 'set', port, 'master', UNDERLAY_BRIDGE, 'up'] },
     );
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIperfMbps, parsePingAvg } from './measure.js';
 
 describe('compare-backends parsing', () => {
-  it('reads ping\'s average round trip', () => {
+  it("reads ping's average round trip", () => {
     expect(parsePingAvg('20 packets transmitted, 20 received, 0% packet loss, time 960ms\nrtt min/avg/max/mdev = 0.031/0.045/0.090/0.012 ms\n')).toBe(0.045);
     expect(parsePingAvg('1 packets transmitted, 0 received, 100% packet loss')).toBeNull();
   });

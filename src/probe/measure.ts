@@ -55,7 +55,14 @@ export async function rttMs(netns: string, dst: string): Promise<number | null> 
 
 /** Frame length of one ping on the underlay minus on the sender's eth0; null without an
  * underlay point (same node). Captures go to `dir` as <label>_<where>_<iface>.pcap. */
-export async function encapsulationOverhead(lab: string, from: string, dstIp: string, underlay: string | undefined, dir: string, label: string): Promise<number | null> {
+export async function encapsulationOverhead(
+  lab: string,
+  from: string,
+  dstIp: string,
+  underlay: string | undefined,
+  dir: string,
+  label: string,
+): Promise<number | null> {
   const points = [`${from}/eth0`, ...(underlay ? [underlay] : [])];
   const caps = await Promise.all(
     points.map((pt) => {
@@ -79,7 +86,13 @@ export async function encapsulationOverhead(lab: string, from: string, dstIp: st
 /** iperf3: a one-off server in the destination pod, the client in the source pod. */
 export async function throughputMbps(lab: string, from: string, to: string, dstIp: string): Promise<number | null> {
   const name = `${to}/iperf3`;
-  startDetached({ name, argv: inNetns(netnsName(lab, to), ['iperf3', '-s', '-1', '-p', '5201']), env: { [PROCESS_MARKER]: lab }, log: processLogFile(labStateDir(lab), name), stage: 1 });
+  startDetached({
+    name,
+    argv: inNetns(netnsName(lab, to), ['iperf3', '-s', '-1', '-p', '5201']),
+    env: { [PROCESS_MARKER]: lab },
+    log: processLogFile(labStateDir(lab), name),
+    stage: 1,
+  });
   await new Promise((r) => setTimeout(r, 300));
   const r = await run(['iperf3', '-c', dstIp, '-p', '5201', '-t', '2', '-J'], { netns: netnsName(lab, from), allowFailure: true, timeoutMs: 15_000 });
   return parseIperfMbps(r.stdout);

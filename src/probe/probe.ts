@@ -94,11 +94,23 @@ export function readOutcome(probe: Probe, results: { stdout: string; stderr: str
     // dig exits 0 for any answer (NXDOMAIN included) and 9 when no server answered.
     const last = results[results.length - 1];
     const dns = parseDig(last.stdout);
-    return { reply: !failed && dns !== undefined, bodies: (dns?.answers ?? []).map((a) => a.data), dns, error: error ?? (dns ? undefined : last.stdout.trim()), exitCode: failed?.exitCode ?? 0 };
+    return {
+      reply: !failed && dns !== undefined,
+      bodies: (dns?.answers ?? []).map((a) => a.data),
+      dns,
+      error: error ?? (dns ? undefined : last.stdout.trim()),
+      exitCode: failed?.exitCode ?? 0,
+    };
   }
   if (probe.kind === 'http') {
     const answers = results.flatMap((r) => splitHttp(r.stdout));
-    return { reply: !failed && answers.length === probe.count, bodies: answers.map((a) => a.body), statuses: answers.map((a) => a.status), error, exitCode: failed?.exitCode ?? 0 };
+    return {
+      reply: !failed && answers.length === probe.count,
+      bodies: answers.map((a) => a.body),
+      statuses: answers.map((a) => a.status),
+      error,
+      exitCode: failed?.exitCode ?? 0,
+    };
   }
   const bodies = results.filter((r) => r.exitCode === 0).map((r) => r.stdout);
   return { reply: !failed && bodies.length === probe.count, bodies, error, exitCode: failed?.exitCode ?? 0 };

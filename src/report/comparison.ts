@@ -18,7 +18,12 @@ export function renderComparison(rows: ComparisonRow[]): string {
     r.lab,
     ...(r.skipped || r.error
       ? [r.skipped ?? `error: ${r.error}`, '', '', '']
-      : [r.overheadBytes === null ? 'n/a (same node)' : String(r.overheadBytes), String(r.pathMtu ?? '?'), r.rttMs === null ? '?' : r.rttMs.toFixed(3), String(r.throughputMbps ?? '?')]),
+      : [
+          r.overheadBytes === null ? 'n/a (same node)' : String(r.overheadBytes),
+          String(r.pathMtu ?? '?'),
+          r.rttMs === null ? '?' : r.rttMs.toFixed(3),
+          String(r.throughputMbps ?? '?'),
+        ]),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join('  ');

@@ -29,7 +29,12 @@ describe('buildReport', () => {
       passed: false,
       durationMs: 1235,
       expectations: [
-        { name: 'same-node pod-a -> pod-b', passed: true, message: 'ok: 1 hop as expected', hops: [{ at: 'w1/cni0', passed: true, detail: '10.8.0.5 > 10.8.0.8 TCP' }] },
+        {
+          name: 'same-node pod-a -> pod-b',
+          passed: true,
+          message: 'ok: 1 hop as expected',
+          hops: [{ at: 'w1/cni0', passed: true, detail: '10.8.0.5 > 10.8.0.8 TCP' }],
+        },
         {
           name: 'MTU <1450 & DF',
           passed: false,

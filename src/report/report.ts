@@ -76,12 +76,22 @@ export function renderTable(report: LabReport, color: boolean): string {
   for (const w of report.warnings ?? []) lines.push(`${c(33, 'WARN')}  ${w}`);
   const passed = report.expectations.filter((e) => e.passed).length;
   const pending = report.expectations.filter((e) => e.skipped).length;
-  lines.push('', `${report.passed ? c(32, 'PASSED') : c(31, 'FAILED')}  ${report.lab}: ${passed}/${report.expectations.length - pending} expectations passed${pending ? `, ${pending} pending` : ''} in ${(report.durationMs / 1000).toFixed(1)} s`);
+  lines.push(
+    '',
+    `${report.passed ? c(32, 'PASSED') : c(31, 'FAILED')}  ${report.lab}: ${passed}/${report.expectations.length - pending} expectations passed${pending ? `, ${pending} pending` : ''} in ${(report.durationMs / 1000).toFixed(1)} s`,
+  );
   return lines.join('\n') + '\n';
 }
 
 /** The report of a lab that was skipped as a whole (e.g. "kernel lacks CONFIG_IP_VS"). */
 export function skippedReport(lab: string, expectationNames: string[], reason: string): LabReport {
-  const skipped = expectationNames.map((name): ExpectationResult => ({ name, passed: false, skipped: `skipped: ${reason}`, message: `skipped: ${reason}`, hops: [], durationMs: 0 }));
+  const skipped = expectationNames.map((name): ExpectationResult => ({
+    name,
+    passed: false,
+    skipped: `skipped: ${reason}`,
+    message: `skipped: ${reason}`,
+    hops: [],
+    durationMs: 0,
+  }));
   return buildReport(lab, skipped, 0, `skipped: ${reason}`);
 }

@@ -13,7 +13,7 @@ function dig(name: string): string {
 }
 
 describe('coredns lab', () => {
-  it('passes, with every pod\'s resolv.conf as kubelet writes it', async () => {
+  it("passes, with every pod's resolv.conf as kubelet writes it", async () => {
     const out = tmp();
     const r = await lab(['run', 'coredns', '--out', out]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -24,7 +24,9 @@ describe('coredns lab', () => {
   it('follows the lab: a deleted service disappears from DNS; stopping CoreDNS fails the DNS expectations', async () => {
     expect((await lab(['up', 'coredns'])).code).toBe(0);
     try {
-      expect(readFileSync('/etc/netns/wl-coredns.test-dns/resolv.conf', 'utf8')).toBe('search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+      expect(readFileSync('/etc/netns/wl-coredns.test-dns/resolv.conf', 'utf8')).toBe(
+        'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n',
+      );
       expect(dig('web-service.default.svc.cluster.local')).toBe('10.97.253.216');
 
       // Delete web-service from the lab's objects: the API server emits a watch event.

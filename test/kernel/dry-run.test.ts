@@ -21,7 +21,10 @@ describe('lab up --dry-run', () => {
     } finally {
       expect((await lab(['down', 'flannel-vxlan'])).code).toBe(0);
     }
-    const entries = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry);
+    const entries = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Entry);
     const commands = entries
       .flatMap((e) => ('place' in e ? [e] : []))
       .sort((a, b) => a.place.step - b.place.step || a.place.group - b.place.group || a.place.seq - b.place.seq)

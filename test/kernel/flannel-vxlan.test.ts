@@ -31,7 +31,16 @@ describe('flannel-vxlan lab', () => {
     expect(junit).not.toContain('<failure');
 
     const pcaps = readdirSync(join(out, 'pcaps')).sort();
-    expect(pcaps).toEqual(['pod-a_eth0.pcap', 'pod-b_eth0.pcap', 'pod-d_eth0.pcap', 'underlay_br0.pcap', 'w1_cni0.pcap', 'w1_eth0.pcap', 'w1_flannel.1.pcap', 'w2_flannel.1.pcap']);
+    expect(pcaps).toEqual([
+      'pod-a_eth0.pcap',
+      'pod-b_eth0.pcap',
+      'pod-d_eth0.pcap',
+      'underlay_br0.pcap',
+      'w1_cni0.pcap',
+      'w1_eth0.pcap',
+      'w1_flannel.1.pcap',
+      'w2_flannel.1.pcap',
+    ]);
     // tcpdump reads our files; -T vxlan because tcpdump's default for UDP 8472 is OTV.
     const dump = sh(['tcpdump', '-nn', '-r', join(out, 'pcaps', 'underlay_br0.pcap'), '-T', 'vxlan', 'udp port 8472']);
     expect(dump).toMatch(/10\.10\.20\.4\.\d+ > 10\.10\.20\.5\.8472: VXLAN, flags \[I\] \(0x08\), vni 1/);
@@ -68,13 +77,21 @@ describe('flannel-vxlan lab', () => {
     }
   });
 
-  it('fails the same-node expectation when pod-b\'s veth is taken off the cni0 bridge', async () => {
+  it("fails the same-node expectation when pod-b's veth is taken off the cni0 bridge", async () => {
     const out = tmp();
     expect((await lab(['up', 'flannel-vxlan'])).code).toBe(0);
     try {
-      const veth = sh(['ip', '-n', 'wl-flannel-vxlan.w1', '-o', 'link', 'show', 'master', 'cni0']).split('\n').filter(Boolean).map((l) => l.split(':')[1].trim().split('@')[0]);
+      const veth = sh(['ip', '-n', 'wl-flannel-vxlan.w1', '-o', 'link', 'show', 'master', 'cni0'])
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(':')[1].trim().split('@')[0]);
       expect(veth.length).toBe(2);
-      const podB = sh(['ip', '-n', 'wl-flannel-vxlan.w1', '-d', '-o', 'link', 'show']).split('\n').find((l) => l.includes('link-netns wl-flannel-vxlan.pod-b'))!.split(':')[1].trim().split('@')[0];
+      const podB = sh(['ip', '-n', 'wl-flannel-vxlan.w1', '-d', '-o', 'link', 'show'])
+        .split('\n')
+        .find((l) => l.includes('link-netns wl-flannel-vxlan.pod-b'))!
+        .split(':')[1]
+        .trim()
+        .split('@')[0];
       sh(['ip', '-n', 'wl-flannel-vxlan.w1', 'link', 'set', podB, 'nomaster']);
       const r = await lab(['test', 'flannel-vxlan', '--out', out]);
       expect(r.code).toBe(1);
@@ -113,7 +130,9 @@ describe('flannel-vxlan lab', () => {
       const t = await lab(['test', 'flannel-vxlan']);
       expect(t.code, t.stdout + t.stderr).toBe(0);
       // subnet.env as flanneld writes it, kept in the lab's state directory.
-      expect(readFileSync('/run/wirelab/flannel-vxlan/nodes/w2/run/flannel/subnet.env', 'utf8')).toBe('FLANNEL_NETWORK=10.8.0.0/16\nFLANNEL_SUBNET=10.8.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n');
+      expect(readFileSync('/run/wirelab/flannel-vxlan/nodes/w2/run/flannel/subnet.env', 'utf8')).toBe(
+        'FLANNEL_NETWORK=10.8.0.0/16\nFLANNEL_SUBNET=10.8.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+      );
     } finally {
       const down = await lab(['down', 'flannel-vxlan']);
       expect(down.code).toBe(0);

@@ -28,7 +28,23 @@ describe('ingress', () => {
       // A request in flight while nginx swaps its workers may fail outright: that counts as "not yet".
       const curl = (host: string) => {
         try {
-          return sh(['ip', 'netns', 'exec', 'wl-ingress-host.laptop', 'curl', '-s', '--max-time', '2', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Host: ${host}`, 'http://172.16.20.6:30384/']);
+          return sh([
+            'ip',
+            'netns',
+            'exec',
+            'wl-ingress-host.laptop',
+            'curl',
+            '-s',
+            '--max-time',
+            '2',
+            '-o',
+            '/dev/null',
+            '-w',
+            '%{http_code}',
+            '-H',
+            `Host: ${host}`,
+            'http://172.16.20.6:30384/',
+          ]);
         } catch {
           return 'error';
         }
@@ -50,7 +66,12 @@ describe('ingress', () => {
 
   it('a wrong backend in the expectation fails, naming the request', async () => {
     const file = join(tmp(), 'ingress-wrong.yaml');
-    writeFileSync(file, readFileSync(join(ROOT, 'labs/ingress-path-tls.yaml'), 'utf8').replace('name: ingress-path-tls', 'name: ingress-wrong').replace('expect: { status: 200, body: api-1 }', 'expect: { status: 200, body: admin-1 }'));
+    writeFileSync(
+      file,
+      readFileSync(join(ROOT, 'labs/ingress-path-tls.yaml'), 'utf8')
+        .replace('name: ingress-path-tls', 'name: ingress-wrong')
+        .replace('expect: { status: 200, body: api-1 }', 'expect: { status: 200, body: admin-1 }'),
+    );
     const { r, report } = await run(file);
     expect(r.code).toBe(1);
     const e = report.expectations.find((x: { name: string }) => x.name === 'https://app.example.com/api -> api-service');

@@ -33,7 +33,12 @@ describe('network policy', () => {
 
   it('a wrong expected cell fails the run, naming the cell', async () => {
     const file = join(tmp(), 'netpol-wrong.yaml');
-    writeFileSync(file, readFileSync(join(ROOT, 'labs/netpol-backend.yaml'), 'utf8').replace('name: netpol-backend', 'name: netpol-wrong').replace('frontend  .  X\n      other     X  X', 'frontend  .  X\n      other     .  X'));
+    writeFileSync(
+      file,
+      readFileSync(join(ROOT, 'labs/netpol-backend.yaml'), 'utf8')
+        .replace('name: netpol-backend', 'name: netpol-wrong')
+        .replace('frontend  .  X\n      other     X  X', 'frontend  .  X\n      other     .  X'),
+    );
     const { r, report } = await run(file);
     expect(r.code).toBe(1);
     const t = report.expectations.find((e: { name: string }) => e.name.startsWith('ingress to the backend'));

@@ -35,7 +35,7 @@ describe('pod networks', () => {
     });
   }
 
-  it('flannel-host-gw: without the route to w2\'s pod range, the cross-node ping stops at w1', async () => {
+  it("flannel-host-gw: without the route to w2's pod range, the cross-node ping stops at w1", async () => {
     const results = await sabotaged('flannel-host-gw', () => {
       expect(sh(['ip', '-n', 'wl-flannel-host-gw.w1', 'route', 'show', '10.8.1.0/24'])).toContain('10.8.1.0/24 via 10.10.20.5 dev eth0');
       sh(['ip', '-n', 'wl-flannel-host-gw.w1', 'route', 'del', '10.8.1.0/24']);
@@ -46,10 +46,14 @@ describe('pod networks', () => {
     expect(cross.message).toContain('packet last seen at pod-a/eth0');
   });
 
-  it('calico-bgp: when BIRD on w2 stops, w2\'s block leaves w1 and the cross-node expectation fails', async () => {
+  it("calico-bgp: when BIRD on w2 stops, w2's block leaves w1 and the cross-node expectation fails", async () => {
     const results = await sabotaged('calico-bgp', () => {
       expect(sh(['ip', '-n', 'wl-calico-bgp.w1', 'route', 'show', 'proto', 'bird'])).toContain('10.8.0.16/29 via 10.10.20.5 dev eth0');
-      const bird = sh(['ip', 'netns', 'pids', 'wl-calico-bgp.w2']).trim().split('\n').map(Number).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bird')!;
+      const bird = sh(['ip', 'netns', 'pids', 'wl-calico-bgp.w2'])
+        .trim()
+        .split('\n')
+        .map(Number)
+        .find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bird')!;
       process.kill(bird, 'SIGTERM');
       // BIRD on w1 sees the session close and withdraws what it learned from w2.
       const deadline = Date.now() + 10_000;
@@ -75,7 +79,7 @@ describe('pod networks', () => {
     }
   });
 
-  it('pod-localhost: with the pod\'s lo down, its containers cannot reach each other', async () => {
+  it("pod-localhost: with the pod's lo down, its containers cannot reach each other", async () => {
     const results = await sabotaged('pod-localhost', () => sh(['ip', '-n', 'wl-pod-localhost.web-cache', 'link', 'set', 'lo', 'down']));
     const local = results.find((e) => e.name.startsWith('nginx -> redis'))!;
     expect(local.passed).toBe(false);
@@ -94,7 +98,13 @@ describe('compare-backends', () => {
     const out = tmp();
     const r = await lab(['run', 'compare-backends', '--out', out]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const rows = JSON.parse(readFileSync(join(out, 'comparison.json'), 'utf8')).rows as { label: string; overheadBytes: number | null; pathMtu: number | null; rttMs: number | null; throughputMbps: number | null }[];
+    const rows = JSON.parse(readFileSync(join(out, 'comparison.json'), 'utf8')).rows as {
+      label: string;
+      overheadBytes: number | null;
+      pathMtu: number | null;
+      rttMs: number | null;
+      throughputMbps: number | null;
+    }[];
     const by = Object.fromEntries(rows.map((x) => [x.label, x]));
     expect(by['flannel VXLAN']).toMatchObject({ overheadBytes: 50, pathMtu: 1450 });
     expect(by['flannel host-gw']).toMatchObject({ overheadBytes: 0, pathMtu: 1500 });

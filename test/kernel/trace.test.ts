@@ -103,7 +103,13 @@ describe('nft trace: iptables chain paths', () => {
     sh(['ip', '-n', A, 'link', 'add', 'veth-a', 'type', 'veth', 'peer', 'name', 'veth-b', 'netns', B]);
     sh(['ip', '-n', A, 'addr', 'add', '10.99.0.1/24', 'dev', 'veth-a']);
     sh(['ip', '-n', B, 'addr', 'add', '10.99.0.2/24', 'dev', 'veth-b']);
-    for (const [ns, dev] of [[A, 'veth-a'], [B, 'veth-b'], [A, 'lo'], [B, 'lo']]) sh(['ip', '-n', ns, 'link', 'set', dev, 'up']);
+    for (const [ns, dev] of [
+      [A, 'veth-a'],
+      [B, 'veth-b'],
+      [A, 'lo'],
+      [B, 'lo'],
+    ])
+      sh(['ip', '-n', ns, 'link', 'set', dev, 'up']);
     sh(['ip', '-n', A, 'route', 'add', '10.96.0.0/12', 'via', '10.99.0.2']);
     sh(['ip', 'netns', 'exec', A, 'iptables-restore'], RULES);
   });
@@ -128,7 +134,29 @@ describe('nft trace: iptables chain paths', () => {
   });
 
   it('without the DNAT rule, the SYN still enters the (empty) KUBE-SEP-TEST but leaves un-NATed', async () => {
-    sh(['ip', 'netns', 'exec', A, 'iptables', '-t', 'nat', '-D', 'KUBE-SEP-TEST', '-p', 'tcp', '-m', 'comment', '--comment', 'default/test', '-m', 'tcp', '-j', 'DNAT', '--to-destination', '10.99.0.2:8080']);
+    sh([
+      'ip',
+      'netns',
+      'exec',
+      A,
+      'iptables',
+      '-t',
+      'nat',
+      '-D',
+      'KUBE-SEP-TEST',
+      '-p',
+      'tcp',
+      '-m',
+      'comment',
+      '--comment',
+      'default/test',
+      '-m',
+      'tcp',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '10.99.0.2:8080',
+    ]);
     const { syn } = await traceSyn();
     const path = chainPath(syn, 'nat');
     // No event comes from the empty chain itself; KUBE-SVC-TEST's jump shows it was entered.
@@ -138,7 +166,23 @@ describe('nft trace: iptables chain paths', () => {
   });
 
   it('without the endpoint, the path stops at KUBE-SVC-TEST and the assertion names KUBE-SEP-*', async () => {
-    sh(['ip', 'netns', 'exec', A, 'iptables', '-t', 'nat', '-D', 'KUBE-SVC-TEST', '-m', 'comment', '--comment', 'default/test -> 10.99.0.2:8080', '-j', 'KUBE-SEP-TEST']);
+    sh([
+      'ip',
+      'netns',
+      'exec',
+      A,
+      'iptables',
+      '-t',
+      'nat',
+      '-D',
+      'KUBE-SVC-TEST',
+      '-m',
+      'comment',
+      '--comment',
+      'default/test -> 10.99.0.2:8080',
+      '-j',
+      'KUBE-SEP-TEST',
+    ]);
     const { syn } = await traceSyn();
     const path = chainPath(syn, 'nat');
     expect(path).not.toContain('KUBE-SEP-TEST');

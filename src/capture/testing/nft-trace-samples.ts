@@ -75,5 +75,4 @@ trace id a0a659be ip filter FORWARD rule  counter packets 4 bytes 180 jump KUBE-
 trace id a0a659be ip filter FORWARD policy drop 
 `;
 
-
 export const NFT_TRACE_SAMPLES = { TCP_DNAT, TCP_EMPTY_SEP, UDP_FORWARDED, RETURN_AND_DROP };

@@ -40,7 +40,11 @@ const W1: BirdConfigInput = {
   ipPools: ['10.8.0.0/16'],
 };
 
-const trimmed = (text: string): string[] => text.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => l !== '' && !l.startsWith('#'));
+const trimmed = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
 
 /** The lines of the block that starts with `head` (brace-balanced), trimmed, comments dropped. */
 function blockOf(cfg: string, head: string): string[] {
@@ -60,7 +64,7 @@ function blockOf(cfg: string, head: string): string[] {
 describe('BIRD config: node-wide statements (bird.cfg.template)', () => {
   const cfg = renderBirdConfig(W1);
 
-  it('uses the node IP as router id and Calico\'s scan time 2 for kernel and device', () => {
+  it("uses the node IP as router id and Calico's scan time 2 for kernel and device", () => {
     expect(cfg).toMatch(/^router id 10\.10\.20\.4;$/m);
     expect(blockOf(cfg, 'protocol device')).toEqual(['protocol device {', 'scan time 2;', '}']);
     expect(blockOf(cfg, 'protocol kernel')).toContain('scan time 2;');
@@ -84,11 +88,11 @@ describe('BIRD config: node-wide statements (bird.cfg.template)', () => {
     expect(cfg).not.toMatch(/^\s*learn;/m);
   });
 
-  it('has the direct protocol with Calico\'s interface list, so next hops resolve recursively', () => {
+  it("has the direct protocol with Calico's interface list, so next hops resolve recursively", () => {
     expect(blockOf(cfg, 'protocol direct')).toEqual(['protocol direct {', 'ipv4;', 'interface -"cali*", -"kube-ipvs*", "*";', '}']);
   });
 
-  it('has Calico\'s BGP template (local AS, graceful restart, timers, recursive gateway, add paths)', () => {
+  it("has Calico's BGP template (local AS, graceful restart, timers, recursive gateway, add paths)", () => {
     expect(blockOf(cfg, 'template bgp bgp_template')).toEqual([
       'template bgp bgp_template {',
       'description "Connection to BGP peer";',
@@ -106,7 +110,7 @@ describe('BIRD config: node-wide statements (bird.cfg.template)', () => {
   });
 });
 
-describe('BIRD config: the node\'s blocks (bird_aggr.cfg.template)', () => {
+describe("BIRD config: the node's blocks (bird_aggr.cfg.template)", () => {
   it('announces each block as a blackhole static route, in sorted order', () => {
     const cfg = renderBirdConfig(UPSTREAM);
     // bird_aggr.cfg: "route 192.168.221.192/26 blackhole;" then "route 192.168.221.64/26 blackhole;"
@@ -192,7 +196,7 @@ describe('BIRD config: one Mesh_ protocol per other node (processMeshPeers)', ()
     expect(meshProtocolName('10.10.20.5')).toBe('Mesh_10_10_20_5');
   });
 
-  it('matches upstream\'s Mesh_10_192_0_3 statement for statement (channel options inside ipv4 { })', () => {
+  it("matches upstream's Mesh_10_192_0_3 statement for statement (channel options inside ipv4 { })", () => {
     const cfg = renderBirdConfig(UPSTREAM);
     // confd/tests/compiled_templates/mesh/ipip-off/bird.cfg, protocol bgp Mesh_10_192_0_3.
     const upstream = [
@@ -234,7 +238,10 @@ describe('BIRD config: one Mesh_ protocol per other node (processMeshPeers)', ()
     expect(meshPeerIsPassive('10.0.0.9', '10.0.0.10')).toBe(false);
     expect(meshPeerIsPassive('10.0.0.10', '10.0.0.9')).toBe(true);
     // Exactly one side of every pair waits.
-    for (const [a, b] of [['10.10.20.3', '10.10.20.4'], ['10.0.0.9', '10.0.0.10']]) {
+    for (const [a, b] of [
+      ['10.10.20.3', '10.10.20.4'],
+      ['10.0.0.9', '10.0.0.10'],
+    ]) {
       expect(meshPeerIsPassive(a, b)).not.toBe(meshPeerIsPassive(b, a));
     }
   });

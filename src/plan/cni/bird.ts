@@ -111,15 +111,7 @@ export function renderBirdConfig(input: BirdConfigInput): string {
     '# node/filesystem/etc/calico/confd/templates/bird{,_aggr,_ipam}.cfg.template.',
   ];
   if (input.logFile) lines.push(`log "${input.logFile}" all;`);
-  lines.push(
-    `router id ${nodeIp};`,
-    '',
-    'function apply_communities ()',
-    '{',
-    '}',
-    '',
-    '# ---- bird_aggr.cfg ----',
-  );
+  lines.push(`router id ${nodeIp};`, '', 'function apply_communities ()', '{', '}', '', '# ---- bird_aggr.cfg ----');
   if (blocks.length > 0) {
     lines.push('protocol static {', '   ipv4;', '   # IP blocks for this host.', ...blocks.map((b) => `   route ${b} blackhole;`), '}');
   } else {
@@ -131,7 +123,7 @@ export function renderBirdConfig(input: BirdConfigInput): string {
     '',
     '# ---- bird_ipam.cfg ----',
     'function reject_local_routes () {',
-    '  # Don\'t export local routes learned via BPF as they should never leave the node.',
+    "  # Don't export local routes learned via BPF as they should never leave the node.",
     '  if (defined(ifname)) then {',
     '     if (ifname ~ "bpf*.cali") then {',
     '        reject;',
@@ -173,7 +165,7 @@ export function renderBirdConfig(input: BirdConfigInput): string {
     '# ---- bird.cfg ----',
     '# Configure synchronization between routing tables and kernel.',
     'protocol kernel {',
-    '  persist;           # Don\'t remove routes on bird shutdown',
+    "  persist;           # Don't remove routes on bird shutdown",
     `  scan time ${scan};       # Scan kernel routing table every ${scan} seconds`,
     '  graceful restart;',
     '  merge paths on;    # Allow export multipath routes (ECMP)',
@@ -189,7 +181,7 @@ export function renderBirdConfig(input: BirdConfigInput): string {
     `  scan time ${scan};    # Scan interfaces every ${scan} seconds`,
     '}',
     '',
-    '# Connected subnets, so that `gateway recursive` can resolve the peers\' next hops.',
+    "# Connected subnets, so that `gateway recursive` can resolve the peers' next hops.",
     'protocol direct {',
     '  ipv4;',
     '  interface -"cali*", -"kube-ipvs*", "*"; # Exclude cali* and kube-ipvs* but',

@@ -73,7 +73,11 @@ describe('bridge plugin: on the node', () => {
   it('creates one veth per pod of that node only', () => {
     const w1 = planBridgeNode(model, node('w1'), opts, { nodeAddresses: {}, hostVeths: {} }).map(line);
     expect(w1.filter((l) => / type veth peer /.test(l)).map((l) => l.split(' netns ')[1])).toEqual(['wl-flannel-vxlan.pod-a', 'wl-flannel-vxlan.pod-b']);
-    expect(planBridgeNode(model, node('cp1'), opts, { nodeAddresses: {}, hostVeths: {} }).map(line).some((l) => l.includes('veth'))).toBe(false);
+    expect(
+      planBridgeNode(model, node('cp1'), opts, { nodeAddresses: {}, hostVeths: {} })
+        .map(line)
+        .some((l) => l.includes('veth')),
+    ).toBe(false);
     expect(bridgeNodeInterfaces(model, node('w2'))).toEqual(['cni0', podVethName('default', 'pod-d')]);
   });
 });

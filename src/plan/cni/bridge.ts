@@ -28,7 +28,11 @@ export function planBridgeNode(model: ClusterModel, node: Node, opts: BridgeOpti
   const ns = netnsName(model.lab, node.name);
   const prefix = parseCidr(node.podCIDR).prefix;
   const ops: Op[] = [
-    { kind: 'ip', netns: ns, args: ['link', 'add', BRIDGE, 'address', macFor(`${model.lab}/${node.name}/${BRIDGE}`), 'mtu', String(opts.mtu), 'type', 'bridge'] },
+    {
+      kind: 'ip',
+      netns: ns,
+      args: ['link', 'add', BRIDGE, 'address', macFor(`${model.lab}/${node.name}/${BRIDGE}`), 'mtu', String(opts.mtu), 'type', 'bridge'],
+    },
     { kind: 'ip', netns: ns, args: ['addr', 'add', `${gatewayOf(node.podCIDR)}/${prefix}`, 'dev', BRIDGE] },
     { kind: 'ip', netns: ns, args: ['link', 'set', BRIDGE, 'up'] },
   ];
@@ -40,8 +44,26 @@ export function planBridgeNode(model: ClusterModel, node: Node, opts: BridgeOpti
       {
         kind: 'ip',
         netns: ns,
-        args: ['link', 'add', veth, 'address', macFor(`${model.lab}/${pod.namespace}/${pod.name}/${veth}`), 'mtu', String(opts.mtu), 'type', 'veth',
-          'peer', 'name', 'eth0', 'address', macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`), 'mtu', String(opts.mtu), 'netns', netnsName(model.lab, pod.name)],
+        args: [
+          'link',
+          'add',
+          veth,
+          'address',
+          macFor(`${model.lab}/${pod.namespace}/${pod.name}/${veth}`),
+          'mtu',
+          String(opts.mtu),
+          'type',
+          'veth',
+          'peer',
+          'name',
+          'eth0',
+          'address',
+          macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`),
+          'mtu',
+          String(opts.mtu),
+          'netns',
+          netnsName(model.lab, pod.name),
+        ],
       },
       { kind: 'ip', netns: ns, args: ['link', 'set', veth, 'master', BRIDGE, 'up'] },
       { kind: 'ip', netns: ns, args: ['link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on'] },

@@ -38,7 +38,30 @@ function planCalico(model: ClusterModel, ipip: boolean): CniPlan {
       const veth = veths[i];
       out.hostVeths[`${pod.namespace}/${pod.name}`] = veth;
       out.nodeOps.push(
-        { kind: 'ip', netns: ns, args: ['link', 'add', veth, 'address', CALICO_HOST_SIDE_MAC, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`), 'mtu', mtu, 'netns', netnsName(model.lab, pod.name)] },
+        {
+          kind: 'ip',
+          netns: ns,
+          args: [
+            'link',
+            'add',
+            veth,
+            'address',
+            CALICO_HOST_SIDE_MAC,
+            'mtu',
+            mtu,
+            'type',
+            'veth',
+            'peer',
+            'name',
+            'eth0',
+            'address',
+            macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`),
+            'mtu',
+            mtu,
+            'netns',
+            netnsName(model.lab, pod.name),
+          ],
+        },
         { kind: 'ip', netns: ns, args: ['link', 'set', veth, 'up'] },
         { kind: 'ip', netns: ns, args: ['route', 'add', ...calicoHostRoute(pod.ip, veth)] },
       );
@@ -52,14 +75,20 @@ function planCalico(model: ClusterModel, ipip: boolean): CniPlan {
       out.interfaces[pod.name] = ['lo', 'eth0'];
     });
     // Per-veth sysctls exist only once the veths do: they follow the ip batch in this step.
-    for (const veth of veths) for (const [key, value] of calicoHostVethSysctls(veth)) out.nodeOps.push({ kind: 'sysctl', netns: ns, key, value, optional: key.startsWith('net.ipv6') });
+    for (const veth of veths)
+      for (const [key, value] of calicoHostVethSysctls(veth)) out.nodeOps.push({ kind: 'sysctl', netns: ns, key, value, optional: key.startsWith('net.ipv6') });
     out.interfaces[node.name] = ipip ? [...veths, 'tunl0'] : veths;
     if (ipip) out.nodeOps.push(...planTunl0(model, node.name, mtu));
     if (ipip && model.calicoTunnels?.[node.name]) addNodeAddress(out, node.name, model.calicoTunnels[node.name]);
     // Proxy ARP answers for an address only if the node can route it out of another interface.
     // Pods ARP for 169.254.1.1, which real nodes route by their default route; a lab without an
     // internet router gives nodes a default route to the underlay's first address instead.
-    if (!model.internet) out.nodeOps.push({ kind: 'ip', netns: ns, args: ['route', 'add', 'default', 'via', intToIp(parseCidr(model.underlay.cidr).base + 1), 'dev', 'eth0', 'onlink'] });
+    if (!model.internet)
+      out.nodeOps.push({
+        kind: 'ip',
+        netns: ns,
+        args: ['route', 'add', 'default', 'via', intToIp(parseCidr(model.underlay.cidr).base + 1), 'dev', 'eth0', 'onlink'],
+      });
     out.fileOps.push({
       kind: 'file',
       path: birdConfigPath(node.name),

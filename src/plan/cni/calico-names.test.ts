@@ -16,7 +16,7 @@ import {
 } from './calico-names.js';
 
 describe('Calico veth names (VethNameForWorkload)', () => {
-  it('matches upstream\'s own test vector', () => {
+  it("matches upstream's own test vector", () => {
     // libcalico-go/lib/backend/k8s/conversion/conversion_test.go: with
     // FELIX_INTERFACEPREFIX="eni,veth,foo", VethNameForWorkload("namespace", "podname") is
     // "eni82111e10a96" - the first prefix of the list, then the hash.
@@ -49,7 +49,10 @@ describe('Calico pod and host wiring (dataplane_linux.go)', () => {
     // cni-plugin/tests/calico_cni_k8s_test.go expects "default via 169.254.1.1 dev eth0" and
     // "169.254.1.1 dev eth0 scope link".
     expect(calicoPodRoutes().map((r) => r.join(' '))).toEqual(['169.254.1.1/32 dev eth0 scope link', 'default via 169.254.1.1 dev eth0']);
-    expect(calicoPodRoutes(['10.123.0.0/16']).map((r) => r.join(' '))).toEqual(['169.254.1.1/32 dev eth0 scope link', '10.123.0.0/16 via 169.254.1.1 dev eth0']);
+    expect(calicoPodRoutes(['10.123.0.0/16']).map((r) => r.join(' '))).toEqual([
+      '169.254.1.1/32 dev eth0 scope link',
+      '10.123.0.0/16 via 169.254.1.1 dev eth0',
+    ]);
     expect(calicoPodSysctls()).toEqual([['net.ipv4.ip_forward', '0']]);
   });
 

@@ -10,7 +10,18 @@ import { resolveModel } from '../../model/resolve.js';
 import type { ClusterModel } from '../../model/types.js';
 import type { Op } from '../types.js';
 import type { CniPlan } from './types.js';
-import { FLANNEL_VNI, FLANNEL_VXLAN_PORT, VXLAN_OVERHEAD, flannelMtu, flannelVxlan, peersOf, renderFlannelRules, renderSubnetEnv, subnetEnvPath, vtepMac } from './flannel-vxlan.js';
+import {
+  FLANNEL_VNI,
+  FLANNEL_VXLAN_PORT,
+  VXLAN_OVERHEAD,
+  flannelMtu,
+  flannelVxlan,
+  peersOf,
+  renderFlannelRules,
+  renderSubnetEnv,
+  subnetEnvPath,
+  vtepMac,
+} from './flannel-vxlan.js';
 import { cniBackend, cniBackends } from './registry.js';
 import { isPodNetworkKind } from '../../model/pod-networks.js';
 
@@ -75,7 +86,11 @@ describe('flannel VXLAN: one neighbour / FDB / route triplet per remote node', (
     const neigh = `ip neigh replace 10.8.1.0 lladdr ${w2Mac} dev flannel.1 nud permanent`;
     const fdb = `bridge fdb replace ${w2Mac} dev flannel.1 dst 10.10.20.5 self permanent`;
     const route = 'ip route replace 10.8.1.0/24 via 10.8.1.0 dev flannel.1 onlink';
-    for (const l of [neigh, fdb, route]) expect(w1.filter((x) => x === l), l).toHaveLength(1);
+    for (const l of [neigh, fdb, route])
+      expect(
+        w1.filter((x) => x === l),
+        l,
+      ).toHaveLength(1);
     // flannel's order: neighbour, then FDB, then (last, so the kernel never ARPs) the route.
     expect(w1.filter((l) => l === neigh || l === fdb || l === route)).toEqual([neigh, fdb, route]);
   });
@@ -95,7 +110,9 @@ describe('flannel VXLAN: one neighbour / FDB / route triplet per remote node', (
     expect(w1.filter((l) => l.startsWith('ip route replace '))).toHaveLength(2);
     expect(w1.some((l) => l.includes('10.8.0.0/24 via') || l.includes('dst 10.10.20.4'))).toBe(false);
     // planFlannelPeers: every neighbour, then every FDB entry, then every route.
-    const kinds = w1.flatMap((l) => (l.startsWith('ip neigh ') ? ['neigh'] : l.startsWith('bridge fdb ') ? ['fdb'] : l.startsWith('ip route replace ') ? ['route'] : []));
+    const kinds = w1.flatMap((l) =>
+      l.startsWith('ip neigh ') ? ['neigh'] : l.startsWith('bridge fdb ') ? ['fdb'] : l.startsWith('ip route replace ') ? ['route'] : [],
+    );
     expect(kinds).toEqual(['neigh', 'neigh', 'fdb', 'fdb', 'route', 'route']);
   });
 
@@ -148,8 +165,14 @@ describe('flanneld iptables rules and subnet.env', () => {
 
   it('writes subnet.env as WriteSubnetFile does (first address of the lease)', () => {
     // flannel-io/flannel pkg/subnet/subnet.go WriteSubnetFile: FLANNEL_SUBNET is sn.IncrementIP().
-    expect(renderSubnetEnv('10.8.0.0/16', '10.8.0.0/24', 1450)).toBe('FLANNEL_NETWORK=10.8.0.0/16\nFLANNEL_SUBNET=10.8.0.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n');
-    expect(plan.fileOps).toContainEqual({ kind: 'file', path: subnetEnvPath('cp1'), content: 'FLANNEL_NETWORK=10.8.0.0/16\nFLANNEL_SUBNET=10.8.2.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n' });
+    expect(renderSubnetEnv('10.8.0.0/16', '10.8.0.0/24', 1450)).toBe(
+      'FLANNEL_NETWORK=10.8.0.0/16\nFLANNEL_SUBNET=10.8.0.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+    );
+    expect(plan.fileOps).toContainEqual({
+      kind: 'file',
+      path: subnetEnvPath('cp1'),
+      content: 'FLANNEL_NETWORK=10.8.0.0/16\nFLANNEL_SUBNET=10.8.2.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n',
+    });
     expect(subnetEnvPath('w1')).toBe('nodes/w1/run/flannel/subnet.env');
   });
 });

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { internetCorefile, kubeadmCorefile, withKubeconfig } from './coredns.js';
 
 describe('Corefiles', () => {
-  it('kubeadm\'s Corefile has the plugins in kubeadm\'s order', () => {
-    const plugins = kubeadmCorefile().split('\n').map((l) => l.trim().split(/\s/)[0]).filter((w) => /^[a-z]+$/.test(w) && !['pods', 'fallthrough', 'ttl', 'lameduck', 'max_concurrent', 'disable'].includes(w));
+  it("kubeadm's Corefile has the plugins in kubeadm's order", () => {
+    const plugins = kubeadmCorefile()
+      .split('\n')
+      .map((l) => l.trim().split(/\s/)[0])
+      .filter((w) => /^[a-z]+$/.test(w) && !['pods', 'fallthrough', 'ttl', 'lameduck', 'max_concurrent', 'disable'].includes(w));
     expect(plugins).toEqual(['errors', 'health', 'ready', 'kubernetes', 'prometheus', 'forward', 'cache', 'loop', 'reload', 'loadbalance']);
   });
 
@@ -14,10 +17,14 @@ describe('Corefiles', () => {
   });
 
   it('turns a kubernetes line without a block into a block', () => {
-    expect(withKubeconfig('.:53 {\n    kubernetes cluster.local\n}\n', '/k', 'c')).toBe('.:53 {\n    kubernetes cluster.local {\n       kubeconfig /k c\n    }\n}\n');
+    expect(withKubeconfig('.:53 {\n    kubernetes cluster.local\n}\n', '/k', 'c')).toBe(
+      '.:53 {\n    kubernetes cluster.local {\n       kubeconfig /k c\n    }\n}\n',
+    );
   });
 
   it('serves the internet DNS records with the hosts plugin', () => {
-    expect(internetCorefile({ 'www.example.com': '203.0.113.10', 'example.com': '203.0.113.10' })).toContain('    hosts {\n        203.0.113.10 example.com\n        203.0.113.10 www.example.com\n    }');
+    expect(internetCorefile({ 'www.example.com': '203.0.113.10', 'example.com': '203.0.113.10' })).toContain(
+      '    hosts {\n        203.0.113.10 example.com\n        203.0.113.10 www.example.com\n    }',
+    );
   });
 });

@@ -2,7 +2,6 @@
 // by scripts/build-coredns.sh) with the Corefile from its ConfigMap, as kubelet mounts it; the
 // lab's "internet" DNS server is a second CoreDNS answering a few names with the hosts plugin.
 
-
 /** kubeadm's Corefile (kubernetes/kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go,
  * CoreDNSConfigMap) for a cluster domain, with the upstream kubeadm passes: /etc/resolv.conf. */
 export function kubeadmCorefile(domain = 'cluster.local'): string {

@@ -10,4 +10,3 @@ export function renderResolvConf(r: ResolverConfig): string {
   if (r.options.length > 0) out += `options ${r.options.join(' ')}\n`;
   return out;
 }
-

@@ -13,7 +13,8 @@ export const certPath = (namespace: string, secret: string) => `certs/${namespac
 export function certFiles(model: Pick<ClusterModel, 'lab' | 'secrets'>): Record<string, CertFiles> {
   const state = labStateDir(model.lab);
   const out: Record<string, CertFiles> = {};
-  for (const s of model.secrets) out[`${s.namespace}/${s.name}`] = { cert: `${state}/${certPath(s.namespace, s.name)}.crt`, key: `${state}/${certPath(s.namespace, s.name)}.key` };
+  for (const s of model.secrets)
+    out[`${s.namespace}/${s.name}`] = { cert: `${state}/${certPath(s.namespace, s.name)}.crt`, key: `${state}/${certPath(s.namespace, s.name)}.key` };
   return out;
 }
 

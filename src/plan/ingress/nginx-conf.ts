@@ -44,8 +44,12 @@ export function planNginx(input: NginxConfInput): NginxPlan {
     const isDefault = s.hostname === DEFAULT_SERVER;
     const listens: PlanListen[] = [];
     if (!isDefault || !gwCatchAll.has(80)) listens.push({ port: 80, ssl: false, defaultServer: isDefault });
-    if (!isDefault || !gwCatchAll.has(443)) if (isDefault || s.cert || input.defaultCertificate) listens.push({ port: 443, ssl: true, defaultServer: isDefault });
-    if (isDefault && listens.length < 2) b.warnings.push(`a Gateway listener without hostname owns the default server of port ${gwCatchAll.has(80) ? 80 : 443}; the Ingress catch-all server does not listen there`);
+    if (!isDefault || !gwCatchAll.has(443))
+      if (isDefault || s.cert || input.defaultCertificate) listens.push({ port: 443, ssl: true, defaultServer: isDefault });
+    if (isDefault && listens.length < 2)
+      b.warnings.push(
+        `a Gateway listener without hostname owns the default server of port ${gwCatchAll.has(80) ? 80 : 443}; the Ingress catch-all server does not listen there`,
+      );
     if (listens.length === 0) continue;
     servers.push({
       hostname: s.hostname,

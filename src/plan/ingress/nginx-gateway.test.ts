@@ -10,23 +10,57 @@ import { block, dispatch, swrr, upstream } from './testing/nginx-model.js';
 
 describe('HTTPRoute weights', () => {
   it('splits 90/10 in ONE upstream with weight=90 and weight=10', () => {
-    const r = route({ hostnames: ['shop.local'], rules: [{ backendRefs: [{ name: 'v1', port: 80, weight: 90 }, { name: 'v2', port: 80, weight: 10 }] }] });
+    const r = route({
+      hostnames: ['shop.local'],
+      rules: [
+        {
+          backendRefs: [
+            { name: 'v1', port: 80, weight: 90 },
+            { name: 'v2', port: 80, weight: 10 },
+          ],
+        },
+      ],
+    });
     const input = emptyInput({ gateways: [gateway(GW)], httpRoutes: [r], services: gwServices, endpointSlices: gwSlices });
     const plan = planNginx(input);
     expect(dispatch(plan, 'shop.local', '/')).toBe('upstream:httproute-default-r-rule-0');
     const u = upstream(plan, 'httproute-default-r-rule-0');
-    expect(u.servers).toEqual([{ address: '10.244.1.50:80', weight: 90 }, { address: '10.244.2.50:80', weight: 10 }]);
+    expect(u.servers).toEqual([
+      { address: '10.244.1.50:80', weight: 90 },
+      { address: '10.244.2.50:80', weight: 10 },
+    ]);
     const conf = renderNginxConf(input);
     expect(block(conf, 'upstream httproute-default-r-rule-0')).toContain('server 10.244.1.50:80 weight=90 max_fails=0;');
     expect(block(conf, 'upstream httproute-default-r-rule-0')).toContain('server 10.244.2.50:80 weight=10 max_fails=0;');
     // smooth WRR: exactly 10 of 100 requests to v2, never two in a row, the same every time
     const seq = swrr(u, 100);
     expect(seq.filter((a) => a === '10.244.2.50:80')).toHaveLength(10);
-    expect(seq.slice(0, 10)).toEqual(['10.244.1.50:80', '10.244.1.50:80', '10.244.1.50:80', '10.244.1.50:80', '10.244.1.50:80', '10.244.2.50:80', '10.244.1.50:80', '10.244.1.50:80', '10.244.1.50:80', '10.244.1.50:80']);
+    expect(seq.slice(0, 10)).toEqual([
+      '10.244.1.50:80',
+      '10.244.1.50:80',
+      '10.244.1.50:80',
+      '10.244.1.50:80',
+      '10.244.1.50:80',
+      '10.244.2.50:80',
+      '10.244.1.50:80',
+      '10.244.1.50:80',
+      '10.244.1.50:80',
+      '10.244.1.50:80',
+    ]);
   });
 
   it('scales weights by the lcm of the endpoint counts so that each backend keeps its share', () => {
-    const r = route({ hostnames: ['shop.local'], rules: [{ backendRefs: [{ name: 'v1', port: 80, weight: 90 }, { name: 'v2', port: 80, weight: 10 }] }] });
+    const r = route({
+      hostnames: ['shop.local'],
+      rules: [
+        {
+          backendRefs: [
+            { name: 'v1', port: 80, weight: 90 },
+            { name: 'v2', port: 80, weight: 10 },
+          ],
+        },
+      ],
+    });
     const slices3 = [slice('v1', ['10.244.1.50', '10.244.1.51']), slice('v2', ['10.244.2.50', '10.244.2.51', '10.244.2.52'])];
     const plan = planNginx(emptyInput({ gateways: [gateway(GW)], httpRoutes: [r], services: gwServices, endpointSlices: slices3 }));
     const u = upstream(plan, 'httproute-default-r-rule-0');
@@ -38,21 +72,48 @@ describe('HTTPRoute weights', () => {
   });
 
   it('uses the plain service upstream for a single backend and ignores weight 0', () => {
-    const r = route({ rules: [{ backendRefs: [{ name: 'v1', port: 80 }, { name: 'v2', port: 80, weight: 0 }] }] });
+    const r = route({
+      rules: [
+        {
+          backendRefs: [
+            { name: 'v1', port: 80 },
+            { name: 'v2', port: 80, weight: 0 },
+          ],
+        },
+      ],
+    });
     const plan = planNginx(emptyInput({ gateways: [gateway(GW)], httpRoutes: [r], services: gwServices, endpointSlices: gwSlices }));
     expect(dispatch(plan, 'any.host', '/')).toBe('upstream:default-v1-80');
   });
 
   it('keeps the share of an invalid backend as 500 and of an empty one as 503', () => {
-    const r = route({ hostnames: ['shop.local'], rules: [{ backendRefs: [{ name: 'v1', port: 80, weight: 2 }, { name: 'missing', port: 80, weight: 1 }, { name: 'v2', port: 80, weight: 1 }] }] });
-    const plan = planNginx(emptyInput({ gateways: [gateway(GW)], httpRoutes: [r], services: gwServices, endpointSlices: [slice('v1', ['10.244.1.50']), slice('v2', [])] }));
+    const r = route({
+      hostnames: ['shop.local'],
+      rules: [
+        {
+          backendRefs: [
+            { name: 'v1', port: 80, weight: 2 },
+            { name: 'missing', port: 80, weight: 1 },
+            { name: 'v2', port: 80, weight: 1 },
+          ],
+        },
+      ],
+    });
+    const plan = planNginx(
+      emptyInput({ gateways: [gateway(GW)], httpRoutes: [r], services: gwServices, endpointSlices: [slice('v1', ['10.244.1.50']), slice('v2', [])] }),
+    );
     expect(upstream(plan, 'httproute-default-r-rule-0').servers).toEqual([
       { address: '10.244.1.50:80', weight: 2 },
       { address: 'unix:/run/wirelab/ingress/http-500.sock', weight: 1 },
       { address: 'unix:/run/wirelab/ingress/http-503.sock', weight: 1 },
     ]);
-    expect(plan.statusSockets).toEqual([{ status: 500, path: '/run/wirelab/ingress/http-500.sock' }, { status: 503, path: '/run/wirelab/ingress/http-503.sock' }]);
-    const none = planNginx(emptyInput({ gateways: [gateway(GW)], httpRoutes: [route({ rules: [{ backendRefs: [] }] })], services: gwServices, endpointSlices: gwSlices }));
+    expect(plan.statusSockets).toEqual([
+      { status: 500, path: '/run/wirelab/ingress/http-500.sock' },
+      { status: 503, path: '/run/wirelab/ingress/http-503.sock' },
+    ]);
+    const none = planNginx(
+      emptyInput({ gateways: [gateway(GW)], httpRoutes: [route({ rules: [{ backendRefs: [] }] })], services: gwServices, endpointSlices: gwSlices }),
+    );
     expect(dispatch(none, 'x', '/')).toBe('status:500');
   });
 });
@@ -63,7 +124,18 @@ describe('HTTPRoute matches', () => {
     rules: [
       { matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ name: 'X-Canary', value: 'true' }] }], backendRefs: [{ name: 'canary', port: 80 }] },
       { backendRefs: [{ name: 'v1', port: 80 }] },
-      { matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'X-Env', value: 'qa' }, { name: 'X-Team', value: 'a' }] }], backendRefs: [{ name: 'v2', port: 80 }] },
+      {
+        matches: [
+          {
+            path: { type: 'PathPrefix', value: '/api' },
+            headers: [
+              { name: 'X-Env', value: 'qa' },
+              { name: 'X-Team', value: 'a' },
+            ],
+          },
+        ],
+        backendRefs: [{ name: 'v2', port: 80 }],
+      },
       { matches: [{ path: { type: 'Exact', value: '/health' } }], backendRefs: [{ name: 'v2', port: 80 }] },
     ],
   });
@@ -104,7 +176,9 @@ describe('HTTPRoute matches', () => {
 
   it('escapes "$" and quotes in header values', () => {
     const r = route({ rules: [{ matches: [{ headers: [{ name: 'X-Token', value: 'a$b"c' }] }], backendRefs: [{ name: 'v1', port: 80 }] }] });
-    expect(renderNginxConf(emptyInput({ gateways: [gateway(GW)], httpRoutes: [r], services: gwServices, endpointSlices: gwSlices }))).toContain('if ($http_x_token = "a${literal_dollar}b\\"c")');
+    expect(renderNginxConf(emptyInput({ gateways: [gateway(GW)], httpRoutes: [r], services: gwServices, endpointSlices: gwSlices }))).toContain(
+      'if ($http_x_token = "a${literal_dollar}b\\"c")',
+    );
   });
 });
 
@@ -128,12 +202,34 @@ describe('HTTPRoute attachment', () => {
         gatewayClassName: 'nginx',
         listeners: [
           { name: 'http', protocol: 'HTTP', port: 80, hostname: '*.shop.local' },
-          { name: 'https', protocol: 'HTTPS', port: 443, hostname: '*.shop.local', tls: { certificateRefs: [{ name: 'shop-tls' }] }, allowedRoutes: { namespaces: { from: 'All' } } },
+          {
+            name: 'https',
+            protocol: 'HTTPS',
+            port: 443,
+            hostname: '*.shop.local',
+            tls: { certificateRefs: [{ name: 'shop-tls' }] },
+            allowedRoutes: { namespaces: { from: 'All' } },
+          },
         ],
       },
     });
-    const r = httpRoute({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'default' }, spec: { parentRefs: [{ name: 'gw', namespace: 'infra', sectionName: 'https' }], hostnames: ['www.shop.local'], rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }] } });
-    const input = emptyInput({ gateways: [gw], httpRoutes: [r], services: gwServices, endpointSlices: gwSlices, certs: { 'infra/shop-tls': { cert: '/c/shop.crt', key: '/c/shop.key' } } });
+    const r = httpRoute({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'r', namespace: 'default' },
+      spec: {
+        parentRefs: [{ name: 'gw', namespace: 'infra', sectionName: 'https' }],
+        hostnames: ['www.shop.local'],
+        rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }],
+      },
+    });
+    const input = emptyInput({
+      gateways: [gw],
+      httpRoutes: [r],
+      services: gwServices,
+      endpointSlices: gwSlices,
+      certs: { 'infra/shop-tls': { cert: '/c/shop.crt', key: '/c/shop.key' } },
+    });
     const plan = planNginx(input);
     expect(dispatch(plan, 'www.shop.local', '/', {}, 443)).toBe('upstream:default-v1-80');
     expect(dispatch(plan, 'www.shop.local', '/', {}, 80)).toBe('status:404');
@@ -141,13 +237,27 @@ describe('HTTPRoute attachment', () => {
     expect(server).toContain('listen 443 ssl;');
     expect(server).toContain('ssl_certificate /c/shop.crt;');
     // the http listener only admits routes from its own namespace (allowedRoutes default Same)
-    const r2 = httpRoute({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r2', namespace: 'default' }, spec: { parentRefs: [{ name: 'gw', namespace: 'infra', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }] } });
+    const r2 = httpRoute({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'r2', namespace: 'default' },
+      spec: { parentRefs: [{ name: 'gw', namespace: 'infra', sectionName: 'http' }], rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }] },
+    });
     const p2 = planNginx({ ...input, httpRoutes: [r2] });
     expect(p2.warnings.some((w) => w.includes('not attached'))).toBe(true);
   });
 
   it('makes a catch-all listener the default server of its port and adds a 404 default for other ports', () => {
-    const gw = gateway({ ...GW, spec: { gatewayClassName: 'nginx', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }, { name: 'alt', protocol: 'HTTP', port: 8080, hostname: 'alt.local' }] } });
+    const gw = gateway({
+      ...GW,
+      spec: {
+        gatewayClassName: 'nginx',
+        listeners: [
+          { name: 'http', protocol: 'HTTP', port: 80 },
+          { name: 'alt', protocol: 'HTTP', port: 8080, hostname: 'alt.local' },
+        ],
+      },
+    });
     const r = route({ rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }] });
     const plan = planNginx(emptyInput({ gateways: [gw], httpRoutes: [r], services: gwServices, endpointSlices: gwSlices }));
     expect(dispatch(plan, 'whatever', '/')).toBe('upstream:default-v1-80');
@@ -159,7 +269,14 @@ describe('HTTPRoute attachment', () => {
 
   it('only renders Gateways of our controller when classes are given', () => {
     const plan = planNginx(
-      emptyInput({ gateways: [gateway(GW)], httpRoutes: [route({ rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }] })], services: gwServices, endpointSlices: gwSlices, gatewayClasses: [{ name: 'nginx', controllerName: 'example.com/other' }], controllerName: 'gateway.nginx.org/nginx-gateway-controller' }),
+      emptyInput({
+        gateways: [gateway(GW)],
+        httpRoutes: [route({ rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }] })],
+        services: gwServices,
+        endpointSlices: gwSlices,
+        gatewayClasses: [{ name: 'nginx', controllerName: 'example.com/other' }],
+        controllerName: 'gateway.nginx.org/nginx-gateway-controller',
+      }),
     );
     expect(plan.servers.every((s) => s.origin === 'ingress')).toBe(true);
   });

@@ -57,7 +57,10 @@ function listenerCert(b: Builder, gw: Gateway, l: Listener): CertFiles | undefin
   const ref = l.tls?.certificateRefs[0];
   if (!ref) return undefined;
   const ns = ref.namespace ?? gw.namespace;
-  if (ns !== gw.namespace) b.warnings.push(`gateway ${gw.namespace}/${gw.name} listener ${l.name}: certificate ${ns}/${ref.name} is in another namespace (needs a ReferenceGrant, assumed present)`);
+  if (ns !== gw.namespace)
+    b.warnings.push(
+      `gateway ${gw.namespace}/${gw.name} listener ${l.name}: certificate ${ns}/${ref.name} is in another namespace (needs a ReferenceGrant, assumed present)`,
+    );
   return b.input.certs[`${ns}/${ref.name}`];
 }
 
@@ -66,7 +69,9 @@ export function planGateways(b: Builder, portSsl: Map<number, boolean>): GwServe
   let gateways = input.gateways;
   if (input.controllerName && input.gatewayClasses) {
     const ours = new Set(input.gatewayClasses.filter((c) => c.controllerName === input.controllerName).map((c) => c.name));
-    for (const g of gateways) if (!ours.has(g.gatewayClassName)) b.warnings.push(`gateway ${g.namespace}/${g.name}: class ${g.gatewayClassName} is not handled by ${input.controllerName}; ignored`);
+    for (const g of gateways)
+      if (!ours.has(g.gatewayClassName))
+        b.warnings.push(`gateway ${g.namespace}/${g.name}: class ${g.gatewayClassName} is not handled by ${input.controllerName}; ignored`);
     gateways = gateways.filter((g) => ours.has(g.gatewayClassName));
   }
   // Usable listeners: HTTP/HTTPS, a certificate for HTTPS, no http/https clash on a port.
@@ -133,7 +138,8 @@ export function planGateways(b: Builder, portSsl: Map<number, boolean>): GwServe
           if (!s.attachments.some((a) => a.route === route)) s.attachments.push({ route, routeIndex });
         }
       }
-      if (attached === 0) b.warnings.push(`${rkey}: no listener of gateway ${ns}/${ref.name} accepts it (sectionName/port, allowedRoutes, protocol or hostname); not attached`);
+      if (attached === 0)
+        b.warnings.push(`${rkey}: no listener of gateway ${ns}/${ref.name} accepts it (sectionName/port, allowedRoutes, protocol or hostname); not attached`);
     }
   });
   return [...servers.values()];
@@ -197,7 +203,12 @@ function ruleAction(b: Builder, route: HTTPRoute, rule: HTTPRouteRule, ruleIndex
     if (g.members.length === 1 && g.members[0].startsWith('unix:')) return { kind: 'return', status: g.members[0].endsWith('500.sock') ? 500 : 503 };
     const ref = rule.backendRefs.find((x) => x.weight > 0)!;
     const name = upstreamName(route.namespace, { name: ref.name, port: { number: ref.port! } });
-    if (!b.upstreams.has(name)) b.upstreams.set(name, { name, servers: g.members.map((address) => ({ address })), comments: [`service ${route.namespace}/${ref.name} port ${ref.port}`] });
+    if (!b.upstreams.has(name))
+      b.upstreams.set(name, {
+        name,
+        servers: g.members.map((address) => ({ address })),
+        comments: [`service ${route.namespace}/${ref.name} port ${ref.port}`],
+      });
     return { kind: 'proxy', upstream: name };
   }
   // Weighted: every member of group i gets weight_i * L / n_i, L = lcm of the member counts.
@@ -230,12 +241,21 @@ export function gatewayLocations(b: Builder, s: GwServer, actions: Map<HTTPRoute
       rule.matches.forEach((m, mi) => {
         const bad = m.headers.find((h) => !headerVariable(h.name) || h.name.includes('_'));
         if (bad) {
-          b.warnings.push(`httproute ${route.namespace}/${route.name} rule ${ri} match ${mi}: header ${bad.name} cannot be matched by nginx (letters, digits and "-" only; nginx drops headers with "_"); this match never applies`);
+          b.warnings.push(
+            `httproute ${route.namespace}/${route.name} rule ${ri} match ${mi}: header ${bad.name} cannot be matched by nginx (letters, digits and "-" only; nginx drops headers with "_"); this match never applies`,
+          );
           return;
         }
         const exact = m.path.type === 'Exact';
         const value = exact || m.path.value === '/' ? m.path.value : m.path.value.replace(/\/+$/, '') || '/';
-        matches.push({ exact, value, headers: m.headers, action: action!, order: [routeIndex, ri, mi], source: `httproute ${route.namespace}/${route.name} rule ${ri} match ${mi}: ${m.path.type} ${m.path.value}${m.headers.map((h) => ` ${h.name}=${h.value}`).join('')}` });
+        matches.push({
+          exact,
+          value,
+          headers: m.headers,
+          action: action!,
+          order: [routeIndex, ri, mi],
+          source: `httproute ${route.namespace}/${route.name} rule ${ri} match ${mi}: ${m.path.type} ${m.path.value}${m.headers.map((h) => ` ${h.name}=${h.value}`).join('')}`,
+        });
       });
     });
   }
@@ -251,12 +271,19 @@ export function gatewayLocations(b: Builder, s: GwServer, actions: Map<HTTPRoute
   }
   if (!keys.has('/')) keys.set('/', { exact: false, path: '/' });
   const precedence = (x: GwMatch, y: GwMatch) =>
-    Number(y.exact) - Number(x.exact) || y.value.length - x.value.length || y.headers.length - x.headers.length || x.order[0] - y.order[0] || x.order[1] - y.order[1] || x.order[2] - y.order[2];
+    Number(y.exact) - Number(x.exact) ||
+    y.value.length - x.value.length ||
+    y.headers.length - x.headers.length ||
+    x.order[0] - y.order[0] ||
+    x.order[1] - y.order[1] ||
+    x.order[2] - y.order[2];
   const locations: PlanLocation[] = [];
   for (const { exact, path } of keys.values()) {
     // The request paths reaching this location: exactly `path`, or (prefix) those under it.
     const candidates = matches
-      .filter((m) => (m.exact ? exact && m.value === path : exact ? prefixCovers(m.value, path) : prefixCovers(m.value, path === '/' ? '/' : path.slice(0, -1))))
+      .filter((m) =>
+        m.exact ? exact && m.value === path : exact ? prefixCovers(m.value, path) : prefixCovers(m.value, path === '/' ? '/' : path.slice(0, -1)),
+      )
       .sort(precedence);
     locations.push({ exact, path, candidates: candidates.map((m) => ({ headers: m.headers, action: m.action, source: m.source })) });
   }

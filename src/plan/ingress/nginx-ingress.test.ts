@@ -32,7 +32,16 @@ describe('Ingress host routing (seed 001)', () => {
   });
 
   it('writes every file under the state directory and logs the upstream address', () => {
-    for (const d of ['pid /run/wirelab/ingress/nginx.pid;', 'error_log /run/wirelab/ingress/error.log notice;', 'access_log /run/wirelab/ingress/access.log upstreaminfo;', 'client_body_temp_path /run/wirelab/ingress/client-body;', 'proxy_temp_path /run/wirelab/ingress/proxy-temp;', 'fastcgi_temp_path /run/wirelab/ingress/fastcgi-temp;', 'uwsgi_temp_path /run/wirelab/ingress/uwsgi-temp;', 'scgi_temp_path /run/wirelab/ingress/scgi-temp;']) {
+    for (const d of [
+      'pid /run/wirelab/ingress/nginx.pid;',
+      'error_log /run/wirelab/ingress/error.log notice;',
+      'access_log /run/wirelab/ingress/access.log upstreaminfo;',
+      'client_body_temp_path /run/wirelab/ingress/client-body;',
+      'proxy_temp_path /run/wirelab/ingress/proxy-temp;',
+      'fastcgi_temp_path /run/wirelab/ingress/fastcgi-temp;',
+      'uwsgi_temp_path /run/wirelab/ingress/uwsgi-temp;',
+      'scgi_temp_path /run/wirelab/ingress/scgi-temp;',
+    ]) {
       expect(conf).toContain(d);
     }
     expect(conf).toMatch(/log_format upstreaminfo '.*\$upstream_addr.*';/);
@@ -40,7 +49,15 @@ describe('Ingress host routing (seed 001)', () => {
   });
 
   it('sets the proxy headers ingress-nginx sets', () => {
-    for (const h of ['Host $best_http_host', 'X-Forwarded-For $remote_addr', 'X-Forwarded-Proto $pass_access_scheme', 'X-Real-IP $remote_addr', 'X-Forwarded-Host $best_http_host', 'X-Forwarded-Port $pass_port', 'X-Request-ID $req_id']) {
+    for (const h of [
+      'Host $best_http_host',
+      'X-Forwarded-For $remote_addr',
+      'X-Forwarded-Proto $pass_access_scheme',
+      'X-Real-IP $remote_addr',
+      'X-Forwarded-Host $best_http_host',
+      'X-Forwarded-Port $pass_port',
+      'X-Request-ID $req_id',
+    ]) {
       expect(conf).toContain(`proxy_set_header ${h};`);
     }
     expect(conf).toContain('map $http_host $best_http_host { default $http_host; }');
@@ -185,8 +202,17 @@ describe('default backend and ingress classes', () => {
   const slices = [slice('fallback', ['10.244.1.30']), slice('web', ['10.244.1.31'])];
 
   it('sends unknown hosts to the defaultBackend of an Ingress without rules', () => {
-    const catchAll = ingress({ metadata: { name: 'catch-all' }, spec: { ingressClassName: 'nginx', defaultBackend: { service: { name: 'fallback', port: { number: 80 } } } } });
-    const web = ingress({ metadata: { name: 'web' }, spec: { ingressClassName: 'nginx', rules: [{ host: 'web.local', http: { paths: [{ path: '/app', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } });
+    const catchAll = ingress({
+      metadata: { name: 'catch-all' },
+      spec: { ingressClassName: 'nginx', defaultBackend: { service: { name: 'fallback', port: { number: 80 } } } },
+    });
+    const web = ingress({
+      metadata: { name: 'web' },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [{ host: 'web.local', http: { paths: [{ path: '/app', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+      },
+    });
     const plan = planNginx(emptyInput({ ingresses: [catchAll, web], services: svcs, endpointSlices: slices }));
     expect(dispatch(plan, 'nobody.local', '/x')).toBe('upstream:default-fallback-80');
     // a known host without a matching path gets ingress-nginx's default backend: 404
@@ -195,7 +221,14 @@ describe('default backend and ingress classes', () => {
   });
 
   it('uses an Ingress defaultBackend for the "/" of its own hosts', () => {
-    const web = ingress({ metadata: { name: 'web' }, spec: { ingressClassName: 'nginx', defaultBackend: { service: { name: 'fallback', port: { number: 80 } } }, rules: [{ host: 'web.local', http: { paths: [{ path: '/app', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } });
+    const web = ingress({
+      metadata: { name: 'web' },
+      spec: {
+        ingressClassName: 'nginx',
+        defaultBackend: { service: { name: 'fallback', port: { number: 80 } } },
+        rules: [{ host: 'web.local', http: { paths: [{ path: '/app', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+      },
+    });
     const plan = planNginx(emptyInput({ ingresses: [web], services: svcs, endpointSlices: slices }));
     expect(dispatch(plan, 'web.local', '/other')).toBe('upstream:default-fallback-80');
     expect(dispatch(plan, 'elsewhere.local', '/')).toBe('status:404');
@@ -203,8 +236,19 @@ describe('default backend and ingress classes', () => {
 
   it('renders only the Ingresses of its class (ingressClassName, then the annotation)', () => {
     const mk = (name: string, host: string, extra: Record<string, unknown>, annotations?: Record<string, string>) =>
-      ingress({ metadata: { name, annotations }, spec: { ...extra, rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } });
-    const ings = [mk('ours', 'ours.local', { ingressClassName: 'nginx' }), mk('theirs', 'theirs.local', { ingressClassName: 'traefik' }), mk('annotated', 'annotated.local', {}, { 'kubernetes.io/ingress.class': 'nginx' }), mk('classless', 'classless.local', {})];
+      ingress({
+        metadata: { name, annotations },
+        spec: {
+          ...extra,
+          rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+        },
+      });
+    const ings = [
+      mk('ours', 'ours.local', { ingressClassName: 'nginx' }),
+      mk('theirs', 'theirs.local', { ingressClassName: 'traefik' }),
+      mk('annotated', 'annotated.local', {}, { 'kubernetes.io/ingress.class': 'nginx' }),
+      mk('classless', 'classless.local', {}),
+    ];
     const plan = planNginx(emptyInput({ ingresses: ings, services: svcs, endpointSlices: slices }));
     expect(plan.servers.map((s) => s.hostname)).toEqual(['_', 'annotated.local', 'ours.local']);
     expect(plan.warnings.filter((w) => w.includes('ignored'))).toHaveLength(2);
@@ -213,8 +257,30 @@ describe('default backend and ingress classes', () => {
   });
 
   it('keeps the first Ingress for a host and path (creation order)', () => {
-    const a = ingress({ metadata: { name: 'a' }, spec: { ingressClassName: 'nginx', rules: [{ host: 'h.local', http: { paths: [{ path: '/x', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } });
-    const b = ingress({ metadata: { name: 'b' }, spec: { ingressClassName: 'nginx', rules: [{ host: 'h.local', http: { paths: [{ path: '/x', pathType: 'Prefix', backend: { service: { name: 'fallback', port: { number: 80 } } } }, { path: '/', pathType: 'Prefix', backend: { service: { name: 'fallback', port: { number: 80 } } } }] } }] } });
+    const a = ingress({
+      metadata: { name: 'a' },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [{ host: 'h.local', http: { paths: [{ path: '/x', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+      },
+    });
+    const b = ingress({
+      metadata: { name: 'b' },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [
+          {
+            host: 'h.local',
+            http: {
+              paths: [
+                { path: '/x', pathType: 'Prefix', backend: { service: { name: 'fallback', port: { number: 80 } } } },
+                { path: '/', pathType: 'Prefix', backend: { service: { name: 'fallback', port: { number: 80 } } } },
+              ],
+            },
+          },
+        ],
+      },
+    });
     const plan = planNginx(emptyInput({ ingresses: [a, b], services: svcs, endpointSlices: slices }));
     expect(dispatch(plan, 'h.local', '/x/1')).toBe('upstream:default-web-80');
     expect(dispatch(plan, 'h.local', '/y')).toBe('upstream:default-fallback-80'); // replaces the default "/"
@@ -222,19 +288,47 @@ describe('default backend and ingress classes', () => {
   });
 
   it('renders a wildcard host as ingress-nginx does (one label)', () => {
-    const w = ingress({ metadata: { name: 'w' }, spec: { ingressClassName: 'nginx', rules: [{ host: '*.apps.local', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } });
-    expect(renderNginxConf(emptyInput({ ingresses: [w], services: svcs, endpointSlices: slices }))).toContain('server_name "~^(?<subdomain>[\\\\w-]+)\\\\.apps\\\\.local$";'); // Go's %q doubles backslashes too; nginx reads "\\" as "\"
+    const w = ingress({
+      metadata: { name: 'w' },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [{ host: '*.apps.local', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+      },
+    });
+    expect(renderNginxConf(emptyInput({ ingresses: [w], services: svcs, endpointSlices: slices }))).toContain(
+      'server_name "~^(?<subdomain>[\\\\w-]+)\\\\.apps\\\\.local$";',
+    ); // Go's %q doubles backslashes too; nginx reads "\\" as "\"
   });
 });
 
 describe('named service ports', () => {
   it('resolves an Ingress port name to the service port and its targetPort on the endpoints', () => {
-    const ing = ingress({ metadata: { name: 'named' }, spec: { ingressClassName: 'nginx', rules: [{ host: 'named.local', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'multi', port: { name: 'http' } } } }] } }] } });
+    const ing = ingress({
+      metadata: { name: 'named' },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [{ host: 'named.local', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'multi', port: { name: 'http' } } } }] } }],
+      },
+    });
     const plan = planNginx(
       emptyInput({
         ingresses: [ing],
-        services: [service('multi', [{ name: 'http', port: 80, targetPort: 'web' }, { name: 'metrics', port: 9090, targetPort: 9100 }])],
-        endpointSlices: [slice('multi', ['10.244.1.40', '10.244.2.41'], [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9100 }])],
+        services: [
+          service('multi', [
+            { name: 'http', port: 80, targetPort: 'web' },
+            { name: 'metrics', port: 9090, targetPort: 9100 },
+          ]),
+        ],
+        endpointSlices: [
+          slice(
+            'multi',
+            ['10.244.1.40', '10.244.2.41'],
+            [
+              { name: 'http', port: 8080 },
+              { name: 'metrics', port: 9100 },
+            ],
+          ),
+        ],
       }),
     );
     expect(dispatch(plan, 'named.local', '/')).toBe('upstream:default-multi-http');
@@ -242,8 +336,20 @@ describe('named service ports', () => {
   });
 
   it('answers 503 for a port the service does not have', () => {
-    const ing = ingress({ metadata: { name: 'named' }, spec: { ingressClassName: 'nginx', rules: [{ host: 'named.local', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'multi', port: { name: 'grpc' } } } }] } }] } });
-    const plan = planNginx(emptyInput({ ingresses: [ing], services: [service('multi', [{ name: 'http', port: 80 }])], endpointSlices: [slice('multi', ['10.244.1.40'], [{ name: 'http', port: 80 }])] }));
+    const ing = ingress({
+      metadata: { name: 'named' },
+      spec: {
+        ingressClassName: 'nginx',
+        rules: [{ host: 'named.local', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'multi', port: { name: 'grpc' } } } }] } }],
+      },
+    });
+    const plan = planNginx(
+      emptyInput({
+        ingresses: [ing],
+        services: [service('multi', [{ name: 'http', port: 80 }])],
+        endpointSlices: [slice('multi', ['10.244.1.40'], [{ name: 'http', port: 80 }])],
+      }),
+    );
     expect(dispatch(plan, 'named.local', '/')).toBe('status:503');
     expect(plan.warnings[0]).toContain('has no port grpc');
   });

@@ -52,7 +52,11 @@ export const DEFAULT_404: LocationAction = { kind: 'return', status: 404 };
 export function planIngresses(b: Builder): IngServer[] {
   const { input } = b;
   const ings = input.ingresses.filter((i) => ingressClassMatches(i, input.ingressClass, input.watchIngressWithoutClass));
-  for (const i of input.ingresses) if (!ings.includes(i)) b.warnings.push(`ingress ${i.namespace}/${i.name}: class ${i.ingressClassName ?? i.annotations[INGRESS_CLASS_ANNOTATION] ?? '(none)'} is not ${input.ingressClass}; ignored`);
+  for (const i of input.ingresses)
+    if (!ings.includes(i))
+      b.warnings.push(
+        `ingress ${i.namespace}/${i.name}: class ${i.ingressClassName ?? i.annotations[INGRESS_CLASS_ANNOTATION] ?? '(none)'} is not ${input.ingressClass}; ignored`,
+      );
   const servers = new Map<string, IngServer>();
   servers.set(DEFAULT_SERVER, {
     hostname: DEFAULT_SERVER,
@@ -80,7 +84,12 @@ export function planIngresses(b: Builder): IngServer[] {
     for (const rule of ing.rules) {
       const host = rule.host || DEFAULT_SERVER;
       if (servers.has(host)) continue;
-      servers.set(host, { hostname: host, locations: [{ path: '/', pathType: 'Prefix', action: un, isDefBackend: true, source: unSource }], ownCert: false, certSet: false });
+      servers.set(host, {
+        hostname: host,
+        locations: [{ path: '/', pathType: 'Prefix', action: un, isDefBackend: true, source: unSource }],
+        ownCert: false,
+        certSet: false,
+      });
     }
   }
 
@@ -97,7 +106,9 @@ export function planIngresses(b: Builder): IngServer[] {
       }
       const cert = input.certs[`${ing.namespace}/${secret}`];
       if (!cert) {
-        b.warnings.push(`ingress ${ing.namespace}/${ing.name}: no certificate for secret ${ing.namespace}/${secret}; host ${server.hostname} uses the default certificate`);
+        b.warnings.push(
+          `ingress ${ing.namespace}/${ing.name}: no certificate for secret ${ing.namespace}/${secret}; host ${server.hostname} uses the default certificate`,
+        );
         server.cert = input.defaultCertificate;
         continue;
       }

@@ -19,7 +19,8 @@ import { headerVariable, nginxQuote, quoteValue } from './nginx-upstreams.js';
 const LOG_FORMAT_UPSTREAM =
   '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id';
 
-const SSL_CIPHERS = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256';
+const SSL_CIPHERS =
+  'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256';
 
 const UPSTREAM_KEEPALIVE_COMMENT = 'keepalive as ingress-nginx upstream_balancer';
 
@@ -80,7 +81,8 @@ function renderServer(s: PlanServer): string[] {
   for (const l of s.listens) out.push(`        listen ${l.port}${l.defaultServer ? ' default_server' : ''}${l.ssl ? ' ssl' : ''};`);
   out.push('', '        set $proxy_upstream_name "-";', '        set $proxy_alternative_upstream_name "";');
   if (s.listens.some((l) => l.ssl)) {
-    if (s.rejectHandshake) out.push('        # no certificate for unknown names: refuse TLS (ingress-nginx would present its fake certificate)', '        ssl_reject_handshake on;');
+    if (s.rejectHandshake)
+      out.push('        # no certificate for unknown names: refuse TLS (ingress-nginx would present its fake certificate)', '        ssl_reject_handshake on;');
     else if (s.cert) out.push(`        ssl_certificate ${s.cert.cert};`, `        ssl_certificate_key ${s.cert.key};`);
   }
   if (s.sslRedirect) {
@@ -212,10 +214,27 @@ export function renderPlan(plan: NginxPlan, input: Pick<NginxConfInput, 'stateDi
     out.push(`    upstream ${u.name} {`);
     for (const c of u.comments) out.push(`        # ${c}`);
     for (const s of u.servers) out.push(`        server ${s.address}${s.weight !== undefined ? ` weight=${s.weight}` : ''} max_fails=0;`);
-    out.push(`        # ${UPSTREAM_KEEPALIVE_COMMENT}`, '        keepalive 320;', '        keepalive_time 1h;', '        keepalive_timeout 60s;', '        keepalive_requests 10000;', '    }', '');
+    out.push(
+      `        # ${UPSTREAM_KEEPALIVE_COMMENT}`,
+      '        keepalive 320;',
+      '        keepalive_time 1h;',
+      '        keepalive_timeout 60s;',
+      '        keepalive_requests 10000;',
+      '    }',
+      '',
+    );
   }
   for (const { status, path } of plan.statusSockets) {
-    out.push(`    # answers ${status} for the share of an invalid backendRef (Gateway API)`, '    server {', `        listen unix:${path};`, '        set $proxy_upstream_name "internal";', '        set $proxy_alternative_upstream_name "";', `        location / { return ${status}; }`, '    }', '');
+    out.push(
+      `    # answers ${status} for the share of an invalid backendRef (Gateway API)`,
+      '    server {',
+      `        listen unix:${path};`,
+      '        set $proxy_upstream_name "internal";',
+      '        set $proxy_alternative_upstream_name "";',
+      `        location / { return ${status}; }`,
+      '    }',
+      '',
+    );
   }
   out.push(...body);
   out.push('}', '');

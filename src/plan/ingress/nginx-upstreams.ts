@@ -54,11 +54,20 @@ type Resolution = { ok: true; servers: string[]; service: Service; servicePort: 
 /** Endpoints for a service port, as getEndpointsFromSlices computes them. `portKey` is compared
  * with the service port's number, targetPort and name (serviceEndpoints); `strictNumber` (the
  * Gateway API) compares the port number only. */
-export function resolveEndpoints(services: Service[], slices: EndpointSlice[], namespace: string, name: string, portKey: string, strictNumber = false): Resolution {
+export function resolveEndpoints(
+  services: Service[],
+  slices: EndpointSlice[],
+  namespace: string,
+  name: string,
+  portKey: string,
+  strictNumber = false,
+): Resolution {
   const service = services.find((s) => s.namespace === namespace && s.name === name);
   if (!service) return { ok: false, reason: `service ${namespace}/${name} not found` };
   if (service.type === 'ExternalName') return { ok: false, reason: `service ${namespace}/${name} is ExternalName, which wirelab does not proxy to` };
-  const servicePort = service.ports.find((p) => (strictNumber ? String(p.port) === portKey : String(p.port) === portKey || String(p.targetPort) === portKey || p.name === portKey));
+  const servicePort = service.ports.find((p) =>
+    strictNumber ? String(p.port) === portKey : String(p.port) === portKey || String(p.targetPort) === portKey || p.name === portKey,
+  );
   if (!servicePort) return { ok: false, reason: `service ${namespace}/${name} has no port ${portKey}` };
   const seen = new Set<string>();
   const servers: string[] = [];
@@ -109,7 +118,13 @@ export function serviceAction(b: Builder, namespace: string, svc: IngressService
     b.warnings.push(`${context}: service ${namespace}/${svc.name} has no ready endpoints; requests get 503`);
     return { kind: 'return', status: 503 };
   }
-  b.upstreams.set(name, { name, servers: r.servers.map((address) => ({ address })), comments: [`service ${namespace}/${svc.name} port ${r.servicePort.name || r.servicePort.port} (${r.servicePort.port} -> targetPort ${r.servicePort.targetPort})`] });
+  b.upstreams.set(name, {
+    name,
+    servers: r.servers.map((address) => ({ address })),
+    comments: [
+      `service ${namespace}/${svc.name} port ${r.servicePort.name || r.servicePort.port} (${r.servicePort.port} -> targetPort ${r.servicePort.targetPort})`,
+    ],
+  });
   return { kind: 'proxy', upstream: name };
 }
 

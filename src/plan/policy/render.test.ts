@@ -46,27 +46,83 @@ function pod(ns: string, name: string, node: string, ip: string, labels: Record<
 const PODS: RenderPod[] = [
   pod('shop', 'client', 'n1', '10.8.0.10', { app: 'client' }),
   pod('shop', 'web', 'n1', '10.8.0.11', { app: 'web', tier: 'frontend' }, [{ name: 'http', port: 80, protocol: 'TCP' }]),
-  pod('shop', 'api', 'n2', '10.8.1.10', { app: 'api', tier: 'backend' }, [{ name: 'api', port: 8080, protocol: 'TCP' }, { name: 'metrics', port: 9100, protocol: 'TCP' }]),
-  pod('shop', 'db', 'n2', '10.8.1.11', { app: 'db', tier: 'backend' }, [{ name: 'pg', port: 5432, protocol: 'TCP' }, { name: 'metrics', port: 9187, protocol: 'TCP' }]),
-  pod('kube-system', 'coredns', 'n1', '10.8.0.2', { 'k8s-app': 'kube-dns' }, [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]),
+  pod('shop', 'api', 'n2', '10.8.1.10', { app: 'api', tier: 'backend' }, [
+    { name: 'api', port: 8080, protocol: 'TCP' },
+    { name: 'metrics', port: 9100, protocol: 'TCP' },
+  ]),
+  pod('shop', 'db', 'n2', '10.8.1.11', { app: 'db', tier: 'backend' }, [
+    { name: 'pg', port: 5432, protocol: 'TCP' },
+    { name: 'metrics', port: 9187, protocol: 'TCP' },
+  ]),
+  pod('kube-system', 'coredns', 'n1', '10.8.0.2', { 'k8s-app': 'kube-dns' }, [
+    { name: 'dns', port: 53, protocol: 'UDP' },
+    { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+  ]),
   pod('monitoring', 'prom', 'n2', '10.8.1.20', { app: 'prom' }, [{ name: 'web', port: 9090, protocol: 'TCP' }]),
 ];
 const byId = (id: string) => PODS.find((p) => `${p.namespace}/${p.name}` === id)!;
 const EXTERNALS = ['10.10.1.1', '10.10.5.7', '192.0.2.1'];
 
-const DNS_PEER = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+const DNS_PEER = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+};
 const DNS_RULE = { to: [DNS_PEER], ports: [{ protocol: 'UDP', port: 53 }] };
 const PROM_PEER = { namespaceSelector: { matchLabels: { purpose: 'monitoring' } }, podSelector: { matchLabels: { app: 'prom' } } };
 
 const THREE_TIER: NetworkPolicy[] = [
-  pol('shop', 'web-ingress', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ port: 'http' }] }, { from: [{ ipBlock: { cidr: '192.0.2.0/24' } }], ports: [{ port: 80 }] }] }),
-  pol('shop', 'api-ingress', { podSelector: { matchLabels: { app: 'api' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 8080 }] }, { from: [PROM_PEER], ports: [{ port: 9100, endPort: 9200 }] }] }),
-  pol('shop', 'db-ingress', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ port: 5432 }] }, { from: [PROM_PEER], ports: [{ port: 'metrics' }] }] }),
-  pol('shop', 'client-egress', { podSelector: { matchLabels: { app: 'client' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 'http' }] }, DNS_RULE] }),
-  pol('shop', 'web-egress', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ port: 8080 }] }, DNS_RULE] }),
-  pol('shop', 'api-egress', { podSelector: { matchLabels: { app: 'api' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'db' } } }], ports: [{ port: 5432 }] }, DNS_RULE, { to: [{ ipBlock: { cidr: '10.10.0.0/16', except: ['10.10.5.0/24'] } }], ports: [{ port: 443 }] }] }),
+  pol('shop', 'web-ingress', {
+    podSelector: { matchLabels: { app: 'web' } },
+    ingress: [
+      { from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ port: 'http' }] },
+      { from: [{ ipBlock: { cidr: '192.0.2.0/24' } }], ports: [{ port: 80 }] },
+    ],
+  }),
+  pol('shop', 'api-ingress', {
+    podSelector: { matchLabels: { app: 'api' } },
+    ingress: [
+      { from: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 8080 }] },
+      { from: [PROM_PEER], ports: [{ port: 9100, endPort: 9200 }] },
+    ],
+  }),
+  pol('shop', 'db-ingress', {
+    podSelector: { matchLabels: { app: 'db' } },
+    ingress: [
+      { from: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ port: 5432 }] },
+      { from: [PROM_PEER], ports: [{ port: 'metrics' }] },
+    ],
+  }),
+  pol('shop', 'client-egress', {
+    podSelector: { matchLabels: { app: 'client' } },
+    policyTypes: ['Egress'],
+    egress: [{ to: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 'http' }] }, DNS_RULE],
+  }),
+  pol('shop', 'web-egress', {
+    podSelector: { matchLabels: { app: 'web' } },
+    policyTypes: ['Egress'],
+    egress: [{ to: [{ podSelector: { matchLabels: { app: 'api' } } }], ports: [{ port: 8080 }] }, DNS_RULE],
+  }),
+  pol('shop', 'api-egress', {
+    podSelector: { matchLabels: { app: 'api' } },
+    policyTypes: ['Egress'],
+    egress: [
+      { to: [{ podSelector: { matchLabels: { app: 'db' } } }], ports: [{ port: 5432 }] },
+      DNS_RULE,
+      { to: [{ ipBlock: { cidr: '10.10.0.0/16', except: ['10.10.5.0/24'] } }], ports: [{ port: 443 }] },
+    ],
+  }),
   pol('shop', 'db-egress', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Egress'] }),
-  pol('kube-system', 'dns-ingress', { podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } }, ingress: [{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 'dns-tcp' }] }] }),
+  pol('kube-system', 'dns-ingress', {
+    podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+    ingress: [
+      {
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 'dns-tcp' },
+        ],
+      },
+    ],
+  }),
 ];
 
 const input = (node: string, policies: NetworkPolicy[], pods: RenderPod[] = PODS): RenderPolicyInput => ({ node, pods, namespaces: NAMESPACES, policies });
@@ -93,7 +149,8 @@ function tokenize(line: string): string[] {
   return out;
 }
 
-type Action = { kind: 'RETURN' | 'DROP' | 'ACCEPT' } | { kind: 'NFLOG'; prefix: string } | { kind: 'MARK'; value: number; mask: number } | { kind: 'JUMP'; chain: string };
+type Action =
+  { kind: 'RETURN' | 'DROP' | 'ACCEPT' } | { kind: 'NFLOG'; prefix: string } | { kind: 'MARK'; value: number; mask: number } | { kind: 'JUMP'; chain: string };
 interface Rule {
   match: (p: Packet) => boolean;
   action: Action;
@@ -122,7 +179,9 @@ function compileRule(tokens: string[]): Rule {
       const states = arg().split(',');
       conds.push(() => states.includes('NEW')); // every probe opens a new connection
     } else if (t === '--mark') {
-      const [v, m] = arg().split('/').map((x) => Number(x));
+      const [v, m] = arg()
+        .split('/')
+        .map((x) => Number(x));
       conds.push((p) => (p.mark & m) === v);
     } else if (t === '-j') {
       const target = arg();
@@ -193,11 +252,19 @@ class Ruleset {
 
 /** FORWARD on each node the packet crosses: the source pod's node, then the destination
  * pod's (once when they are the same). External addresses have no node here. */
-function interpret(rulesets: Map<string, Ruleset>, from: Endpoint & { node?: string }, to: Endpoint & { node?: string }, dport: number, proto: Protocol, log: string[] = []): boolean {
+function interpret(
+  rulesets: Map<string, Ruleset>,
+  from: Endpoint & { node?: string },
+  to: Endpoint & { node?: string },
+  dport: number,
+  proto: Protocol,
+  log: string[] = [],
+): boolean {
   const nodes = [...new Set([from.node, to.node].filter((n): n is string => n !== undefined))];
   for (const node of nodes) {
     const rs = rulesets.get(node)!;
-    if (rs.forwardJumps.length !== 1 || rs.forwardJumps[0].join(' ') !== ['1', ...policyJumpArgs()].join(' ')) throw new Error(`no single FORWARD jump on ${node}`);
+    if (rs.forwardJumps.length !== 1 || rs.forwardJumps[0].join(' ') !== ['1', ...policyJumpArgs()].join(' '))
+      throw new Error(`no single FORWARD jump on ${node}`);
     const verdict = rs.run(POLICY_CHAIN, { src: from.ip, dst: to.ip, proto, dport, mark: 0 }, log);
     if (verdict === 'DROP') return false;
   }
@@ -205,7 +272,10 @@ function interpret(rulesets: Map<string, Ruleset>, from: Endpoint & { node?: str
 }
 
 type Ep = Endpoint & { node?: string; id: string };
-const endpoints = (pods: RenderPod[]): Ep[] => [...pods.map((p) => ({ id: `${p.namespace}/${p.name}`, ip: p.ip, pod: p, node: p.nodeName })), ...EXTERNALS.map((ip) => ({ id: ip, ip }))];
+const endpoints = (pods: RenderPod[]): Ep[] => [
+  ...pods.map((p) => ({ id: `${p.namespace}/${p.name}`, ip: p.ip, pod: p, node: p.nodeName })),
+  ...EXTERNALS.map((ip) => ({ id: ip, ip })),
+];
 const PORTS = [53, 80, 443, 5432, 8080, 9100, 9187, 9250];
 const PROTOS: Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -232,7 +302,14 @@ function mismatches(policies: NetworkPolicy[], pods: RenderPod[] = PODS): string
 describe('renderPolicyRules', () => {
   it('with no policies: the chain, the return-traffic rule and the FORWARD jump only', () => {
     expect(renderPolicyRules(input('n1', []))).toBe(
-      ['*filter', ':WL-POLICY - [0:0]', '-A WL-POLICY -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT', '-I FORWARD 1 -m comment --comment "wirelab network policy" -j WL-POLICY', 'COMMIT', ''].join('\n'),
+      [
+        '*filter',
+        ':WL-POLICY - [0:0]',
+        '-A WL-POLICY -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+        '-I FORWARD 1 -m comment --comment "wirelab network policy" -j WL-POLICY',
+        'COMMIT',
+        '',
+      ].join('\n'),
     );
     expect(renderPolicyRules({ ...input('n1', []), includeJump: false })).not.toContain('-I FORWARD');
   });
@@ -257,13 +334,17 @@ describe('renderPolicyRules', () => {
 
   it('an egress-only policy jumps on the source address only: ingress stays open', () => {
     const text = renderPolicyRules(input('n2', [pol('shop', 'db-egress', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Egress'] })]));
-    expect(chainLines(text, POLICY_CHAIN).slice(1)).toEqual([`-A WL-POLICY -s 10.8.1.11/32 -m comment --comment "wirelab policy: egress shop/db (veth-db)" -j ${E('shop/db')}`]);
+    expect(chainLines(text, POLICY_CHAIN).slice(1)).toEqual([
+      `-A WL-POLICY -s 10.8.1.11/32 -m comment --comment "wirelab policy: egress shop/db (veth-db)" -j ${E('shop/db')}`,
+    ]);
     expect(text).not.toContain('WL-I-');
   });
 
   it('egress jumps come before ingress jumps, so on one node both checks run in turn', () => {
     const text = renderPolicyRules(input('n1', THREE_TIER));
-    const jumps = chainLines(text, POLICY_CHAIN).slice(1).map((l) => l.split(' ')[2]);
+    const jumps = chainLines(text, POLICY_CHAIN)
+      .slice(1)
+      .map((l) => l.split(' ')[2]);
     expect(jumps).toEqual(['-s', '-s', '-d', '-d']); // client, web egress; coredns, web ingress
   });
 
@@ -273,7 +354,21 @@ describe('renderPolicyRules', () => {
   });
 
   it('podSelector peers become the /32 of every matching pod, on any node, in the policy namespace', () => {
-    const text = renderPolicyRules(input('n2', [pol('shop', 'db', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { tier: 'frontend' } } }, { podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['api', 'prom'] }] } }] }] })]));
+    const text = renderPolicyRules(
+      input('n2', [
+        pol('shop', 'db', {
+          podSelector: { matchLabels: { app: 'db' } },
+          ingress: [
+            {
+              from: [
+                { podSelector: { matchLabels: { tier: 'frontend' } } },
+                { podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['api', 'prom'] }] } },
+              ],
+            },
+          ],
+        }),
+      ]),
+    );
     expect(chainLines(text, I('shop/db')).slice(0, -2)).toEqual([
       `-A ${I('shop/db')} -m comment --comment "shop/db ingress[0]" -s 10.8.0.11/32 -j RETURN`,
       `-A ${I('shop/db')} -m comment --comment "shop/db ingress[0]" -s 10.8.1.10/32 -j RETURN`, // not monitoring/prom: other namespace
@@ -281,34 +376,74 @@ describe('renderPolicyRules', () => {
   });
 
   it('namespaceSelector (kubernetes.io/metadata.name) and the AND of both selectors', () => {
-    const nsOnly = renderPolicyRules(input('n2', [pol('shop', 'p', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }] }] })]));
+    const nsOnly = renderPolicyRules(
+      input('n2', [
+        pol('shop', 'p', {
+          podSelector: { matchLabels: { app: 'db' } },
+          ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }] }],
+        }),
+      ]),
+    );
     expect(chainLines(nsOnly, I('shop/db'))[0]).toContain('-s 10.8.0.2/32 -j RETURN');
     expect(chainLines(nsOnly, I('shop/db'))).toHaveLength(3);
-    const and = renderPolicyRules(input('n2', [pol('shop', 'p', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { tier: 'backend' } } }] }] })]));
-    expect(chainLines(and, I('shop/db')).slice(0, -2).map((l) => l.split(' -s ')[1])).toEqual(['10.8.1.10/32 -j RETURN', '10.8.1.11/32 -j RETURN']);
+    const and = renderPolicyRules(
+      input('n2', [
+        pol('shop', 'p', {
+          podSelector: { matchLabels: { app: 'db' } },
+          ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { tier: 'backend' } } }] }],
+        }),
+      ]),
+    );
+    expect(
+      chainLines(and, I('shop/db'))
+        .slice(0, -2)
+        .map((l) => l.split(' -s ')[1]),
+    ).toEqual(['10.8.1.10/32 -j RETURN', '10.8.1.11/32 -j RETURN']);
   });
 
   it('ports: protocol, protocol only, endPort ranges', () => {
-    const text = renderPolicyRules(input('n2', [pol('shop', 'p', { podSelector: { matchLabels: { app: 'api' } }, ingress: [{ ports: [{ port: 8080 }, { protocol: 'UDP', port: 53 }, { protocol: 'SCTP' }, { port: 9100, endPort: 9200 }] }] })]));
-    expect(chainLines(text, I('shop/api')).slice(0, -2).map((l) => l.split('ingress[0]" ')[1])).toEqual([
-      '-p tcp -m tcp --dport 8080 -j RETURN',
-      '-p udp -m udp --dport 53 -j RETURN',
-      '-p sctp -j RETURN',
-      '-p tcp -m tcp --dport 9100:9200 -j RETURN',
-    ]);
+    const text = renderPolicyRules(
+      input('n2', [
+        pol('shop', 'p', {
+          podSelector: { matchLabels: { app: 'api' } },
+          ingress: [{ ports: [{ port: 8080 }, { protocol: 'UDP', port: 53 }, { protocol: 'SCTP' }, { port: 9100, endPort: 9200 }] }],
+        }),
+      ]),
+    );
+    expect(
+      chainLines(text, I('shop/api'))
+        .slice(0, -2)
+        .map((l) => l.split('ingress[0]" ')[1]),
+    ).toEqual(['-p tcp -m tcp --dport 8080 -j RETURN', '-p udp -m udp --dport 53 -j RETURN', '-p sctp -j RETURN', '-p tcp -m tcp --dport 9100:9200 -j RETURN']);
   });
 
   it('named ports in ingress resolve against the local pod (same name, different ports per pod)', () => {
     const p = pol('shop', 'metrics', { podSelector: { matchLabels: { tier: 'backend' } }, ingress: [{ ports: [{ port: 'metrics' }, { port: 'pg' }] }] });
     const text = renderPolicyRules(input('n2', [p]));
-    expect(chainLines(text, I('shop/api')).slice(0, -2).map((l) => l.split('" ')[1])).toEqual(['-p tcp -m tcp --dport 9100 -j RETURN']);
-    expect(chainLines(text, I('shop/db')).slice(0, -2).map((l) => l.split('" ')[1])).toEqual(['-p tcp -m tcp --dport 9187 -j RETURN', '-p tcp -m tcp --dport 5432 -j RETURN']);
+    expect(
+      chainLines(text, I('shop/api'))
+        .slice(0, -2)
+        .map((l) => l.split('" ')[1]),
+    ).toEqual(['-p tcp -m tcp --dport 9100 -j RETURN']);
+    expect(
+      chainLines(text, I('shop/db'))
+        .slice(0, -2)
+        .map((l) => l.split('" ')[1]),
+    ).toEqual(['-p tcp -m tcp --dport 9187 -j RETURN', '-p tcp -m tcp --dport 5432 -j RETURN']);
   });
 
   it('named ports in egress resolve per destination pod; a name of another protocol does not match', () => {
-    const p = pol('monitoring', 'scrape', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: {} }], ports: [{ port: 'metrics' }, { port: 'dns' }] }] });
+    const p = pol('monitoring', 'scrape', {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ namespaceSelector: {} }], ports: [{ port: 'metrics' }, { port: 'dns' }] }],
+    });
     const text = renderPolicyRules(input('n2', [p]));
-    expect(chainLines(text, E('monitoring/prom')).slice(0, -2).map((l) => l.split('" ')[1])).toEqual([
+    expect(
+      chainLines(text, E('monitoring/prom'))
+        .slice(0, -2)
+        .map((l) => l.split('" ')[1]),
+    ).toEqual([
       '-d 10.8.1.10/32 -p tcp -m tcp --dport 9100 -j RETURN',
       '-d 10.8.1.11/32 -p tcp -m tcp --dport 9187 -j RETURN',
       // "dns" is UDP on coredns and the policy port defaults to TCP: no line
@@ -316,7 +451,20 @@ describe('renderPolicyRules', () => {
   });
 
   it('ipBlock without except: a plain -s/-d; with except: a sub-chain and the mark', () => {
-    const text = renderPolicyRules(input('n2', [pol('shop', 'api-egress', { podSelector: { matchLabels: { app: 'api' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '192.0.2.0/24' } }, { ipBlock: { cidr: '10.10.0.0/16', except: ['10.10.5.0/24', '10.10.9.9/32'] } }], ports: [{ port: 443 }] }] })]));
+    const text = renderPolicyRules(
+      input('n2', [
+        pol('shop', 'api-egress', {
+          podSelector: { matchLabels: { app: 'api' } },
+          policyTypes: ['Egress'],
+          egress: [
+            {
+              to: [{ ipBlock: { cidr: '192.0.2.0/24' } }, { ipBlock: { cidr: '10.10.0.0/16', except: ['10.10.5.0/24', '10.10.9.9/32'] } }],
+              ports: [{ port: 443 }],
+            },
+          ],
+        }),
+      ]),
+    );
     const sub = ipBlockChainName('dst', { cidr: '10.10.0.0/16', except: ['10.10.5.0/24', '10.10.9.9/32'] });
     expect(sub.length).toBeLessThanOrEqual(28);
     expect(chainLines(text, E('shop/api')).slice(0, -2)).toEqual([
@@ -325,7 +473,11 @@ describe('renderPolicyRules', () => {
       `-A ${E('shop/api')} -m comment --comment "shop/api-egress egress[0]" -p tcp -m tcp --dport 443 -j ${sub}`,
       `-A ${E('shop/api')} -m comment --comment "shop/api-egress egress[0]" -p tcp -m tcp --dport 443 -m mark --mark 0x10000/0x10000 -j RETURN`,
     ]);
-    expect(chainLines(text, sub)).toEqual([`-A ${sub} -d 10.10.5.0/24 -j RETURN`, `-A ${sub} -d 10.10.9.9/32 -j RETURN`, `-A ${sub} -d 10.10.0.0/16 -j MARK --set-xmark 0x10000/0x10000`]);
+    expect(chainLines(text, sub)).toEqual([
+      `-A ${sub} -d 10.10.5.0/24 -j RETURN`,
+      `-A ${sub} -d 10.10.9.9/32 -j RETURN`,
+      `-A ${sub} -d 10.10.0.0/16 -j MARK --set-xmark 0x10000/0x10000`,
+    ]);
     expect(lines(text)).toContain(`:${sub} - [0:0]`);
   });
 
@@ -334,7 +486,12 @@ describe('renderPolicyRules', () => {
     expect(podChainName('Ingress', long.namespace, long.name)).toMatch(/^WL-I-[A-Z2-7]{16}$/);
     expect(nflogPrefix('Egress', long.namespace, long.name).length).toBeLessThanOrEqual(NFLOG_PREFIX_MAX);
     expect(nflogPrefix('Egress', 'shop', 'web')).toBe('WL-DENY E shop/web');
-    const text = renderPolicyRules({ node: 'n1', pods: [long], namespaces: [], policies: [pol('a'.repeat(40), 'deny', { podSelector: {}, policyTypes: ['Egress'] })] });
+    const text = renderPolicyRules({
+      node: 'n1',
+      pods: [long],
+      namespaces: [],
+      policies: [pol('a'.repeat(40), 'deny', { podSelector: {}, policyTypes: ['Egress'] })],
+    });
     for (const l of lines(text).filter((x) => x.startsWith(':'))) expect(l.slice(1).split(' ')[0].length).toBeLessThanOrEqual(28);
   });
 
@@ -360,8 +517,44 @@ describe('renderPolicyRules', () => {
   });
 
   it('renderPodsFromModel takes container ports and the CNI veth name', () => {
-    const p: Pod = { name: 'web', namespace: 'shop', labels: { app: 'web' }, nodeName: 'n1', ip: '10.8.0.11', ipSource: 'pinned', ready: true, dnsPolicy: 'ClusterFirst', resolver: { nameservers: [], searches: [], options: [] }, volumes: [], containers: [{ name: 'c', image: 'i', args: [], volumeMounts: [], ports: [{ name: 'http', containerPort: 80, protocol: 'TCP' }, { containerPort: 81, protocol: 'UDP' }] }] };
-    expect(renderPodsFromModel([p], (ns, n) => `cali-${ns}-${n}`)).toEqual([{ name: 'web', namespace: 'shop', ip: '10.8.0.11', nodeName: 'n1', labels: { app: 'web' }, hostVeth: 'cali-shop-web', containerPorts: [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 81, protocol: 'UDP' }] }]);
+    const p: Pod = {
+      name: 'web',
+      namespace: 'shop',
+      labels: { app: 'web' },
+      nodeName: 'n1',
+      ip: '10.8.0.11',
+      ipSource: 'pinned',
+      ready: true,
+      dnsPolicy: 'ClusterFirst',
+      resolver: { nameservers: [], searches: [], options: [] },
+      volumes: [],
+      containers: [
+        {
+          name: 'c',
+          image: 'i',
+          args: [],
+          volumeMounts: [],
+          ports: [
+            { name: 'http', containerPort: 80, protocol: 'TCP' },
+            { containerPort: 81, protocol: 'UDP' },
+          ],
+        },
+      ],
+    };
+    expect(renderPodsFromModel([p], (ns, n) => `cali-${ns}-${n}`)).toEqual([
+      {
+        name: 'web',
+        namespace: 'shop',
+        ip: '10.8.0.11',
+        nodeName: 'n1',
+        labels: { app: 'web' },
+        hostVeth: 'cali-shop-web',
+        containerPorts: [
+          { name: 'http', port: 80, protocol: 'TCP' },
+          { port: 81, protocol: 'UDP' },
+        ],
+      },
+    ]);
   });
 });
 
@@ -405,8 +598,15 @@ describe('rendered rules vs the reference semantics', () => {
   it('the except mark does not leak from a source check into a destination check on the same node', () => {
     const pods = [pod('x', 'a', 'n1', '10.8.0.1', { pod: 'a' }), pod('x', 'b', 'n1', '10.8.0.2', { pod: 'b' })];
     const policies = [
-      pol('x', 'a-egress', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.8.0.0/16', except: ['10.8.9.0/24'] } }] }] }),
-      pol('x', 'b-ingress', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{ from: [{ ipBlock: { cidr: '10.8.0.0/16', except: ['10.8.0.1/32'] } }] }] }),
+      pol('x', 'a-egress', {
+        podSelector: { matchLabels: { pod: 'a' } },
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '10.8.0.0/16', except: ['10.8.9.0/24'] } }] }],
+      }),
+      pol('x', 'b-ingress', {
+        podSelector: { matchLabels: { pod: 'b' } },
+        ingress: [{ from: [{ ipBlock: { cidr: '10.8.0.0/16', except: ['10.8.0.1/32'] } }] }],
+      }),
     ];
     expect(mismatches(policies, pods)).toEqual([]);
     const rs = new Map([['n1', new Ruleset(renderPolicyRules({ node: 'n1', pods, namespaces: [], policies }))]]);
@@ -451,13 +651,26 @@ function randomPolicies(rand: () => number): NetworkPolicy[] {
       { matchLabels: { 'k8s-app': 'kube-dns' } },
     ]);
   const nsSelector = (): Record<string, unknown> =>
-    pick([{}, { matchLabels: { 'kubernetes.io/metadata.name': pick(['shop', 'kube-system', 'monitoring']) } }, { matchLabels: { purpose: 'monitoring' } }, { matchExpressions: [{ key: 'team', operator: pick(['Exists', 'DoesNotExist']) }] }]);
+    pick([
+      {},
+      { matchLabels: { 'kubernetes.io/metadata.name': pick(['shop', 'kube-system', 'monitoring']) } },
+      { matchLabels: { purpose: 'monitoring' } },
+      { matchExpressions: [{ key: 'team', operator: pick(['Exists', 'DoesNotExist']) }] },
+    ]);
   const peer = (): Record<string, unknown> =>
     pick([
       () => ({ podSelector: selector() }),
       () => ({ namespaceSelector: nsSelector() }),
       () => ({ podSelector: selector(), namespaceSelector: nsSelector() }),
-      () => ({ ipBlock: pick([{ cidr: '10.8.0.0/16' }, { cidr: '10.8.0.0/16', except: ['10.8.1.0/24'] }, { cidr: '10.10.0.0/16', except: ['10.10.5.0/24'] }, { cidr: '0.0.0.0/0', except: ['10.8.0.11/32', '192.0.2.0/24'] }, { cidr: '192.0.2.0/24' }]) }),
+      () => ({
+        ipBlock: pick([
+          { cidr: '10.8.0.0/16' },
+          { cidr: '10.8.0.0/16', except: ['10.8.1.0/24'] },
+          { cidr: '10.10.0.0/16', except: ['10.10.5.0/24'] },
+          { cidr: '0.0.0.0/0', except: ['10.8.0.11/32', '192.0.2.0/24'] },
+          { cidr: '192.0.2.0/24' },
+        ]),
+      }),
     ])();
   const port = (): Record<string, unknown> =>
     pick([

@@ -30,7 +30,16 @@
 import { hash16 } from '../chain-hash.js';
 import type { Pod } from '../../model/types.js';
 import { ipBlockMatches, namespaceLabels, peerMatches, policyAppliesTo, resolveNamedPort } from './selectors.js';
-import type { IPBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyNamespace, PolicyPod, PolicyType, Protocol } from '../../k8s/network-policy-types.js';
+import type {
+  IPBlock,
+  NetworkPolicy,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  PolicyNamespace,
+  PolicyPod,
+  PolicyType,
+  Protocol,
+} from '../../k8s/network-policy-types.js';
 
 export const POLICY_CHAIN = 'WL-POLICY';
 export const INGRESS_CHAIN_PREFIX = 'WL-I-';
@@ -85,7 +94,6 @@ export function policyRequires(policies: readonly NetworkPolicy[]): string[] {
 export function policyJumpArgs(): string[] {
   return ['-m', 'comment', '--comment', 'wirelab network policy', '-j', POLICY_CHAIN];
 }
-
 
 /** WL-I-/WL-E- + the first 16 characters of base32(sha256("ns/pod")), as kube-proxy names its
  * chains: 21 characters, within iptables' 28. */
@@ -162,7 +170,15 @@ function ensureBlockChain(ctx: Ctx, direction: 'src' | 'dst', block: IPBlock): s
 
 /** The allow lines (without "-A chain") one rule contributes to a pod's chain, and whether a
  * mark-setting sub-chain was used. */
-function ruleLines(ctx: Ctx, type: PolicyType, subject: RenderPod, policy: NetworkPolicy, peers: NetworkPolicyPeer[] | undefined, ports: NetworkPolicyPort[] | undefined, label: string): { lines: string[]; usesMark: boolean } {
+function ruleLines(
+  ctx: Ctx,
+  type: PolicyType,
+  subject: RenderPod,
+  policy: NetworkPolicy,
+  peers: NetworkPolicyPeer[] | undefined,
+  ports: NetworkPolicyPort[] | undefined,
+  label: string,
+): { lines: string[]; usesMark: boolean } {
   const c = comment(label);
   const lines: string[] = [];
   let usesMark = false;
@@ -198,7 +214,11 @@ function ruleLines(ctx: Ctx, type: PolicyType, subject: RenderPod, policy: Netwo
       // Egress: the destination is the peer.
       if (named) {
         // Resolved per destination pod: only pods (with that port) can match a named port.
-        const candidates = !peer ? ctx.pods : peer.ipBlock ? ctx.pods.filter((q) => ipBlockMatches(peer.ipBlock!, q.ip)) : peerPods(ctx, peer, policy.namespace);
+        const candidates = !peer
+          ? ctx.pods
+          : peer.ipBlock
+            ? ctx.pods.filter((q) => ipBlockMatches(peer.ipBlock!, q.ip))
+            : peerPods(ctx, peer, policy.namespace);
         for (const q of candidates) {
           const n = resolveNamedPort(port!.port as string, port!.protocol, q.containerPorts);
           if (n !== undefined) lines.push(`${c} ${addrFlag} ${q.ip}/32${portArgs({ protocol: port!.protocol, from: n })} -j RETURN`);
@@ -266,7 +286,9 @@ export function renderPolicyRules(input: RenderPolicyInput): string {
       const chain = podChainName(type, pod.namespace, pod.name);
       chains.push(chain);
       const dir = type === 'Ingress' ? 'ingress' : 'egress';
-      jumps.push(`-A ${POLICY_CHAIN} ${type === 'Egress' ? '-s' : '-d'} ${pod.ip}/32 ${comment(`wirelab policy: ${dir} ${pod.namespace}/${pod.name} (${pod.hostVeth})`)} -j ${chain}`);
+      jumps.push(
+        `-A ${POLICY_CHAIN} ${type === 'Egress' ? '-s' : '-d'} ${pod.ip}/32 ${comment(`wirelab policy: ${dir} ${pod.namespace}/${pod.name} (${pod.hostVeth})`)} -j ${chain}`,
+      );
       bodies.push(...podChain(ctx, type, pod, applying));
     }
   }
@@ -276,7 +298,12 @@ export function renderPolicyRules(input: RenderPolicyInput): string {
   const stale = [...new Set(input.staleChains ?? [])].filter((c) => isPolicyChainName(c) && !chains.includes(c)).sort();
 
   const out = ['*filter', ...[...chains, ...stale].map((c) => `:${c} - [0:0]`), ...jumps, ...bodies, ...stale.map((c) => `-X ${c}`)];
-  if (input.includeJump ?? true) out.push(`-I FORWARD 1 ${policyJumpArgs().map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ')}`);
+  if (input.includeJump ?? true)
+    out.push(
+      `-I FORWARD 1 ${policyJumpArgs()
+        .map((a) => (/\s/.test(a) ? `"${a}"` : a))
+        .join(' ')}`,
+    );
   out.push('COMMIT');
   return `${out.join('\n')}\n`;
 }
@@ -301,6 +328,8 @@ export function renderPodsFromModel(pods: readonly Pod[], hostVeth: (namespace: 
     nodeName: p.nodeName,
     labels: p.labels,
     hostVeth: hostVeth(p.namespace, p.name),
-    containerPorts: p.containers.flatMap((c) => c.ports.map((cp) => ({ ...(cp.name ? { name: cp.name } : {}), port: cp.containerPort, protocol: cp.protocol }))),
+    containerPorts: p.containers.flatMap((c) =>
+      c.ports.map((cp) => ({ ...(cp.name ? { name: cp.name } : {}), port: cp.containerPort, protocol: cp.protocol })),
+    ),
   }));
 }

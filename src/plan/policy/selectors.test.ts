@@ -13,7 +13,10 @@ function pol(namespace: string, name: string, spec: Record<string, unknown>): Ne
   return r.policy;
 }
 
-const sel = (matchLabels: Record<string, string> = {}, matchExpressions: LabelSelector['matchExpressions'] = []): LabelSelector => ({ matchLabels, matchExpressions });
+const sel = (matchLabels: Record<string, string> = {}, matchExpressions: LabelSelector['matchExpressions'] = []): LabelSelector => ({
+  matchLabels,
+  matchExpressions,
+});
 
 // The e2e model: namespaces x, y, z (labelled ns=<name>), pods labelled pod=<name>, each pod
 // serving 80 and 81 on TCP, UDP and SCTP under the names serve-<port>-<proto> (model.go).
@@ -21,7 +24,9 @@ const NAMESPACES: PolicyNamespace[] = ['x', 'y', 'z'].map((n) => ({ name: n, lab
 let nextIp = 1;
 function e2ePod(s: string): Endpoint & { pod: PolicyPod; id: string } {
   const [namespace, name] = s.split('/');
-  const containerPorts = [80, 81].flatMap((port) => (['TCP', 'UDP', 'SCTP'] as const).map((protocol) => ({ name: `serve-${port}-${protocol.toLowerCase()}`, port, protocol })));
+  const containerPorts = [80, 81].flatMap((port) =>
+    (['TCP', 'UDP', 'SCTP'] as const).map((protocol) => ({ name: `serve-${port}-${protocol.toLowerCase()}`, port, protocol })),
+  );
   return { id: s, ip: `10.244.0.${nextIp++}`, pod: { name, namespace, labels: { pod: name }, containerPorts } };
 }
 
@@ -103,7 +108,15 @@ describe('namespaces and pods', () => {
 });
 
 describe('ports', () => {
-  const web: PolicyPod = { name: 'web', namespace: 'x', labels: {}, containerPorts: [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }] };
+  const web: PolicyPod = {
+    name: 'web',
+    namespace: 'x',
+    labels: {},
+    containerPorts: [
+      { name: 'http', port: 8080, protocol: 'TCP' },
+      { name: 'dns', port: 53, protocol: 'UDP' },
+    ],
+  };
   const other: PolicyPod = { ...web, name: 'other', containerPorts: [{ name: 'http', port: 9090, protocol: 'TCP' }] };
   it('protocol must match; no port = every port of that protocol', () => {
     expect(portMatches({ protocol: 'TCP' }, 1234, 'TCP')).toBe(true);
@@ -172,7 +185,16 @@ describe('policy semantics (e2e netpol scenarios)', () => {
     const pods = ['x/a', 'x/b', 'y/a', 'y/b', 'z/b'];
     const p = pol('x', 'allow-ns-y-podselector-and-nsselector', {
       podSelector: { matchLabels: { pod: 'a' } },
-      ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['x'] }] }, podSelector: { matchLabels: { pod: 'b' } } }] }],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['x'] }] },
+              podSelector: { matchLabels: { pod: 'b' } },
+            },
+          ],
+        },
+      ],
     });
     const expected = without(allPairs(pods), (f, t) => t === 'x/a' && f !== 'y/b' && f !== 'z/b');
     expect(reachable(pods, [p], 80)).toEqual(expected);
@@ -182,14 +204,24 @@ describe('policy semantics (e2e netpol scenarios)', () => {
     const pods = ['x/a', 'x/b', 'x/c', 'y/a'];
     const p = pol('x', 'allow-ns-y-match-selector', {
       podSelector: { matchLabels: { pod: 'a' } },
-      ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['x'] }] } }, { podSelector: { matchLabels: { pod: 'b' } } }] }],
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['x'] }] } },
+            { podSelector: { matchLabels: { pod: 'b' } } },
+          ],
+        },
+      ],
     });
     expect(reachable(pods, [p], 80)).toEqual(without(allPairs(pods), (f, t) => t === 'x/a' && f === 'x/c'));
   });
 
   it('should enforce policy to allow traffic only from a different namespace, based on NamespaceSelector', () => {
     const pods = ['x/a', 'x/b', 'y/a', 'z/a'];
-    const p = pol('x', 'allow-client-a-via-ns-selector', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'y' } } }] }] });
+    const p = pol('x', 'allow-client-a-via-ns-selector', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'y' } } }] }],
+    });
     expect(reachable(pods, [p], 80)).toEqual(without(allPairs(pods), (f, t) => t === 'x/a' && !f.startsWith('y/')));
   });
 
@@ -201,7 +233,10 @@ describe('policy semantics (e2e netpol scenarios)', () => {
 
   it('should enforce policy based on Ports / should not allow access by TCP when a policy specifies only UDP', () => {
     const pods = ['x/a', 'x/b', 'y/a', 'y/b', 'z/a'];
-    const p = pol('x', 'allow-port-81', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'y' } } }], ports: [{ port: 81, protocol: 'TCP' }] }] });
+    const p = pol('x', 'allow-port-81', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'y' } } }], ports: [{ port: 81, protocol: 'TCP' }] }],
+    });
     expect(reachable(pods, [p], 81)).toEqual(without(allPairs(pods), (f, t) => t === 'x/a' && !f.startsWith('y/')));
     expect(reachable(pods, [p], 80)).toEqual(without(allPairs(pods), (_f, t) => t === 'x/a'));
     const udp = pol('x', 'udp-only', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ ports: [{ port: 81, protocol: 'UDP' }] }] });
@@ -232,23 +267,39 @@ describe('policy semantics (e2e netpol scenarios)', () => {
 
   it('should enforce except clause while egress access to server in CIDR block', () => {
     const [a, b, c] = ['x/a', 'x/b', 'x/c'].map(e2ePod);
-    const p = pol('x', 'allow-client-a-via-cidr-egress-rule', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.244.0.0/16', except: [`${b.ip}/32`] } }] }] });
+    const p = pol('x', 'allow-client-a-via-cidr-egress-rule', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr: '10.244.0.0/16', except: [`${b.ip}/32`] } }] }],
+    });
     expect(allowed([p], NAMESPACES, a, b, 80, 'TCP')).toBe(false);
     expect(allowed([p], NAMESPACES, a, c, 80, 'TCP')).toBe(true);
     expect(allowed([p], NAMESPACES, a, { ip: '10.245.0.1' }, 80, 'TCP')).toBe(false);
     // "should ensure an IP overlapping both IPBlock.CIDR and IPBlock.Except is allowed" by another policy
-    const q = pol('x', 'allow-b', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: `${b.ip}/32` } }] }] });
+    const q = pol('x', 'allow-b', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ ipBlock: { cidr: `${b.ip}/32` } }] }],
+    });
     expect(allowed([p, q], NAMESPACES, a, b, 80, 'TCP')).toBe(true);
   });
 
   it('should support denying of egress traffic on the client side (even if the server explicitly allows this traffic)', () => {
     const pods = ['x/a', 'y/a', 'y/b'];
-    const eg = pol('x', 'allow-to-ns-y-pod-a', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'y' } }, podSelector: { matchLabels: { pod: 'a' } } }] }] });
+    const eg = pol('x', 'allow-to-ns-y-pod-a', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'y' } }, podSelector: { matchLabels: { pod: 'a' } } }] }],
+    });
     const from = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'x' } }, podSelector: { matchLabels: { pod: 'a' } } };
     const ia = pol('y', 'allow-from-xa-on-ya', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Ingress'], ingress: [{ from: [from] }] });
     const ib = pol('y', 'allow-from-xa-on-yb', { podSelector: { matchLabels: { pod: 'b' } }, policyTypes: ['Ingress'], ingress: [{ from: [from] }] });
     // x/a reaches only y/a; y/a and y/b accept x/a only; y/* -> x/a stays open (egress-only policy)
-    expect(reachable(pods, [eg, ia, ib], 80)).toEqual([['x/a', 'y/a'], ['y/a', 'x/a'], ['y/b', 'x/a']]);
+    expect(reachable(pods, [eg, ia, ib], 80)).toEqual([
+      ['x/a', 'y/a'],
+      ['y/a', 'x/a'],
+      ['y/b', 'x/a'],
+    ]);
   });
 
   it('ingress from a non-pod address: only ipBlock peers or "every source" admit it', () => {

@@ -123,12 +123,21 @@ function peersMatch(peers: NetworkPolicyPeer[] | undefined, policyNamespace: str
 }
 
 function targetOf(e: Endpoint, namespaces: readonly PolicyNamespace[]): PeerTarget {
-  return e.pod ? { ip: e.ip, pod: { namespace: e.pod.namespace, labels: e.pod.labels }, namespaceLabels: namespaceLabels(namespaces, e.pod.namespace) } : { ip: e.ip };
+  return e.pod
+    ? { ip: e.ip, pod: { namespace: e.pod.namespace, labels: e.pod.labels }, namespaceLabels: namespaceLabels(namespaces, e.pod.namespace) }
+    : { ip: e.ip };
 }
 
 /** Whether the destination pod's ingress policies admit the connection (true when no policy
  * isolates it for ingress). */
-export function ingressAllowed(policies: readonly NetworkPolicy[], namespaces: readonly PolicyNamespace[], from: Endpoint, to: PolicyPod, port: number, protocol: Protocol): boolean {
+export function ingressAllowed(
+  policies: readonly NetworkPolicy[],
+  namespaces: readonly PolicyNamespace[],
+  from: Endpoint,
+  to: PolicyPod,
+  port: number,
+  protocol: Protocol,
+): boolean {
   const applying = policies.filter((p) => policyAppliesTo(p, to, 'Ingress'));
   if (applying.length === 0) return true;
   const peer = targetOf(from, namespaces);
@@ -137,7 +146,14 @@ export function ingressAllowed(policies: readonly NetworkPolicy[], namespaces: r
 
 /** Whether the source pod's egress policies admit the connection (true when no policy
  * isolates it for egress). */
-export function egressAllowed(policies: readonly NetworkPolicy[], namespaces: readonly PolicyNamespace[], from: PolicyPod, to: Endpoint, port: number, protocol: Protocol): boolean {
+export function egressAllowed(
+  policies: readonly NetworkPolicy[],
+  namespaces: readonly PolicyNamespace[],
+  from: PolicyPod,
+  to: Endpoint,
+  port: number,
+  protocol: Protocol,
+): boolean {
   const applying = policies.filter((p) => policyAppliesTo(p, from, 'Egress'));
   if (applying.length === 0) return true;
   const peer = targetOf(to, namespaces);
@@ -146,7 +162,14 @@ export function egressAllowed(policies: readonly NetworkPolicy[], namespaces: re
 
 /** The reference semantics: may a new connection from `from` to `to` on port/protocol (the
  * destination after any service DNAT) be opened? */
-export function allowed(policies: readonly NetworkPolicy[], namespaces: readonly PolicyNamespace[], from: Endpoint, to: Endpoint, port: number, protocol: Protocol): boolean {
+export function allowed(
+  policies: readonly NetworkPolicy[],
+  namespaces: readonly PolicyNamespace[],
+  from: Endpoint,
+  to: Endpoint,
+  port: number,
+  protocol: Protocol,
+): boolean {
   if (from.pod && !egressAllowed(policies, namespaces, from.pod, to, port, protocol)) return false;
   if (to.pod && !ingressAllowed(policies, namespaces, from, to.pod, port, protocol)) return false;
   return true;

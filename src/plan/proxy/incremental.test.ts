@@ -56,11 +56,22 @@ function fullState(input: KubeProxyIptablesInput): Tables {
   return t;
 }
 
-const web = makeService('default', 'web', (s) => { s.clusterIP = '10.96.0.20'; s.ports = [tcpPort('', 80)]; });
+const web = makeService('default', 'web', (s) => {
+  s.clusterIP = '10.96.0.20';
+  s.ports = [tcpPort('', 80)];
+});
 const webSlice = makeSlice('default', 'web', [endpoint('10.8.0.5', 'node'), endpoint('10.8.1.10', 'other')], [{ name: '', port: 80 }]);
-const np = makeService('default', 'np', (s) => { s.type = 'NodePort'; s.clusterIP = '10.96.0.30'; s.ports = [tcpPort('', 80, 30080)]; s.externalTrafficPolicy = 'Local'; });
+const np = makeService('default', 'np', (s) => {
+  s.type = 'NodePort';
+  s.clusterIP = '10.96.0.30';
+  s.ports = [tcpPort('', 80, 30080)];
+  s.externalTrafficPolicy = 'Local';
+});
 const npSlice = makeSlice('default', 'np', [endpoint('10.8.0.6', 'node')], [{ name: '', port: 80 }]);
-const empty = makeService('default', 'empty', (s) => { s.clusterIP = '10.96.0.40'; s.ports = [tcpPort('', 80)]; });
+const empty = makeService('default', 'empty', (s) => {
+  s.clusterIP = '10.96.0.40';
+  s.ports = [tcpPort('', 80)];
+});
 const base = { hostname: 'node', nodeIPs: ['10.10.20.4'], clusterCIDR: '10.8.0.0/16' };
 
 describe('renderIncrementalSync', () => {

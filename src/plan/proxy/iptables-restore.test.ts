@@ -10,7 +10,13 @@ import { input, web, webSlice } from './testing/iptables-input.js';
 describe('partial sync text', () => {
   const two = () =>
     input({
-      services: [web(), makeService('default', 'api', (s) => { s.clusterIP = '10.96.0.11'; s.ports = [tcpPort('http', 80)]; })],
+      services: [
+        web(),
+        makeService('default', 'api', (s) => {
+          s.clusterIP = '10.96.0.11';
+          s.ports = [tcpPort('http', 80)];
+        }),
+      ],
       endpointSlices: [webSlice(endpoint('10.8.0.5')), makeSlice('default', 'api', [endpoint('10.8.0.6')], [{ name: 'http', port: 80 }])],
     });
 
@@ -19,7 +25,10 @@ describe('partial sync text', () => {
     const only = chainsOfServices(rs, ['default/web']);
     expect(only.size).toBe(2);
     const text = toRestoreText(rs, { onlyChains: only });
-    const declared = text.split('\n').filter((l) => l.startsWith(':')).map((l) => l.split(' ')[0].slice(1));
+    const declared = text
+      .split('\n')
+      .filter((l) => l.startsWith(':'))
+      .map((l) => l.split(' ')[0].slice(1));
     expect(declared.filter((c) => /^KUBE-(SVC|SEP)-/.test(c)).sort()).toEqual([...only].sort());
     expect(declared).toContain('KUBE-FORWARD');
     expect(declared).toContain('KUBE-POSTROUTING');

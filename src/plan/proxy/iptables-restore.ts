@@ -26,14 +26,9 @@ export function chainsOfServices(ruleset: KubeProxyRuleset, serviceNames: Iterab
 /** iptables-restore input in upstream's layout: per table, all chain lines, then the rules. */
 export function toRestoreText(ruleset: KubeProxyRuleset, opts: RestoreTextOptions = {}): string {
   const natTopLevel = new Set<string>(NAT_TOP_LEVEL_CHAINS);
-  const natChains = [...ruleset.tables.nat.keys()].filter(
-    (c) => opts.onlyChains === undefined || natTopLevel.has(c) || opts.onlyChains.has(c),
-  );
+  const natChains = [...ruleset.tables.nat.keys()].filter((c) => opts.onlyChains === undefined || natTopLevel.has(c) || opts.onlyChains.has(c));
   const deleted = [...new Set(opts.deleteChains ?? [])].filter((c) => isServiceChainName(c) && !ruleset.tables.nat.has(c));
-  return (
-    tableText('filter', ruleset.tables.filter, [...ruleset.tables.filter.keys()], []) +
-    tableText('nat', ruleset.tables.nat, natChains, deleted)
-  );
+  return tableText('filter', ruleset.tables.filter, [...ruleset.tables.filter.keys()], []) + tableText('nat', ruleset.tables.nat, natChains, deleted);
 }
 
 function tableText(table: TableName, chains: ChainMap, written: string[], deleted: string[]): string {

@@ -134,7 +134,9 @@ describe('no endpoints', () => {
   });
 
   it('treats not-ready, non-terminating endpoints as no endpoints', () => {
-    const rs = renderKubeProxyRuleset(input({ services: [web()], endpointSlices: [webSlice(endpoint('10.8.0.1', 'node-a', { ready: false, serving: false }))] }));
+    const rs = renderKubeProxyRuleset(
+      input({ services: [web()], endpointSlices: [webSlice(endpoint('10.8.0.1', 'node-a', { ready: false, serving: false }))] }),
+    );
     expect(rs.tables.filter.get('KUBE-SERVICES')![0]).toMatch(/has no endpoints" .* -j REJECT$/);
   });
 

@@ -95,11 +95,9 @@ function destMatch(comment: string, spi: ServicePortInfo, ip: string, port: numb
 function captureClusterIP(ctx: SyncContext, plan: ServicePortPlan): void {
   const { spi } = plan;
   if (plan.hasInternalEndpoints) {
-    ctx.nat.write(KUBE_SERVICES, destMatch(quote(`${spi.nameString} cluster IP`), spi, spi.clusterIP, spi.port),
-      '-j', plan.internalTrafficChain);
+    ctx.nat.write(KUBE_SERVICES, destMatch(quote(`${spi.nameString} cluster IP`), spi, spi.clusterIP, spi.port), '-j', plan.internalTrafficChain);
   } else if (plan.internalFilter) {
-    ctx.filter.write(KUBE_SERVICES, destMatch(plan.internalFilter.comment, spi, spi.clusterIP, spi.port),
-      '-j', plan.internalFilter.target);
+    ctx.filter.write(KUBE_SERVICES, destMatch(plan.internalFilter.comment, spi, spi.clusterIP, spi.port), '-j', plan.internalFilter.target);
   }
 }
 
@@ -107,12 +105,10 @@ function captureExternalIPs(ctx: SyncContext, plan: ServicePortPlan): void {
   const { spi } = plan;
   for (const ip of spi.externalIPs) {
     if (plan.hasEndpoints) {
-      ctx.nat.write(KUBE_SERVICES, destMatch(quote(`${spi.nameString} external IP`), spi, ip, spi.port),
-        '-j', spi.externalChainName);
+      ctx.nat.write(KUBE_SERVICES, destMatch(quote(`${spi.nameString} external IP`), spi, ip, spi.port), '-j', spi.externalChainName);
     }
     if (plan.externalFilter) {
-      ctx.filter.write(KUBE_EXTERNAL_SERVICES, destMatch(plan.externalFilter.comment, spi, ip, spi.port),
-        '-j', plan.externalFilter.target);
+      ctx.filter.write(KUBE_EXTERNAL_SERVICES, destMatch(plan.externalFilter.comment, spi, ip, spi.port), '-j', plan.externalFilter.target);
     }
   }
 }
@@ -121,8 +117,7 @@ function captureLoadBalancerIPs(ctx: SyncContext, plan: ServicePortPlan): void {
   const { spi } = plan;
   for (const ip of spi.loadBalancerVIPs) {
     if (plan.hasEndpoints) {
-      ctx.nat.write(KUBE_SERVICES, destMatch(quote(`${spi.nameString} loadbalancer IP`), spi, ip, spi.port),
-        '-j', plan.loadBalancerTrafficChain);
+      ctx.nat.write(KUBE_SERVICES, destMatch(quote(`${spi.nameString} loadbalancer IP`), spi, ip, spi.port), '-j', plan.loadBalancerTrafficChain);
     }
     if (plan.usesFWChain) {
       const comment = quote(`${spi.nameString} traffic not accepted by ${spi.firewallChainName}`);
@@ -131,8 +126,7 @@ function captureLoadBalancerIPs(ctx: SyncContext, plan: ServicePortPlan): void {
   }
   if (plan.externalFilter) {
     for (const ip of spi.loadBalancerVIPs) {
-      ctx.filter.write(KUBE_EXTERNAL_SERVICES, destMatch(plan.externalFilter.comment, spi, ip, spi.port),
-        '-j', plan.externalFilter.target);
+      ctx.filter.write(KUBE_EXTERNAL_SERVICES, destMatch(plan.externalFilter.comment, spi, ip, spi.port), '-j', plan.externalFilter.target);
     }
   }
 }
@@ -145,22 +139,63 @@ function captureNodePort(ctx: SyncContext, plan: ServicePortPlan): void {
   const dport = ['--dport', String(spi.nodePort)];
   if (plan.hasEndpoints) {
     if (opts.localhostNodePorts && opts.nfacct) {
-      ctx.nat.write(KUBE_NODEPORTS, '-m', 'comment', '--comment', spi.nameString, proto, '-d', '127.0.0.0/8', dport,
-        '-m', 'nfacct', '--nfacct-name', NFACCT_LOCALHOST_NODEPORT_ACCEPTED, '-j', spi.externalChainName);
+      ctx.nat.write(
+        KUBE_NODEPORTS,
+        '-m',
+        'comment',
+        '--comment',
+        spi.nameString,
+        proto,
+        '-d',
+        '127.0.0.0/8',
+        dport,
+        '-m',
+        'nfacct',
+        '--nfacct-name',
+        NFACCT_LOCALHOST_NODEPORT_ACCEPTED,
+        '-j',
+        spi.externalChainName,
+      );
     }
     ctx.nat.write(KUBE_NODEPORTS, '-m', 'comment', '--comment', spi.nameString, proto, dport, '-j', spi.externalChainName);
   }
   if (plan.externalFilter) {
-    ctx.filter.write(KUBE_EXTERNAL_SERVICES, '-m', 'comment', '--comment', plan.externalFilter.comment,
-      '-m', 'addrtype', '--dst-type', 'LOCAL', proto, dport, '-j', plan.externalFilter.target);
+    ctx.filter.write(
+      KUBE_EXTERNAL_SERVICES,
+      '-m',
+      'comment',
+      '--comment',
+      plan.externalFilter.comment,
+      '-m',
+      'addrtype',
+      '--dst-type',
+      'LOCAL',
+      proto,
+      dport,
+      '-j',
+      plan.externalFilter.target,
+    );
   }
 }
 
 function captureHealthCheckNodePort(ctx: SyncContext, plan: ServicePortPlan): void {
   const { spi } = plan;
   if (spi.healthCheckNodePort === 0) return;
-  ctx.filter.write(KUBE_NODEPORTS, '-m', 'comment', '--comment', quote(`${spi.nameString} health check node port`),
-    '-m', 'tcp', '-p', 'tcp', '--dport', String(spi.healthCheckNodePort), '-j', 'ACCEPT');
+  ctx.filter.write(
+    KUBE_NODEPORTS,
+    '-m',
+    'comment',
+    '--comment',
+    quote(`${spi.nameString} health check node port`),
+    '-m',
+    'tcp',
+    '-p',
+    'tcp',
+    '--dport',
+    String(spi.healthCheckNodePort),
+    '-j',
+    'ACCEPT',
+  );
 }
 
 /** localDetector (ClusterCIDR mode): IfLocal() / IfNotLocal(); "" clusterCIDR = NoOp detector. */
@@ -198,13 +233,28 @@ function writeExternalTrafficChain(ctx: SyncContext, plan: ServicePortPlan): voi
   } else {
     if (detectorImplemented(ctx)) {
       // Pod -> external destination short-circuits to the Cluster chain (as if hairpinned by the LB).
-      ctx.nat.write(ext, comment(`pod traffic for ${spi.nameString} external destinations`), ifLocal(ctx),
-        '-j', spi.clusterPolicyChainName);
+      ctx.nat.write(ext, comment(`pod traffic for ${spi.nameString} external destinations`), ifLocal(ctx), '-j', spi.clusterPolicyChainName);
     }
-    ctx.nat.write(ext, comment(`masquerade LOCAL traffic for ${spi.nameString} external destinations`),
-      '-m', 'addrtype', '--src-type', 'LOCAL', '-j', KUBE_MARK_MASQ);
-    ctx.nat.write(ext, comment(`route LOCAL traffic for ${spi.nameString} external destinations`),
-      '-m', 'addrtype', '--src-type', 'LOCAL', '-j', spi.clusterPolicyChainName);
+    ctx.nat.write(
+      ext,
+      comment(`masquerade LOCAL traffic for ${spi.nameString} external destinations`),
+      '-m',
+      'addrtype',
+      '--src-type',
+      'LOCAL',
+      '-j',
+      KUBE_MARK_MASQ,
+    );
+    ctx.nat.write(
+      ext,
+      comment(`route LOCAL traffic for ${spi.nameString} external destinations`),
+      '-m',
+      'addrtype',
+      '--src-type',
+      'LOCAL',
+      '-j',
+      spi.clusterPolicyChainName,
+    );
   }
   if (plan.hasExternalEndpoints) ctx.nat.write(ext, '-j', plan.externalPolicyChain);
 }
@@ -248,9 +298,20 @@ function serviceComment(ctx: SyncContext, comment: string): string[] {
 function writeServiceToEndpointRules(ctx: SyncContext, spi: ServicePortInfo, chain: string, endpoints: EndpointInfo[]): void {
   if (spi.sessionAffinityClientIP) {
     for (const ep of endpoints) {
-      ctx.nat.write(chain, serviceComment(ctx, quote(`${spi.nameString} -> ${ep.endpoint}`)),
-        '-m', 'recent', '--name', ep.chainName, '--rcheck', '--seconds', String(spi.stickyMaxAgeSeconds), '--reap',
-        '-j', ep.chainName);
+      ctx.nat.write(
+        chain,
+        serviceComment(ctx, quote(`${spi.nameString} -> ${ep.endpoint}`)),
+        '-m',
+        'recent',
+        '--name',
+        ep.chainName,
+        '--rcheck',
+        '--seconds',
+        String(spi.stickyMaxAgeSeconds),
+        '--reap',
+        '-j',
+        ep.chainName,
+      );
     }
   }
   endpoints.forEach((ep, i) => {

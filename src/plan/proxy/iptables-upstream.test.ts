@@ -50,7 +50,12 @@ describe('upstream TestSyncProxyRulesRepeated (partial syncs)', () => {
       svc4: clusterIPService('ns4', 'svc4', '172.30.0.44', 'p80', 80),
     };
     const slice = (ns: string, name: string, ips: string[], port: string, num: number) =>
-      makeSlice(ns, name, ips.map((ip) => endpoint(ip)), [{ name: port, port: num }]);
+      makeSlice(
+        ns,
+        name,
+        ips.map((ip) => endpoint(ip)),
+        [{ name: port, port: num }],
+      );
     const eps1 = slice('ns1', 'svc1', ['10.0.1.1'], 'p80', 80);
     const eps2 = slice('ns2', 'svc2', ['10.0.2.1'], 'p8080', 8080);
     const eps3 = (...ips: string[]) => slice('ns3', 'svc3', ips, 'p80', 80);
@@ -86,18 +91,24 @@ describe('upstream TestSyncProxyRulesRepeated (partial syncs)', () => {
 
 describe('upstream TestSyncProxyRulesLargeClusterMode (full syncs)', () => {
   const manyEndpoints = (ns: string, name: string, prefix: string, port: string, num: number) =>
-    makeSlice(ns, name, Array.from({ length: 1000 / 2 - 1 }, (_, i) => endpoint(`${prefix}.${i % 256}.${Math.floor(i / 256)}`)), [
-      { name: port, port: num },
-    ]);
+    makeSlice(
+      ns,
+      name,
+      Array.from({ length: 1000 / 2 - 1 }, (_, i) => endpoint(`${prefix}.${i % 256}.${Math.floor(i / 256)}`)),
+      [{ name: port, port: num }],
+    );
   const services = [
     clusterIPService('ns1', 'svc1', '172.30.0.41', 'p80', 80),
     clusterIPService('ns2', 'svc2', '172.30.0.42', 'p8080', 8080),
     clusterIPService('ns3', 'svc3', '172.30.0.43', 'p8081', 8081),
   ];
   const slices = [manyEndpoints('ns1', 'svc1', '10.0', 'p80', 80), manyEndpoints('ns2', 'svc2', '10.1', 'p8080', 8080)];
-  const svc3Slice = makeSlice('ns3', 'svc3', ['203.0.113.4', '203.0.113.8', '203.0.113.12'].map((ip) => endpoint(ip)), [
-    { name: 'p8081', port: 8081 },
-  ]);
+  const svc3Slice = makeSlice(
+    'ns3',
+    'svc3',
+    ['203.0.113.4', '203.0.113.8', '203.0.113.12'].map((ip) => endpoint(ip)),
+    [{ name: 'p8081', port: 8081 }],
+  );
   const dnatLines = (text: string) => text.split('\n').filter((l) => l.startsWith('-A KUBE-SEP-') && l.includes('-j DNAT'));
 
   it('keeps comments at 998 endpoints', () => {
@@ -167,7 +178,12 @@ describe('upstream TestInternalExternalMasquerade (packet flows)', () => {
   const node = testNodeIP;
   const ext = testExternalClient;
   const f = (name: string, sourceIP: string, destIP: string, destPort: number, output: string, masq: boolean): Flow => ({
-    name, sourceIP, destIP, destPort, output, masq,
+    name,
+    sourceIP,
+    destIP,
+    destPort,
+    output,
+    masq,
   });
   const flows: Flow[] = [
     f('pod to ClusterIP', '10.0.0.2', '172.30.0.41', 80, both(1), false),
@@ -221,15 +237,23 @@ describe('upstream TestInternalExternalMasquerade (packet flows)', () => {
     ['base', false, true, {}],
     ['no LocalTrafficDetector', false, false, noDetector],
     ['masqueradeAll', true, true, masqAll],
-    ['masqueradeAll, no LocalTrafficDetector', true, false, {
-      ...masqAll,
-      'pod to NodePort with eTP:Local': noDetector['pod to NodePort with eTP:Local'],
-      'pod to LB with eTP:Local': noDetector['pod to LB with eTP:Local'],
-    }],
+    [
+      'masqueradeAll, no LocalTrafficDetector',
+      true,
+      false,
+      {
+        ...masqAll,
+        'pod to NodePort with eTP:Local': noDetector['pod to NodePort with eTP:Local'],
+        'pod to LB with eTP:Local': noDetector['pod to LB with eTP:Local'],
+      },
+    ],
   ];
   it.each(cases)('%s', (_name, masqueradeAll, localDetector, overrides) => {
     const inp = { ...fakeProxier(services, slices), masqueradeAll, clusterCIDR: localDetector ? '10.0.0.0/8' : '' };
-    runFlows(renderKubeProxyIptables(inp), flows.map((fl) => ({ ...fl, ...overrides[fl.name] })));
+    runFlows(
+      renderKubeProxyIptables(inp),
+      flows.map((fl) => ({ ...fl, ...overrides[fl.name] })),
+    );
   });
 });
 

@@ -102,7 +102,11 @@ describe('golden: upstream TestOverallIPTablesRules', () => {
 
   it('is already in normalized order except for chain-line order (services are sorted by name)', () => {
     const result = renderKubeProxyIptables(overallInput());
-    const rulesOnly = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('-A')).sort();
+    const rulesOnly = (text: string): string[] =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('-A'))
+        .sort();
     expect(rulesOnly(result)).toEqual(rulesOnly(golden));
   });
 });

@@ -148,8 +148,25 @@ function writeTopLevelChains(ctx: SyncContext): void {
   if (opts.localhostNodePorts) {
     // Mitigates https://issue.k8s.io/90259 (route_localnet); kubelet keeps an identical rule.
     filter.declare(KUBE_FIREWALL);
-    filter.write(KUBE_FIREWALL, '-m', 'comment', '--comment', quote('block incoming localnet connections'),
-      '-d', '127.0.0.0/8', '!', '-s', '127.0.0.0/8', '-m', 'conntrack', '!', '--ctstate', 'RELATED,ESTABLISHED,DNAT', '-j', 'DROP');
+    filter.write(
+      KUBE_FIREWALL,
+      '-m',
+      'comment',
+      '--comment',
+      quote('block incoming localnet connections'),
+      '-d',
+      '127.0.0.0/8',
+      '!',
+      '-s',
+      '127.0.0.0/8',
+      '-m',
+      'conntrack',
+      '!',
+      '--ctstate',
+      'RELATED,ESTABLISHED,DNAT',
+      '-j',
+      'DROP',
+    );
   }
 }
 
@@ -184,8 +201,18 @@ function writeForwardRules(ctx: SyncContext): void {
     filter.write(KUBE_FORWARD, '-m', 'conntrack', '--ctstate', 'INVALID', counter, '-j', 'DROP');
   }
   const mark = `${opts.masqueradeMark}/${opts.masqueradeMark}`;
-  filter.write(KUBE_FORWARD, '-m', 'comment', '--comment', quote('kubernetes forwarding rules'),
-    '-m', 'mark', '--mark', mark, '-j', 'ACCEPT');
-  filter.write(KUBE_FORWARD, '-m', 'comment', '--comment', quote('kubernetes forwarding conntrack rule'),
-    '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
+  filter.write(KUBE_FORWARD, '-m', 'comment', '--comment', quote('kubernetes forwarding rules'), '-m', 'mark', '--mark', mark, '-j', 'ACCEPT');
+  filter.write(
+    KUBE_FORWARD,
+    '-m',
+    'comment',
+    '--comment',
+    quote('kubernetes forwarding conntrack rule'),
+    '-m',
+    'conntrack',
+    '--ctstate',
+    'RELATED,ESTABLISHED',
+    '-j',
+    'ACCEPT',
+  );
 }

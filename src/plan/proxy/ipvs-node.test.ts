@@ -129,11 +129,7 @@ describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, Clie
 
   it('creates kube-ipvs0 as a dummy device (left down, EnsureDummyDevice) and binds ClusterIP and LB IP as /32', () => {
     const ipOps = plan.nodeOps.filter((o) => o.kind === 'ip').map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''));
-    expect(ipOps).toEqual([
-      'link add kube-ipvs0 type dummy',
-      'addr add 10.96.10.50/32 dev kube-ipvs0',
-      'addr add 10.10.20.201/32 dev kube-ipvs0',
-    ]);
+    expect(ipOps).toEqual(['link add kube-ipvs0 type dummy', 'addr add 10.96.10.50/32 dev kube-ipvs0', 'addr add 10.10.20.201/32 dev kube-ipvs0']);
     expect(ipOps.some((l) => l.includes(' up'))).toBe(false);
   });
 
@@ -162,7 +158,14 @@ describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, Clie
     // Only w1's own endpoint loops back (hairpin SNAT).
     expect(ipsetMembers(text, 'KUBE-LOOP-BACK')).toEqual(['10.8.0.5,tcp:80,10.8.0.5']);
     expect(ipsetMembers(text, 'KUBE-IPVS-IPS')).toEqual(['10.10.20.201', '10.96.10.50']);
-    for (const empty of ['KUBE-EXTERNAL-IP', 'KUBE-EXTERNAL-IP-LOCAL', 'KUBE-LOAD-BALANCER-LOCAL', 'KUBE-LOAD-BALANCER-FW', 'KUBE-NODE-PORT-LOCAL-TCP', 'KUBE-HEALTH-CHECK-NODE-PORT']) {
+    for (const empty of [
+      'KUBE-EXTERNAL-IP',
+      'KUBE-EXTERNAL-IP-LOCAL',
+      'KUBE-LOAD-BALANCER-LOCAL',
+      'KUBE-LOAD-BALANCER-FW',
+      'KUBE-NODE-PORT-LOCAL-TCP',
+      'KUBE-HEALTH-CHECK-NODE-PORT',
+    ]) {
       expect(ipsetMembers(text, empty), empty).toEqual([]);
       expect(text).toContain(`create ${empty} `); // every set of ipsetInfo exists (ensureIPSet)
     }
@@ -175,19 +178,24 @@ describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, Clie
     const vips = ['10.96.10.50:80', '10.10.20.201:80', '10.8.0.0:30080', '10.8.0.1:30080', '10.10.20.4:30080'];
     expect(lines.filter((l) => l.startsWith('-A '))).toEqual(vips.map((v) => `-A -t ${v} -s rr -p 10800`));
     for (const v of vips) {
-      expect(lines.filter((l) => l.startsWith(`-a -t ${v} `))).toEqual([
-        `-a -t ${v} -r 10.8.0.5:80 -m -w 1`,
-        `-a -t ${v} -r 10.8.1.10:80 -m -w 1`,
-      ]);
+      expect(lines.filter((l) => l.startsWith(`-a -t ${v} `))).toEqual([`-a -t ${v} -r 10.8.0.5:80 -m -w 1`, `-a -t ${v} -r 10.8.1.10:80 -m -w 1`]);
     }
   });
 
   it('writes the iptables rules of TestLoadBalancer / TestNodePortIPv4 for this service', () => {
     const text = iptables();
-    expect(text).toContain('-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" -m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.8.0.0/16 -j KUBE-MARK-MASQ\n');
-    expect(text).toContain('-A KUBE-SERVICES -m comment --comment "Kubernetes service lb portal" -m set --match-set KUBE-LOAD-BALANCER dst,dst -j KUBE-LOAD-BALANCER\n');
-    expect(text).toContain('-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" -m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ\n');
-    expect(text).toContain('-A KUBE-POSTROUTING -m comment --comment "Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose" -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE\n');
+    expect(text).toContain(
+      '-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" -m set --match-set KUBE-CLUSTER-IP dst,dst ! -s 10.8.0.0/16 -j KUBE-MARK-MASQ\n',
+    );
+    expect(text).toContain(
+      '-A KUBE-SERVICES -m comment --comment "Kubernetes service lb portal" -m set --match-set KUBE-LOAD-BALANCER dst,dst -j KUBE-LOAD-BALANCER\n',
+    );
+    expect(text).toContain(
+      '-A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" -m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ\n',
+    );
+    expect(text).toContain(
+      '-A KUBE-POSTROUTING -m comment --comment "Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose" -m set --match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE\n',
+    );
     expect(chainRules(text, 'KUBE-SERVICES').map((r) => [r.jump, r.matchSet])).toEqual([
       ['RETURN', ''],
       ['KUBE-LOAD-BALANCER', 'KUBE-LOAD-BALANCER'],
@@ -206,7 +214,7 @@ describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, Clie
     expect(chainRules(text, 'KUBE-MARK-MASQ').map((r) => r.raw)).toEqual(['-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000']);
   });
 
-  it('installs the jumps of ipvs iptablesJumpChain (not iptables mode\'s) as -I lines before COMMIT', () => {
+  it("installs the jumps of ipvs iptablesJumpChain (not iptables mode's) as -I lines before COMMIT", () => {
     const text = iptables();
     const nat = text.split('*nat\n')[1].split('COMMIT')[0];
     const filter = text.split('*filter\n')[1].split('COMMIT')[0];
@@ -248,9 +256,13 @@ describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, Clie
   });
 
   it('strictARP follows the option; without MetalLB pools it is off (kube-proxy default)', () => {
-    const noArp = planIpvsNode({ ...model, addressPools: [] }, w1, podNetworkAddresses(model, 'w1')).nodeOps.filter((o) => o.kind === 'sysctl' && o.key.includes('arp'));
+    const noArp = planIpvsNode({ ...model, addressPools: [] }, w1, podNetworkAddresses(model, 'w1')).nodeOps.filter(
+      (o) => o.kind === 'sysctl' && o.key.includes('arp'),
+    );
     expect(noArp).toEqual([]);
-    const forced = planIpvsNode({ ...model, addressPools: [] }, w1, podNetworkAddresses(model, 'w1'), { strictARP: true }).nodeOps.filter((o) => o.kind === 'sysctl' && o.key.includes('arp'));
+    const forced = planIpvsNode({ ...model, addressPools: [] }, w1, podNetworkAddresses(model, 'w1'), { strictARP: true }).nodeOps.filter(
+      (o) => o.kind === 'sysctl' && o.key.includes('arp'),
+    );
     expect(forced).toHaveLength(2);
   });
 });

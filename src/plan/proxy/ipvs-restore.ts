@@ -15,9 +15,10 @@ import type { IpvsRuleset, VirtualServer } from './ipvs.js';
 export function ipsetRestoreText(ruleset: IpvsRuleset): string {
   const lines: string[] = [];
   for (const { info, entries } of ruleset.ipsets) {
-    const opts = info.type === 'bitmap:port'
-      ? ['range', DEFAULT_PORT_RANGE]
-      : ['family', 'inet', 'hashsize', String(DEFAULT_HASH_SIZE), 'maxelem', String(DEFAULT_MAX_ELEM)];
+    const opts =
+      info.type === 'bitmap:port'
+        ? ['range', DEFAULT_PORT_RANGE]
+        : ['family', 'inet', 'hashsize', String(DEFAULT_HASH_SIZE), 'maxelem', String(DEFAULT_MAX_ELEM)];
     lines.push(['create', info.name, info.type, ...opts].join(' '), `flush ${info.name}`);
     for (const e of entries) lines.push(`add ${info.name} ${e}`);
   }

@@ -46,13 +46,15 @@ describe('upstream proxier_test.go', () => {
 
   it('TestOnlyLocalLoadBalancing', () => {
     const rs = sync(
-      [makeService('ns1', 'svc1', (s) => {
-        s.type = 'LoadBalancer';
-        s.clusterIP = '10.20.30.41';
-        s.ports = [tcpPort('p80', 80, 3001)];
-        s.loadBalancerIPs = ['1.2.3.4'];
-        s.externalTrafficPolicy = 'Local';
-      })],
+      [
+        makeService('ns1', 'svc1', (s) => {
+          s.type = 'LoadBalancer';
+          s.clusterIP = '10.20.30.41';
+          s.ports = [tcpPort('p80', 80, 3001)];
+          s.loadBalancerIPs = ['1.2.3.4'];
+          s.externalTrafficPolicy = 'Local';
+        }),
+      ],
       [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1', TEST_NODE), endpoint('10.180.1.1', 'other-node')], [{ name: 'p80', port: 80 }])],
     );
     expect(vsKeys(rs)).toHaveLength(2);
@@ -66,19 +68,23 @@ describe('upstream proxier_test.go', () => {
 
   it('TestSessionAffinity: every virtual server is persistent with the ClientIP timeout', () => {
     const rs = sync(
-      [makeService('ns1', 'svc1', (s) => {
-        s.type = 'NodePort';
-        s.clusterIP = '10.20.30.41';
-        s.externalIPs = ['50.60.70.81'];
-        s.sessionAffinity = 'ClientIP';
-        s.affinityTimeoutSeconds = 10800; // v1.DefaultClientIPServiceAffinitySeconds
-        s.ports = [tcpPort('p80', 80, 3001)];
-      })],
+      [
+        makeService('ns1', 'svc1', (s) => {
+          s.type = 'NodePort';
+          s.clusterIP = '10.20.30.41';
+          s.externalIPs = ['50.60.70.81'];
+          s.sessionAffinity = 'ClientIP';
+          s.affinityTimeoutSeconds = 10800; // v1.DefaultClientIPServiceAffinitySeconds
+          s.ports = [tcpPort('p80', 80, 3001)];
+        }),
+      ],
       [],
       { nodeAddresses: ['100.101.102.103'] },
     );
     expect(rs.virtualServers.map((v) => v.persistentTimeout)).toEqual([10800, 10800, 10800]);
-    expect(ipvsadmRestoreText(rs)).toBe('-C\n-A -t 10.20.30.41:80 -s rr -p 10800\n-A -t 50.60.70.81:80 -s rr -p 10800\n-A -t 100.101.102.103:3001 -s rr -p 10800\n');
+    expect(ipvsadmRestoreText(rs)).toBe(
+      '-C\n-A -t 10.20.30.41:80 -s rr -p 10800\n-A -t 50.60.70.81:80 -s rr -p 10800\n-A -t 100.101.102.103:3001 -s rr -p 10800\n',
+    );
   });
 
   it('TestExternalIPs / TestOnlyLocalExternalIPs (IPv6 externalIPs are dropped; Local keeps the local endpoint)', () => {
@@ -111,17 +117,31 @@ describe('upstream proxier_test.go', () => {
       s.externalIPs = ['1.2.3.4'];
       s.ports = [tcpPort('', 80)];
     });
-    const slice = makeSlice('ns1', 'svc1', [
-      endpoint('10.0.1.1', TEST_NODE),
-      endpoint('10.0.1.2', TEST_NODE),
-      endpoint('10.0.1.3', TEST_NODE, { ready: false, serving: true, terminating: true }),
-      endpoint('10.0.1.4', TEST_NODE, { ready: false, serving: false, terminating: true }),
-      endpoint('10.0.1.5', 'another-node'),
-    ], [{ name: '', port: 80 }]);
+    const slice = makeSlice(
+      'ns1',
+      'svc1',
+      [
+        endpoint('10.0.1.1', TEST_NODE),
+        endpoint('10.0.1.2', TEST_NODE),
+        endpoint('10.0.1.3', TEST_NODE, { ready: false, serving: true, terminating: true }),
+        endpoint('10.0.1.4', TEST_NODE, { ready: false, serving: false, terminating: true }),
+        endpoint('10.0.1.5', 'another-node'),
+      ],
+      [{ name: '', port: 80 }],
+    );
     const rs = sync([svc], [slice]);
-    expect(entries(rs, 'KUBE-LOOP-BACK')).toEqual(['10.0.1.1,tcp:80,10.0.1.1', '10.0.1.2,tcp:80,10.0.1.2', '10.0.1.3,tcp:80,10.0.1.3', '10.0.1.4,tcp:80,10.0.1.4']);
+    expect(entries(rs, 'KUBE-LOOP-BACK')).toEqual([
+      '10.0.1.1,tcp:80,10.0.1.1',
+      '10.0.1.2,tcp:80,10.0.1.2',
+      '10.0.1.3,tcp:80,10.0.1.3',
+      '10.0.1.4,tcp:80,10.0.1.4',
+    ]);
     for (const vip of ['172.20.1.1:80', '1.2.3.4:80']) {
-      expect(vsLines(rs, `-t ${vip}`).filter((l) => l.startsWith('-a')).map((l) => l.split(' -r ')[1])).toEqual(['10.0.1.1:80 -m -w 1', '10.0.1.2:80 -m -w 1', '10.0.1.5:80 -m -w 1']);
+      expect(
+        vsLines(rs, `-t ${vip}`)
+          .filter((l) => l.startsWith('-a'))
+          .map((l) => l.split(' -r ')[1]),
+      ).toEqual(['10.0.1.1:80 -m -w 1', '10.0.1.2:80 -m -w 1', '10.0.1.5:80 -m -w 1']);
     }
     // Deleting the slice empties KUBE-LOOP-BACK and the real servers, the virtual servers stay.
     const deleted = sync([svc], []);
@@ -136,7 +156,12 @@ describe('upstream proxier_test.go', () => {
         s.internalTrafficPolicy = policy;
         s.ports = [tcpPort('', 80)];
       });
-      const slice = makeSlice('ns1', 'svc1', nodes.map((n, i) => endpoint(`10.0.1.${i + 1}`, n)), [{ name: '', port: 80 }]);
+      const slice = makeSlice(
+        'ns1',
+        'svc1',
+        nodes.map((n, i) => endpoint(`10.0.1.${i + 1}`, n)),
+        [{ name: '', port: 80 }],
+      );
       const rs = sync([svc], [slice]);
       return { loop: entries(rs, 'KUBE-LOOP-BACK').length, rs: rs.virtualServers[0].realServers.map((r) => `${r.address}:${r.port}`) };
     };
@@ -166,7 +191,12 @@ describe('upstream proxier_test.go', () => {
 
   it('writes every set with createSet arguments, even when empty', () => {
     const text = ipsetRestoreText(sync([], []));
-    expect(text.split('\n').filter((l) => l.startsWith('create ')).map((l) => l.split(' ').slice(1, 3).join(' '))).toEqual([
+    expect(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('create '))
+        .map((l) => l.split(' ').slice(1, 3).join(' ')),
+    ).toEqual([
       'KUBE-LOOP-BACK hash:ip,port,ip',
       'KUBE-CLUSTER-IP hash:ip,port',
       'KUBE-EXTERNAL-IP hash:ip,port',

@@ -14,15 +14,26 @@ import { chainRules, checkIptables, entries, sync, TEST_NODE, vsKeys, vsLines } 
 describe('upstream proxier_test.go', () => {
   it('TestCreateAndLinkKubeChain: chain declarations per table', () => {
     const text = ipvsIptablesRestoreText(sync([], []));
-    const chains = (t: string) => text.split(`*${t}\n`)[1].split('COMMIT')[0].split('\n').filter((l) => l.startsWith(':')).join('\n') + '\n';
-    expect(chains('nat')).toBe(':KUBE-SERVICES - [0:0]\n:KUBE-POSTROUTING - [0:0]\n:KUBE-NODE-PORT - [0:0]\n:KUBE-LOAD-BALANCER - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n');
-    expect(chains('filter')).toBe(':KUBE-FORWARD - [0:0]\n:KUBE-NODE-PORT - [0:0]\n:KUBE-PROXY-FIREWALL - [0:0]\n:KUBE-SOURCE-RANGES-FIREWALL - [0:0]\n:KUBE-IPVS-FILTER - [0:0]\n:KUBE-IPVS-OUT-FILTER - [0:0]\n');
+    const chains = (t: string) =>
+      text
+        .split(`*${t}\n`)[1]
+        .split('COMMIT')[0]
+        .split('\n')
+        .filter((l) => l.startsWith(':'))
+        .join('\n') + '\n';
+    expect(chains('nat')).toBe(
+      ':KUBE-SERVICES - [0:0]\n:KUBE-POSTROUTING - [0:0]\n:KUBE-NODE-PORT - [0:0]\n:KUBE-LOAD-BALANCER - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n',
+    );
+    expect(chains('filter')).toBe(
+      ':KUBE-FORWARD - [0:0]\n:KUBE-NODE-PORT - [0:0]\n:KUBE-PROXY-FIREWALL - [0:0]\n:KUBE-SOURCE-RANGES-FIREWALL - [0:0]\n:KUBE-IPVS-FILTER - [0:0]\n:KUBE-IPVS-OUT-FILTER - [0:0]\n',
+    );
   });
 
   it('TestDismissLocalhostRuleExist / TestMasqueradeRule', () => {
     const rs = sync([], []);
     expect(chainRules(ipvsIptablesRestoreText(rs), 'KUBE-SERVICES')[0]).toMatchObject({ jump: 'RETURN', source: '127.0.0.0/8' });
-    const masq = (randomFully: boolean) => chainRules(ipvsIptablesRestoreText(sync([], [], { randomFully })), 'KUBE-POSTROUTING').find((r) => r.jump === 'MASQUERADE')!.raw;
+    const masq = (randomFully: boolean) =>
+      chainRules(ipvsIptablesRestoreText(sync([], [], { randomFully })), 'KUBE-POSTROUTING').find((r) => r.jump === 'MASQUERADE')!.raw;
     expect(masq(true)).toMatch(/--random-fully$/);
     expect(masq(false)).not.toMatch(/--random-fully/);
   });
@@ -39,7 +50,10 @@ describe('upstream proxier_test.go', () => {
     it('1 service with node port, has 2 endpoints (the IPv6 one is ignored)', () => {
       const rs = sync(
         [svc1('TCP')],
-        [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80 }]), makeSlice('ns1', 'svc1', [endpoint('1002:ab8::2:10')], [{ name: 'p80', port: 80 }])],
+        [
+          makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80 }]),
+          makeSlice('ns1', 'svc1', [endpoint('1002:ab8::2:10')], [{ name: 'p80', port: 80 }]),
+        ],
         { nodeAddresses: ['100.101.102.103', '2001:db8::1:1'] },
       );
       expect(vsKeys(rs)).toEqual(['TCP/10.20.30.41:80', 'TCP/100.101.102.103:3001']);
@@ -48,12 +62,17 @@ describe('upstream proxier_test.go', () => {
     });
 
     it('1 UDP service with node port, has endpoints', () => {
-      const rs = sync([svc1('UDP')], [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80, protocol: 'UDP' }])], { nodeAddresses: ['100.101.102.103'] });
+      const rs = sync([svc1('UDP')], [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80, protocol: 'UDP' }])], {
+        nodeAddresses: ['100.101.102.103'],
+      });
       expect(vsLines(rs, '-u 10.20.30.41:80')).toEqual(['-A -u 10.20.30.41:80 -s rr', '-a -u 10.20.30.41:80 -r 10.180.0.1:80 -m -w 1']);
       expect(vsLines(rs, '-u 100.101.102.103:3001')).toEqual(['-A -u 100.101.102.103:3001 -s rr', '-a -u 100.101.102.103:3001 -r 10.180.0.1:80 -m -w 1']);
       expect(entries(rs, 'KUBE-NODE-PORT-UDP')).toEqual(['3001']);
       checkIptables(rs, {
-        'KUBE-NODE-PORT': [{ jump: 'KUBE-MARK-MASQ', matchSet: 'KUBE-NODE-PORT-UDP' }, { jump: 'ACCEPT', matchSet: 'KUBE-HEALTH-CHECK-NODE-PORT' }],
+        'KUBE-NODE-PORT': [
+          { jump: 'KUBE-MARK-MASQ', matchSet: 'KUBE-NODE-PORT-UDP' },
+          { jump: 'ACCEPT', matchSet: 'KUBE-HEALTH-CHECK-NODE-PORT' },
+        ],
         'KUBE-SERVICES': [
           { jump: 'RETURN', source: '127.0.0.0/8' },
           { jump: 'KUBE-MARK-MASQ', matchSet: 'KUBE-CLUSTER-IP' },
@@ -69,11 +88,9 @@ describe('upstream proxier_test.go', () => {
     });
 
     it('node port service with protocol sctp on a node with multiple nodeIPs', () => {
-      const rs = sync(
-        [svc1('SCTP')],
-        [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80, protocol: 'SCTP' }])],
-        { nodeAddresses: ['100.101.102.103', '100.101.102.104', '100.101.102.105', '2001:db8::1:1', '2001:db8::1:2', '2001:db8::1:3'] },
-      );
+      const rs = sync([svc1('SCTP')], [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80, protocol: 'SCTP' }])], {
+        nodeAddresses: ['100.101.102.103', '100.101.102.104', '100.101.102.105', '2001:db8::1:1', '2001:db8::1:2', '2001:db8::1:3'],
+      });
       expect(vsKeys(rs)).toEqual(['SCTP/10.20.30.41:80', 'SCTP/100.101.102.103:3001', 'SCTP/100.101.102.104:3001', 'SCTP/100.101.102.105:3001']);
       expect(vsLines(rs, '--sctp-service 100.101.102.104:3001')).toEqual([
         '-A --sctp-service 100.101.102.104:3001 -s rr',
@@ -108,12 +125,14 @@ describe('upstream proxier_test.go', () => {
 
   it('TestLoadBalancer (no node IPs: no NodePort virtual servers, 2 in all)', () => {
     const rs = sync(
-      [makeService('ns1', 'svc1', (s) => {
-        s.type = 'LoadBalancer';
-        s.clusterIP = '10.20.30.41';
-        s.ports = [tcpPort('p80', 80, 3001)];
-        s.loadBalancerIPs = ['1.2.3.4'];
-      })],
+      [
+        makeService('ns1', 'svc1', (s) => {
+          s.type = 'LoadBalancer';
+          s.clusterIP = '10.20.30.41';
+          s.ports = [tcpPort('p80', 80, 3001)];
+          s.loadBalancerIPs = ['1.2.3.4'];
+        }),
+      ],
       [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80 }])],
     );
     expect(vsKeys(rs)).toEqual(['TCP/10.20.30.41:80', 'TCP/1.2.3.4:80']);
@@ -136,12 +155,14 @@ describe('upstream proxier_test.go', () => {
 
   it('TestOnlyLocalNodePorts', () => {
     const rs = sync(
-      [makeService('ns1', 'svc1', (s) => {
-        s.type = 'NodePort';
-        s.clusterIP = '10.20.30.41';
-        s.ports = [tcpPort('p80', 80, 3001)];
-        s.externalTrafficPolicy = 'Local';
-      })],
+      [
+        makeService('ns1', 'svc1', (s) => {
+          s.type = 'NodePort';
+          s.clusterIP = '10.20.30.41';
+          s.ports = [tcpPort('p80', 80, 3001)];
+          s.externalTrafficPolicy = 'Local';
+        }),
+      ],
       [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1', TEST_NODE), endpoint('10.180.1.1', 'other-node')], [{ name: 'p80', port: 80 }])],
       { nodeAddresses: ['100.101.102.103'] },
     );
@@ -173,7 +194,9 @@ describe('upstream proxier_test.go', () => {
         s.externalTrafficPolicy = local ? 'Local' : 'Cluster';
         s.healthCheckNodePort = hc;
       });
-    const rs = sync([sample('valid-svc1', 30000, true), sample('valid-svc2', 30001, true), sample('invalid-svc3', 30002, false)], [], { nodeAddresses: ['100.101.102.103'] });
+    const rs = sync([sample('valid-svc1', 30000, true), sample('valid-svc2', 30001, true), sample('invalid-svc3', 30002, false)], [], {
+      nodeAddresses: ['100.101.102.103'],
+    });
     expect(entries(rs, 'KUBE-HEALTH-CHECK-NODE-PORT')).toEqual(['30000', '30001']);
     checkIptables(rs, {
       'KUBE-NODE-PORT': [
@@ -186,13 +209,15 @@ describe('upstream proxier_test.go', () => {
 
   it('TestLoadBalancerSourceRanges (and the KUBE-IPVS-OUT-FILTER drop when the node IP is outside them)', () => {
     const rs = sync(
-      [makeService('ns1', 'svc1', (s) => {
-        s.type = 'LoadBalancer';
-        s.clusterIP = '10.20.30.41';
-        s.ports = [tcpPort('p80', 80)];
-        s.loadBalancerIPs = ['1.2.3.4'];
-        s.loadBalancerSourceRanges = ['10.0.0.0/8'];
-      })],
+      [
+        makeService('ns1', 'svc1', (s) => {
+          s.type = 'LoadBalancer';
+          s.clusterIP = '10.20.30.41';
+          s.ports = [tcpPort('p80', 80)];
+          s.loadBalancerIPs = ['1.2.3.4'];
+          s.loadBalancerSourceRanges = ['10.0.0.0/8'];
+        }),
+      ],
       [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80 }])],
       { nodeIP: '100.101.102.103' },
     );
@@ -218,13 +243,15 @@ describe('upstream proxier_test.go', () => {
     ]);
     // A node inside the source range may reach its own LB VIP (allowFromNode).
     const inside = sync(
-      [makeService('ns1', 'svc1', (s) => {
-        s.type = 'LoadBalancer';
-        s.clusterIP = '10.20.30.41';
-        s.ports = [tcpPort('p80', 80)];
-        s.loadBalancerIPs = ['1.2.3.4'];
-        s.loadBalancerSourceRanges = ['10.0.0.0/8'];
-      })],
+      [
+        makeService('ns1', 'svc1', (s) => {
+          s.type = 'LoadBalancer';
+          s.clusterIP = '10.20.30.41';
+          s.ports = [tcpPort('p80', 80)];
+          s.loadBalancerIPs = ['1.2.3.4'];
+          s.loadBalancerSourceRanges = ['10.0.0.0/8'];
+        }),
+      ],
       [],
       { nodeIP: '10.1.2.3' },
     );

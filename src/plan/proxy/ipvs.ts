@@ -239,11 +239,12 @@ export function renderIpvsRuleset(input: IpvsProxyInput): IpvsRuleset {
     if (spi.nodePort !== 0) {
       // No node addresses: upstream skips the rest of this service port (health check too).
       if (nodeIPs.length === 0) continue;
-      const entries =
-        proto === 'sctp' ? nodeIPs.map((ip) => ipPort(ip, proto, spi.nodePort)) : [String(spi.nodePort)];
+      const entries = proto === 'sctp' ? nodeIPs.map((ip) => ipPort(ip, proto, spi.nodePort)) : [String(spi.nodePort)];
       const [portSet, localSet] =
-        proto === 'tcp' ? [KUBE_NODE_PORT_TCP, KUBE_NODE_PORT_LOCAL_TCP]
-          : proto === 'udp' ? [KUBE_NODE_PORT_UDP, KUBE_NODE_PORT_LOCAL_UDP]
+        proto === 'tcp'
+          ? [KUBE_NODE_PORT_TCP, KUBE_NODE_PORT_LOCAL_TCP]
+          : proto === 'udp'
+            ? [KUBE_NODE_PORT_UDP, KUBE_NODE_PORT_LOCAL_UDP]
             : [KUBE_NODE_PORT_SCTP, KUBE_NODE_PORT_LOCAL_SCTP];
       for (const e of entries) sets.add(portSet, e);
       if (spi.externalPolicyLocal) for (const e of entries) sets.add(localSet, e);
@@ -286,8 +287,23 @@ function writeIptablesRules(
 
   for (const set of IPSET_WITH_IPTABLES_CHAIN) {
     if (sets.isEmpty(set.name)) continue;
-    write(set.table, '-A', set.from, set.protocolMatch !== '' ? ['-p', set.protocolMatch] : [],
-      '-m', 'comment', '--comment', comment(set.name), '-m', 'set', '--match-set', set.name, set.matchType, '-j', set.to);
+    write(
+      set.table,
+      '-A',
+      set.from,
+      set.protocolMatch !== '' ? ['-p', set.protocolMatch] : [],
+      '-m',
+      'comment',
+      '--comment',
+      comment(set.name),
+      '-m',
+      'set',
+      '--match-set',
+      set.name,
+      set.matchType,
+      '-j',
+      set.to,
+    );
   }
 
   if (!sets.isEmpty(KUBE_CLUSTER_IP)) {
@@ -315,7 +331,19 @@ function writeIptablesRules(
     externalIPRules(args);
   }
   if (!sets.isEmpty(KUBE_EXTERNAL_IP_LOCAL)) {
-    externalIPRules(['-A', KUBE_SERVICES, '-m', 'comment', '--comment', comment(KUBE_EXTERNAL_IP_LOCAL), '-m', 'set', '--match-set', KUBE_EXTERNAL_IP_LOCAL, 'dst,dst']);
+    externalIPRules([
+      '-A',
+      KUBE_SERVICES,
+      '-m',
+      'comment',
+      '--comment',
+      comment(KUBE_EXTERNAL_IP_LOCAL),
+      '-m',
+      'set',
+      '--match-set',
+      KUBE_EXTERNAL_IP_LOCAL,
+      'dst,dst',
+    ]);
   }
 
   write('nat', '-A', KUBE_SERVICES, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', KUBE_NODE_PORT);
@@ -331,12 +359,52 @@ function writeIptablesRules(
   for (const set of [KUBE_CLUSTER_IP, KUBE_LOAD_BALANCER_SET]) {
     if (!sets.isEmpty(set)) write('nat', '-A', KUBE_SERVICES, '-m', 'set', '--match-set', set, 'dst,dst', '-j', 'ACCEPT');
   }
-  write('filter', '-A', KUBE_FORWARD, '-m', 'comment', '--comment', quote('kubernetes forwarding rules'),
-    '-m', 'mark', '--mark', `${mark}/${mark}`, '-j', 'ACCEPT');
-  write('filter', '-A', KUBE_FORWARD, '-m', 'comment', '--comment', quote('kubernetes forwarding conntrack rule'),
-    '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
-  write('filter', '-A', KUBE_NODE_PORT, '-m', 'comment', '--comment', comment(KUBE_HEALTH_CHECK_NODE_PORT),
-    '-m', 'set', '--match-set', KUBE_HEALTH_CHECK_NODE_PORT, 'dst', '-j', 'ACCEPT');
+  write(
+    'filter',
+    '-A',
+    KUBE_FORWARD,
+    '-m',
+    'comment',
+    '--comment',
+    quote('kubernetes forwarding rules'),
+    '-m',
+    'mark',
+    '--mark',
+    `${mark}/${mark}`,
+    '-j',
+    'ACCEPT',
+  );
+  write(
+    'filter',
+    '-A',
+    KUBE_FORWARD,
+    '-m',
+    'comment',
+    '--comment',
+    quote('kubernetes forwarding conntrack rule'),
+    '-m',
+    'conntrack',
+    '--ctstate',
+    'RELATED,ESTABLISHED',
+    '-j',
+    'ACCEPT',
+  );
+  write(
+    'filter',
+    '-A',
+    KUBE_NODE_PORT,
+    '-m',
+    'comment',
+    '--comment',
+    comment(KUBE_HEALTH_CHECK_NODE_PORT),
+    '-m',
+    'set',
+    '--match-set',
+    KUBE_HEALTH_CHECK_NODE_PORT,
+    'dst',
+    '-j',
+    'ACCEPT',
+  );
   // KUBE-IPVS-FILTER: no access to host ports through VIP addresses (issue 72236).
   for (const set of [KUBE_LOAD_BALANCER_SET, KUBE_CLUSTER_IP, KUBE_EXTERNAL_IP, KUBE_EXTERNAL_IP_LOCAL]) {
     write('filter', '-A', KUBE_IPVS_FILTER, '-m', 'set', '--match-set', set, 'dst,dst', '-j', 'RETURN');
@@ -347,8 +415,18 @@ function writeIptablesRules(
   write('nat', '-A', KUBE_POSTROUTING, '-m', 'mark', '!', '--mark', `${mark}/${mark}`, '-j', 'RETURN');
   // Clear the mark to avoid re-masquerading if the packet re-traverses the network stack.
   write('nat', '-A', KUBE_POSTROUTING, '-j', 'MARK', '--xor-mark', mark);
-  write('nat', '-A', KUBE_POSTROUTING, '-m', 'comment', '--comment', quote('kubernetes service traffic requiring SNAT'),
-    '-j', 'MASQUERADE', (input.randomFully ?? true) ? ['--random-fully'] : []);
+  write(
+    'nat',
+    '-A',
+    KUBE_POSTROUTING,
+    '-m',
+    'comment',
+    '--comment',
+    quote('kubernetes service traffic requiring SNAT'),
+    '-j',
+    'MASQUERADE',
+    (input.randomFully ?? true) ? ['--random-fully'] : [],
+  );
   write('nat', '-A', KUBE_MARK_MASQ, '-j', 'MARK', '--or-mark', mark);
   return { natRules: nat, filterRules: filter };
 }

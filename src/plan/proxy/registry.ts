@@ -15,7 +15,8 @@ export interface ProxyPlan {
 }
 
 export function kubeProxyRequires(model: ClusterModel): string[] {
-  if (model.kubeProxy === 'iptables') return ['CONFIG_NF_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_STATISTIC', 'CONFIG_NETFILTER_XT_MATCH_RECENT', 'CONFIG_NETFILTER_XT_MATCH_COMMENT'];
+  if (model.kubeProxy === 'iptables')
+    return ['CONFIG_NF_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_STATISTIC', 'CONFIG_NETFILTER_XT_MATCH_RECENT', 'CONFIG_NETFILTER_XT_MATCH_COMMENT'];
   if (model.kubeProxy === 'ipvs') return IPVS_REQUIRES;
   return [];
 }

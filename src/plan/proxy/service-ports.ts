@@ -87,7 +87,7 @@ export function normalizeCidr(text: string): string | undefined {
 export function cidrContains(cidr: string, ip: string): boolean {
   const [base, len] = cidr.split('/');
   const mask = maskOf(Number(len));
-  return isIPv4(ip) && ((ipToInt(ip) & mask) >>> 0) === ((ipToInt(base) & mask) >>> 0);
+  return isIPv4(ip) && (ipToInt(ip) & mask) >>> 0 === (ipToInt(base) & mask) >>> 0;
 }
 
 /** newServiceInfo / newBaseServiceInfo for one port of one service. */
@@ -146,11 +146,7 @@ function compareTuples(a: string[], b: string[]): number {
  * whose port matches by name and protocol, deduplicated by "ip:port" (a local copy wins), sorted
  * by that string (byEndpoint).
  */
-export function endpointsForServicePort(
-  spi: ServicePortInfo,
-  slices: EndpointSlice[],
-  hostname: string,
-): EndpointInfo[] {
+export function endpointsForServicePort(spi: ServicePortInfo, slices: EndpointSlice[], hostname: string): EndpointInfo[] {
   const byEndpoint = new Map<string, EndpointInfo>();
   for (const slice of slices) {
     if (`${slice.namespace}/${slice.serviceName}` !== spi.serviceName) continue;

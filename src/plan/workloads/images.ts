@@ -49,7 +49,10 @@ export const IMAGES: ImageKind[] = [
   {
     label: 'registry.k8s.io/e2e-test-images/agnhost',
     matches: (image) => /(^|\/)agnhost(:|@|$)/.test(image),
-    check: (c) => (AGNHOST_COMMANDS.includes(c.args[0] ?? '') ? undefined : { field: 'args', message: `agnhost command "${c.args[0] ?? ''}" is not implemented`, fix: `use one of: ${AGNHOST_COMMANDS.join(', ')}` }),
+    check: (c) =>
+      AGNHOST_COMMANDS.includes(c.args[0] ?? '')
+        ? undefined
+        : { field: 'args', message: `agnhost command "${c.args[0] ?? ''}" is not implemented`, fix: `use one of: ${AGNHOST_COMMANDS.join(', ')}` },
     argv: (c) => [process.execPath, AGNHOST_SCRIPT, ...c.args],
   },
   {
@@ -58,12 +61,22 @@ export const IMAGES: ImageKind[] = [
     label: COREDNS_IMAGE,
     matches: (image) => /(^|\/)coredns\/coredns(:|@|$)/.test(image),
     check: (c, pod, model) => {
-      if (!c.args.includes('-conf') || !corefileArg(c)) return { field: 'args', message: 'CoreDNS needs -conf <path to the Corefile>', fix: 'args: [-conf, /etc/coredns/Corefile]' };
+      if (!c.args.includes('-conf') || !corefileArg(c))
+        return { field: 'args', message: 'CoreDNS needs -conf <path to the Corefile>', fix: 'args: [-conf, /etc/coredns/Corefile]' };
       const f = configMapFile(c, pod, model, corefileArg(c));
-      return f.problem ? { field: 'volumeMounts', message: `the Corefile ${corefileArg(c)}: ${f.problem}`, fix: 'mount the coredns ConfigMap (key Corefile) at /etc/coredns, as kubeadm does' } : undefined;
+      return f.problem
+        ? {
+            field: 'volumeMounts',
+            message: `the Corefile ${corefileArg(c)}: ${f.problem}`,
+            fix: 'mount the coredns ConfigMap (key Corefile) at /etc/coredns, as kubeadm does',
+          }
+        : undefined;
     },
     files: (c, pod, model) => [
-      { path: `${podFilesDir(pod)}/Corefile`, content: withKubeconfig(configMapFile(c, pod, model, corefileArg(c)).content!, `${labStateDir(model.lab)}/${KUBECONFIG_FILE}`, KUBECONFIG_CONTEXT) },
+      {
+        path: `${podFilesDir(pod)}/Corefile`,
+        content: withKubeconfig(configMapFile(c, pod, model, corefileArg(c)).content!, `${labStateDir(model.lab)}/${KUBECONFIG_FILE}`, KUBECONFIG_CONTEXT),
+      },
     ],
     argv: (c, pod, model) => {
       const args = [...c.args];
@@ -79,10 +92,19 @@ export const IMAGES: ImageKind[] = [
     matches: (image) => controllerKind(image) !== undefined,
     check: () => undefined,
     // The pod directory (and nginx.conf, rendered once more by the controller at start).
-    files: (c, pod, model) => [{ path: `${podFilesDir(pod)}/nginx.conf`, content: nginxConfFor(model, pod, c, `${labStateDir(model.lab)}/${podFilesDir(pod)}`) }],
+    files: (c, pod, model) => [
+      { path: `${podFilesDir(pod)}/nginx.conf`, content: nginxConfFor(model, pod, c, `${labStateDir(model.lab)}/${podFilesDir(pod)}`) },
+    ],
     argv: (c, pod, model) => [
       ...imageProgram('ingress-controller'),
-      '--model', `${labStateDir(model.lab)}/${MODEL_FILE}`, '--pod', `${pod.namespace}/${pod.name}`, '--container', c.name, '--dir', `${labStateDir(model.lab)}/${podFilesDir(pod)}`,
+      '--model',
+      `${labStateDir(model.lab)}/${MODEL_FILE}`,
+      '--pod',
+      `${pod.namespace}/${pod.name}`,
+      '--container',
+      c.name,
+      '--dir',
+      `${labStateDir(model.lab)}/${podFilesDir(pod)}`,
     ],
     readyTcpPort: 80,
   },
@@ -112,7 +134,11 @@ export function checkContainers(model: ClusterModel, manifestIndex: (pod: Pod) =
       const path = ['manifests', manifestIndex(pod), 'spec', 'containers', i];
       const kind = IMAGES.find((k) => k.matches(c.image));
       if (!kind) {
-        problems.push({ path: [...path, 'image'], message: `image "${c.image}" cannot be run here: there is no container runtime, and the harness only knows how to run ${IMAGES.map((k) => k.label).join(', ')}`, fix: `use ${IMAGES[0].label}:2.53 with args [serve-hostname, --port=80]` });
+        problems.push({
+          path: [...path, 'image'],
+          message: `image "${c.image}" cannot be run here: there is no container runtime, and the harness only knows how to run ${IMAGES.map((k) => k.label).join(', ')}`,
+          fix: `use ${IMAGES[0].label}:2.53 with args [serve-hostname, --port=80]`,
+        });
         return;
       }
       const problem = kind.check(c, pod, model);
@@ -121,4 +147,3 @@ export function checkContainers(model: ClusterModel, manifestIndex: (pod: Pod) =
   }
   return problems;
 }
-

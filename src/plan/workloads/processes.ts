@@ -13,12 +13,13 @@ import { apiServerEndpoint, imageKind, needsApiServer } from './images.js';
 export function planWorkloadFiles(model: ClusterModel): { path: string; content: string }[] {
   const files: { path: string; content: string }[] = [];
   for (const pod of model.pods) for (const c of pod.containers) files.push(...(imageKind(c.image)?.files?.(c, pod, model) ?? []));
-  for (const h of model.externals.filter((x) => x.kind === 'dns')) files.push({ path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) });
+  for (const h of model.externals.filter((x) => x.kind === 'dns'))
+    files.push({ path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) });
   // The lab's objects, which the API server serves and the ingress controllers render from.
-  if (needsApiServer(model) || model.pods.some((p) => p.containers.some((c) => controllerKind(c.image)))) files.push({ path: MODEL_FILE, content: JSON.stringify(model, null, 1) + '\n' });
+  if (needsApiServer(model) || model.pods.some((p) => p.containers.some((c) => controllerKind(c.image))))
+    files.push({ path: MODEL_FILE, content: JSON.stringify(model, null, 1) + '\n' });
   return files;
 }
-
 
 export function planWorkloads(model: ClusterModel): ProcessSpec[] {
   const state = labStateDir(model.lab);
@@ -41,7 +42,17 @@ export function planWorkloads(model: ClusterModel): ProcessSpec[] {
     out.push({
       netns: netnsName(model.lab, api.node),
       name: `${api.node}/kube-apiserver`,
-      argv: [...imageProgram('kube-apiserver'), '--model', `${state}/${MODEL_FILE}`, '--listen', `${api.ip}:${api.port}`, '--kubeconfig', `${state}/${KUBECONFIG_FILE}`, '--ready-file', `${state}/${readyFile}`],
+      argv: [
+        ...imageProgram('kube-apiserver'),
+        '--model',
+        `${state}/${MODEL_FILE}`,
+        '--listen',
+        `${api.ip}:${api.port}`,
+        '--kubeconfig',
+        `${state}/${KUBECONFIG_FILE}`,
+        '--ready-file',
+        `${state}/${readyFile}`,
+      ],
       env: { [PROCESS_MARKER]: model.lab },
       readyFile,
       stage: 0,
@@ -49,7 +60,14 @@ export function planWorkloads(model: ClusterModel): ProcessSpec[] {
   }
   // The internet DNS server (real CoreDNS, hosts plugin).
   for (const h of model.externals.filter((x) => x.kind === 'dns')) {
-    out.push({ netns: netnsName(model.lab, h.name), name: `${h.name}/coredns`, argv: [COREDNS_BIN, '-conf', `${state}/outside/${h.name}/Corefile`], env: { [PROCESS_MARKER]: model.lab }, readyUdpPort: 53, stage: 0 });
+    out.push({
+      netns: netnsName(model.lab, h.name),
+      name: `${h.name}/coredns`,
+      argv: [COREDNS_BIN, '-conf', `${state}/outside/${h.name}/Corefile`],
+      env: { [PROCESS_MARKER]: model.lab },
+      readyUdpPort: 53,
+      stage: 0,
+    });
   }
   // MetalLB's speaker (a hostNetwork DaemonSet pod) on each node that won an election.
   const byNode = new Map<string, string[]>();

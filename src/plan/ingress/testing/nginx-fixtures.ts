@@ -15,13 +15,26 @@ export function service(name: string, ports: Partial<ServicePort>[] = [{ port: 8
   });
 }
 
-export function slice(serviceName: string, ips: string[], ports: { name?: string; port: number }[] = [{ port: 80 }], namespace = 'default', notReady: string[] = []): EndpointSlice {
+export function slice(
+  serviceName: string,
+  ips: string[],
+  ports: { name?: string; port: number }[] = [{ port: 80 }],
+  namespace = 'default',
+  notReady: string[] = [],
+): EndpointSlice {
   return {
     name: `${serviceName}-abcde`,
     namespace,
     serviceName,
     ports: ports.map((p) => ({ name: p.name ?? '', protocol: 'TCP', port: p.port })),
-    endpoints: [...ips, ...notReady].map((ip, i) => ({ ip, podName: `${serviceName}-${i}`, nodeName: 'worker', ready: !notReady.includes(ip), serving: true, terminating: false })),
+    endpoints: [...ips, ...notReady].map((ip, i) => ({
+      ip,
+      podName: `${serviceName}-${i}`,
+      nodeName: 'worker',
+      ready: !notReady.includes(ip),
+      serving: true,
+      terminating: false,
+    })),
   };
 }
 
@@ -90,12 +103,26 @@ const SEED004_MANIFEST = {
 export const seed004 = (certs: { cert: string; key: string } = { cert: '/certs/tls.crt', key: '/certs/tls.key' }): NginxConfInput =>
   emptyInput({
     ingresses: [ingress(SEED004_MANIFEST)],
-    services: [service('web-service', [{ port: 80, targetPort: 8080 }]), service('api-service', [{ port: 8080, targetPort: 3000 }]), service('admin-service', [{ port: 80, targetPort: 80 }])],
-    endpointSlices: [slice('web-service', ['10.244.1.10', '10.244.2.10'], [{ port: 8080 }]), slice('api-service', ['10.244.1.11'], [{ port: 3000 }]), slice('admin-service', ['10.244.2.12'], [{ port: 80 }])],
+    services: [
+      service('web-service', [{ port: 80, targetPort: 8080 }]),
+      service('api-service', [{ port: 8080, targetPort: 3000 }]),
+      service('admin-service', [{ port: 80, targetPort: 80 }]),
+    ],
+    endpointSlices: [
+      slice('web-service', ['10.244.1.10', '10.244.2.10'], [{ port: 8080 }]),
+      slice('api-service', ['10.244.1.11'], [{ port: 3000 }]),
+      slice('admin-service', ['10.244.2.12'], [{ port: 80 }]),
+    ],
     certs: { 'default/tls-secret': certs },
   });
 
-export const GW = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw' }, spec: { gatewayClassName: 'nginx', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] } };
-export const route = (spec: Record<string, unknown>, name = 'r') => httpRoute({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name }, spec: { parentRefs: [{ name: 'gw' }], ...spec } });
+export const GW = {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name: 'gw' },
+  spec: { gatewayClassName: 'nginx', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+};
+export const route = (spec: Record<string, unknown>, name = 'r') =>
+  httpRoute({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name }, spec: { parentRefs: [{ name: 'gw' }], ...spec } });
 export const gwServices = [service('v1'), service('v2'), service('canary')];
 export const gwSlices = [slice('v1', ['10.244.1.50']), slice('v2', ['10.244.2.50']), slice('canary', ['10.244.2.60'])];

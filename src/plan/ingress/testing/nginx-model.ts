@@ -5,7 +5,11 @@ import type { NginxPlan, PlanLocation, PlanServer, PlanUpstream } from '../nginx
 
 export function serverFor(plan: NginxPlan, host: string, port = 80): PlanServer {
   const on = plan.servers.filter((s) => s.listens.some((l) => l.port === port));
-  return on.find((s) => s.serverNames.includes(host)) ?? on.find((s) => s.serverNames.some((n) => n.startsWith('*.') && host.endsWith(n.slice(1)))) ?? on.find((s) => s.listens.some((l) => l.port === port && l.defaultServer))!;
+  return (
+    on.find((s) => s.serverNames.includes(host)) ??
+    on.find((s) => s.serverNames.some((n) => n.startsWith('*.') && host.endsWith(n.slice(1)))) ??
+    on.find((s) => s.listens.some((l) => l.port === port && l.defaultServer))!
+  );
 }
 
 /** nginx: an exact location wins; otherwise the longest matching prefix location. */

@@ -132,8 +132,7 @@ export function sortIPTablesRules(ruleData: string): string {
   const tables = parseIPTablesDump(ruleData);
   tables.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const t of tables) t.chains.sort((a, b) => chainOrder(a.name, b.name));
-  const chain = (table: string, name: string): DumpChain | undefined =>
-    tables.find((t) => t.name === table)?.chains.find((c) => c.name === name);
+  const chain = (table: string, name: string): DumpChain | undefined => tables.find((t) => t.name === table)?.chains.find((c) => c.name === name);
   for (const table of ['filter', 'nat']) {
     const nodePorts = chain(table, 'KUBE-NODEPORTS');
     if (nodePorts) nodePorts.rules.sort(toComparator(orderByCommentServiceName));
@@ -143,17 +142,21 @@ export function sortIPTablesRules(ruleData: string): string {
   const natServices = chain('nat', 'KUBE-SERVICES');
   if (natServices) {
     const isLast = (r: string): boolean => (ruleComment(r) ?? '').includes('must be the last rule');
-    natServices.rules.sort(
-      toComparator((a, b) => (isLast(a) ? false : isLast(b) ? true : orderByCommentServiceName(a, b))),
-    );
+    natServices.rules.sort(toComparator((a, b) => (isLast(a) ? false : isLast(b) ? true : orderByCommentServiceName(a, b))));
   }
   return dumpToString(tables);
 }
 
 const BUILTIN_TARGETS = ['ACCEPT', 'REJECT', 'DROP', 'MARK', 'RETURN', 'DNAT', 'SNAT', 'MASQUERADE'];
 const ALWAYS_CREATED = [
-  'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING',
-  'KUBE-FORWARD', 'KUBE-MARK-MASQ', 'KUBE-PROXY-FIREWALL', 'KUBE-FIREWALL',
+  'KUBE-SERVICES',
+  'KUBE-EXTERNAL-SERVICES',
+  'KUBE-NODEPORTS',
+  'KUBE-POSTROUTING',
+  'KUBE-FORWARD',
+  'KUBE-MARK-MASQ',
+  'KUBE-PROXY-FIREWALL',
+  'KUBE-FIREWALL',
 ];
 
 /**

@@ -18,8 +18,24 @@ export interface ParsedRule {
 }
 
 const VALUE_PARAMS = new Set([
-  '-A', '--comment', '-p', '-s', '--src-type', '--sport', '-d', '--dst-type', '--dport', '--match-set', '-j',
-  '--probability', '--to-destination', '--mark', '--ctstate', '--name', '--seconds', '--mode',
+  '-A',
+  '--comment',
+  '-p',
+  '-s',
+  '--src-type',
+  '--sport',
+  '-d',
+  '--dst-type',
+  '--dport',
+  '--match-set',
+  '-j',
+  '--probability',
+  '--to-destination',
+  '--mark',
+  '--ctstate',
+  '--name',
+  '--seconds',
+  '--mode',
 ]);
 const BOOL_PARAMS = new Set(['--random-fully', '--rcheck', '--set', '--reap']);
 
@@ -27,7 +43,7 @@ export function parseRule(raw: string): ParsedRule {
   const words = ruleWords(raw);
   const params = new Map<string, Value>();
   let negated = false;
-  for (let w = 0; w < words.length; ) {
+  for (let w = 0; w < words.length;) {
     if (words[w] === '-m' && w < words.length - 1) {
       w += 2;
       continue;

@@ -28,7 +28,10 @@ export const entries = (rs: IpvsRuleset, set: string): string[] => rs.ipsets.fin
 
 /** `ipset list` members of one set from our restore text (what checkIPSet compares). */
 export function ipsetMembers(text: string, set: string): string[] {
-  return text.split('\n').filter((l) => l.startsWith(`add ${set} `)).map((l) => l.slice(`add ${set} `.length));
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`add ${set} `))
+    .map((l) => l.slice(`add ${set} `.length));
 }
 
 export interface Rule {
@@ -67,7 +70,9 @@ export function checkIptables(rs: IpvsRuleset, expected: Record<string, { jump: 
 
 /** ipvsadm lines of one virtual server ("-A ..." and its "-a ..."). */
 export function vsLines(rs: IpvsRuleset, svc: string): string[] {
-  return ipvsadmRestoreText(rs).split('\n').filter((l) => l.startsWith(`-A ${svc} `) || l.startsWith(`-a ${svc} `));
+  return ipvsadmRestoreText(rs)
+    .split('\n')
+    .filter((l) => l.startsWith(`-A ${svc} `) || l.startsWith(`-a ${svc} `));
 }
 
 export const vsKeys = (rs: IpvsRuleset): string[] => rs.virtualServers.map((v) => `${v.protocol}/${v.address}:${v.port}`);
