@@ -12,6 +12,7 @@ import { renderIncrementalSync } from '../src/plan/proxy/incremental.js';
 import { withJumps } from '../src/plan/proxy/registry.js';
 import type { EndpointSlice, Service } from '../src/model/types.js';
 import { intToIp, ipToInt } from '../src/net/cidr.js';
+import { endpoint, makeService, makeSlice } from '../src/model/testing/services.js';
 
 const NS = 'wl-benchsvc.node';
 
@@ -20,35 +21,15 @@ function fixture(n: number): { services: Service[]; endpointSlices: EndpointSlic
   const endpointSlices: EndpointSlice[] = [];
   for (let i = 0; i < n; i++) {
     const name = `svc-${String(i).padStart(5, '0')}`;
-    services.push({
-      name,
-      namespace: 'default',
-      type: 'ClusterIP',
-      clusterIP: intToIp(ipToInt('10.96.1.0') + i),
-      selector: { app: name },
-      ports: [{ name: '', protocol: 'TCP', port: 80, targetPort: 8080 }],
-      sessionAffinity: 'None',
-      affinityTimeoutSeconds: 10800,
-      externalTrafficPolicy: 'Cluster',
-      internalTrafficPolicy: 'Cluster',
-      loadBalancerIPs: [],
-      externalIPs: [],
-    });
-    const ep = (k: number) => ({
-      ip: intToIp(ipToInt('10.8.0.2') + 2 * i + k),
-      podName: `${name}-${k}`,
-      nodeName: k === 0 ? 'node' : 'other',
-      ready: true,
-      serving: true,
-      terminating: false,
-    });
-    endpointSlices.push({
-      name: `${name}-x`,
-      namespace: 'default',
-      serviceName: name,
-      ports: [{ name: '', protocol: 'TCP', port: 8080 }],
-      endpoints: [ep(0), ep(1)],
-    });
+    services.push(
+      makeService('default', name, (s) => {
+        s.clusterIP = intToIp(ipToInt('10.96.1.0') + i);
+        s.selector = { app: name };
+        s.ports = [{ name: '', protocol: 'TCP', port: 80, targetPort: 8080 }];
+      }),
+    );
+    const ep = (k: number) => endpoint(intToIp(ipToInt('10.8.0.2') + 2 * i + k), k === 0 ? 'node' : 'other');
+    endpointSlices.push({ ...makeSlice('default', name, [ep(0), ep(1)], [{ name: '', port: 8080 }]), name: `${name}-x` });
   }
   return { services, endpointSlices };
 }

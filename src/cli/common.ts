@@ -7,7 +7,8 @@ import { labNameOf } from '../labfile/load.js';
 import { peekLabFile } from '../labfile/peek.js';
 import { prepareLab, formatWarnings, type PreparedLab } from '../lab/prepare.js';
 import { interruption } from '../lab/interrupt.js';
-import { renderTable, type LabReport } from '../report/report.js';
+import { renderTable, skippedReport, type LabReport } from '../report/report.js';
+import { writeArtefacts } from '../report/artefacts.js';
 
 export { ExitCode };
 
@@ -89,4 +90,16 @@ export async function labNameFromArg(labArg: string): Promise<string> {
   } catch {
     return labNameOf(labArg);
   }
+}
+
+/** A lab this kernel cannot run: its report says so (and --out gets it too); exit code 3. */
+export async function reportSkipped(p: PreparedLab, reason: string, outDir: string | undefined): Promise<number> {
+  const report = skippedReport(
+    p.model.lab,
+    p.loaded.spec.expectations.map((e) => e.name),
+    reason,
+  );
+  if (outDir) await writeArtefacts(outDir, report);
+  printReport(report);
+  return 3;
 }

@@ -7,9 +7,8 @@ import { testLab } from '../lab/test.js';
 import { downLab } from '../lab/down.js';
 import { interruption } from '../lab/interrupt.js';
 import { opCount } from '../plan/plan-lab.js';
-import { skippedReport, type LabReport } from '../report/report.js';
-import { writeArtefacts } from '../report/artefacts.js';
-import { exitCodeOf, listr, onInterrupt, prepare, printReport, requireRoot } from './common.js';
+import type { LabReport } from '../report/report.js';
+import { exitCodeOf, listr, onInterrupt, prepare, printReport, reportSkipped, requireRoot } from './common.js';
 import { cmdCompare } from './compare.js';
 
 export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: string }): Promise<number> {
@@ -18,16 +17,7 @@ export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: strin
   if (header?.kind === 'comparison') return cmdCompare(header.file, opts);
   const p = await prepare(labArg);
   const reason = skipReason(p);
-  if (reason) {
-    const report = skippedReport(
-      p.model.lab,
-      p.loaded.spec.expectations.map((e) => e.name),
-      reason,
-    );
-    if (opts.out) await writeArtefacts(opts.out, report);
-    printReport(report);
-    return 3;
-  }
+  if (reason) return reportSkipped(p, reason, opts.out);
   const lab = p.model.lab;
   const release = onInterrupt();
   let report: LabReport | undefined;

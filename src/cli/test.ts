@@ -3,24 +3,14 @@
 import { skipReason } from '../lab/prepare.js';
 import { testLab } from '../lab/test.js';
 import { interruption } from '../lab/interrupt.js';
-import { skippedReport, type LabReport } from '../report/report.js';
-import { writeArtefacts } from '../report/artefacts.js';
-import { exitCodeOf, listr, onInterrupt, prepare, printReport, requireRoot } from './common.js';
+import type { LabReport } from '../report/report.js';
+import { exitCodeOf, listr, onInterrupt, prepare, printReport, reportSkipped, requireRoot } from './common.js';
 
 export async function cmdTest(labArg: string, opts: { out?: string }): Promise<number> {
   requireRoot();
   const p = await prepare(labArg);
   const reason = skipReason(p);
-  if (reason) {
-    const report = skippedReport(
-      p.model.lab,
-      p.loaded.spec.expectations.map((e) => e.name),
-      reason,
-    );
-    if (opts.out) await writeArtefacts(opts.out, report);
-    printReport(report);
-    return 3;
-  }
+  if (reason) return reportSkipped(p, reason, opts.out);
   const release = onInterrupt('stopping captures (the lab stays up)');
   let report: LabReport | undefined;
   try {

@@ -26,7 +26,8 @@ import {
   type ParentRef,
 } from './ingress-types.js';
 import { DNS1123_SUBDOMAIN_RE, GATEWAY_CONTROLLER_RE, GATEWAY_HOSTNAME_RE, GATEWAY_PATH_CHARS_RE, HEADER_NAME_RE } from './names.js';
-import { checkKind, parseMeta, zodProblems, type Path } from './parse-common.js';
+import { checkKind, parseMeta, zodProblems } from './parse-common.js';
+import type { Path } from './walk.js';
 
 export const GATEWAY_API_VERSION = 'gateway.networking.k8s.io/v1';
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';

@@ -25,7 +25,8 @@ import {
 } from './ingress-types.js';
 import { GATEWAY_API_VERSION, parseGateway, parseGatewayClass, parseHTTPRoute } from './gateway.js';
 import { dns1035Error, dnsSubdomainError, hostError, portNameErrors } from './names.js';
-import { checkKind, isObj, parseMeta, zodProblems, type Path } from './parse-common.js';
+import { checkKind, parseMeta, zodProblems } from './parse-common.js';
+import { isObj, type Path } from './walk.js';
 
 export const INGRESS_API_VERSION = 'networking.k8s.io/v1';
 export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';

@@ -1,5 +1,6 @@
 // Kubernetes objects in a lab file. Only the fields the harness acts on are read; the others
 // are kept as written. Each kind returns problems with paths relative to the manifest.
+import { isObj } from './walk.js';
 import type { Container, ContainerPort, PodDNSConfig, RawManifest } from './types.js';
 import { parseServiceManifest, type ServiceManifest } from './service.js';
 import { parseNetworkPolicy } from './network-policy.js';
@@ -78,8 +79,6 @@ interface RelProblem {
   message: string;
   fix?: string;
 }
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export type ParsedManifest =
   | { kind: 'Pod'; pod: PodManifest }

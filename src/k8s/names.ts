@@ -5,6 +5,7 @@
 // ---- name syntax (k8s.io/apimachinery/pkg/util/validation) -------------------------------------
 
 export const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+export const DNS1123_LABEL_RE = new RegExp(`^${DNS1123_LABEL}$`);
 export const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
 const WILDCARD_SUBDOMAIN_RE = new RegExp(`^\\*\\.${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
 const DNS1035_LABEL_RE = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -39,13 +40,26 @@ export function dns1035Error(v: string): string | undefined {
   return undefined;
 }
 
-/** IsValidPortName (an IANA_SVC_NAME). */
+/** IsValidPortName (an IANA_SVC_NAME): 1-15 of [a-z0-9-], at least one letter, no "--", no
+ * leading or trailing "-". Each check with apimachinery's message and a one-line wording. */
+const PORT_NAME_CHECKS: { bad: (v: string) => boolean; message: string; short: string }[] = [
+  { bad: (v) => v.length < 1 || v.length > 15, message: 'must be no more than 15 characters', short: 'a port name must be 1 to 15 characters' },
+  {
+    bad: (v) => !/^[-a-z0-9]+$/.test(v),
+    message: 'must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+    short: 'a port name must be lowercase letters, digits and "-"',
+  },
+  { bad: (v) => !/[a-z]/.test(v), message: 'must contain at least one letter (a-z)', short: 'a port name must contain at least one letter' },
+  { bad: (v) => v.includes('--'), message: 'must not contain consecutive hyphens', short: 'a port name must not contain "--"' },
+  { bad: (v) => v.startsWith('-') || v.endsWith('-'), message: 'must not begin or end with a hyphen', short: 'a port name must not begin or end with "-"' },
+];
+
+/** IsValidPortName: every failed check, in apimachinery's words. */
 export function portNameErrors(v: string): string[] {
-  const errs: string[] = [];
-  if (v.length < 1 || v.length > 15) errs.push('must be no more than 15 characters');
-  if (!/^[-a-z0-9]+$/.test(v)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
-  if (!/[a-z]/.test(v)) errs.push('must contain at least one letter (a-z)');
-  if (v.includes('--')) errs.push('must not contain consecutive hyphens');
-  if (v.startsWith('-') || v.endsWith('-')) errs.push('must not begin or end with a hyphen');
-  return errs;
+  return PORT_NAME_CHECKS.filter((c) => c.bad(v)).map((c) => c.message);
+}
+
+/** IsValidPortName: the first failed check, as one short sentence (NetworkPolicy ports). */
+export function portNameError(name: string): string | undefined {
+  return PORT_NAME_CHECKS.find((c) => c.bad(name))?.short;
 }

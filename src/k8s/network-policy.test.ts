@@ -4,7 +4,9 @@
 // pkg/apis/networking/v1/defaults.go, and test/e2e/network/netpol/network_policy_api.go
 // ("should support creating NetworkPolicy API with endport field").
 import { describe, expect, it } from 'vitest';
-import { parseNetworkPolicy, parseStrictCidr, portNameError, qualifiedNameError } from './network-policy.js';
+import { qualifiedNameError } from './labels.js';
+import { portNameError } from './names.js';
+import { parseNetworkPolicy, parseStrictCidr } from './network-policy.js';
 
 function manifest(spec: unknown, metadata: Record<string, unknown> = { name: 'p', namespace: 'x' }) {
   return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata, spec };

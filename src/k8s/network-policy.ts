@@ -2,19 +2,17 @@
 // defaulted as it defaults it. Upstream (kubernetes/kubernetes):
 // - pkg/apis/networking/validation/validation.go: ValidateNetworkPolicySpec,
 //   ValidateNetworkPolicyPort, ValidateNetworkPolicyPeer, ValidateIPBlock;
-// - staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/validation: ValidateLabelSelector
-//   (operators, values required for In/NotIn and forbidden for Exists/DoesNotExist);
 // - pkg/apis/networking/v1/defaults.go: protocol defaults to TCP; policyTypes defaults to
 //   [Ingress] plus Egress when len(spec.egress) != 0.
+// Label selectors are checked in labels.ts (ValidateLabelSelector), names in names.ts.
 // Unknown fields are refused as kubectl's default strict field validation refuses them.
 // Problems carry paths relative to the manifest, like src/k8s/manifest.ts.
 import { containsCidr, formatCidr, intToIp, ipToInt, isValidIpv4, maskOf } from '../net/cidr.js';
+import { parseLabelSelector } from './labels.js';
+import { DNS1123_LABEL_RE, DNS1123_SUBDOMAIN_RE, portNameError } from './names.js';
 import {
   PROTOCOLS,
-  SELECTOR_OPERATORS,
   type IPBlock,
-  type LabelSelector,
-  type LabelSelectorRequirement,
   type NetworkPolicy,
   type NetworkPolicyEgressRule,
   type NetworkPolicyIngressRule,
@@ -23,56 +21,13 @@ import {
   type PolicyProblem,
   type PolicyType,
   type Protocol,
-  type SelectorOperator,
 } from './network-policy-types.js';
+import { isObj, WalkCtx, type Path } from './walk.js';
 
 export const NETWORK_POLICY_API_VERSION = 'networking.k8s.io/v1';
 export const NETWORK_POLICY_KIND = 'NetworkPolicy';
 
-type Path = (string | number)[];
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-// ---- name and label syntax (k8s.io/apimachinery/pkg/util/validation) -------------------------
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/** IsQualifiedName: [prefix/]name, prefix a DNS subdomain, name at most 63 characters. */
-export function qualifiedNameError(key: string): string | undefined {
-  const parts = key.split('/');
-  if (parts.length > 2) return 'a qualified name has at most one "/"';
-  const name = parts[parts.length - 1];
-  if (parts.length === 2) {
-    const prefix = parts[0];
-    if (prefix.length === 0) return 'the prefix before "/" must not be empty';
-    if (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)) return `prefix "${prefix}" must be a DNS subdomain (lowercase letters, digits, "-" and ".")`;
-  }
-  if (name.length === 0) return 'the name part must not be empty';
-  if (name.length > 63) return 'the name part must be at most 63 characters';
-  if (!QUALIFIED_NAME_PART.test(name)) return 'the name part must be letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
-  return undefined;
-}
-
-/** IsValidLabelValue: empty, or at most 63 characters of the qualified-name alphabet. */
-export function labelValueError(value: string): string | undefined {
-  if (value.length > 63) return 'a label value must be at most 63 characters';
-  if (!LABEL_VALUE.test(value)) return 'a label value must be empty or letters, digits, "-", "_" or ".", starting and ending with a letter or digit';
-  return undefined;
-}
-
-/** IsValidPortName (IANA_SVC_NAME): 1-15 of [a-z0-9-], at least one letter, no "--", no
- * leading or trailing "-". */
-export function portNameError(name: string): string | undefined {
-  if (name.length === 0 || name.length > 15) return 'a port name must be 1 to 15 characters';
-  if (!/^[-a-z0-9]+$/.test(name)) return 'a port name must be lowercase letters, digits and "-"';
-  if (!/[a-z]/.test(name)) return 'a port name must contain at least one letter';
-  if (name.includes('--')) return 'a port name must not contain "--"';
-  if (name.startsWith('-') || name.endsWith('-')) return 'a port name must not begin or end with "-"';
-  return undefined;
-}
+// ---- strict CIDRs (ValidateIPBlock) -------------------------------------------------------------
 
 /** Parses an IPv4 CIDR as the API server does with strict CIDR validation: the address must
  * be the network address ("10.0.0.0/8", not "10.1.2.3/8"). */
@@ -96,105 +51,7 @@ function cidrOf(text: string): { base: number; prefix: number } {
 
 // ---- walking the manifest -------------------------------------------------------------------
 
-class Ctx {
-  problems: PolicyProblem[] = [];
-  warnings: PolicyProblem[] = [];
-  problem(path: Path, message: string, fix?: string): void {
-    this.problems.push(fix === undefined ? { path, message } : { path, message, fix });
-  }
-  warn(path: Path, message: string, fix?: string): void {
-    this.warnings.push(fix === undefined ? { path, message } : { path, message, fix });
-  }
-  /** Strict field validation: every key must be a known field. */
-  known(obj: Record<string, unknown>, path: Path, fields: readonly string[]): void {
-    for (const k of Object.keys(obj)) {
-      if (!fields.includes(k)) this.problem([...path, k], `unknown field "${k}"`, `known fields here: ${fields.join(', ')}`);
-    }
-  }
-  /** A list field: undefined and null are absent; anything else must be a list. */
-  list(v: unknown, path: Path): unknown[] | undefined {
-    if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v)) {
-      this.problem(path, 'must be a list');
-      return undefined;
-    }
-    return v;
-  }
-}
-
-function parseLabelSelector(raw: unknown, path: Path, ctx: Ctx): LabelSelector {
-  const sel: LabelSelector = { matchLabels: {}, matchExpressions: [] };
-  if (raw === undefined || raw === null) return sel;
-  if (!isObj(raw)) {
-    ctx.problem(path, 'a label selector must be a mapping', 'e.g. {matchLabels: {app: web}} or {} for everything');
-    return sel;
-  }
-  ctx.known(raw, path, ['matchLabels', 'matchExpressions']);
-  if (raw.matchLabels !== undefined && raw.matchLabels !== null) {
-    if (!isObj(raw.matchLabels)) ctx.problem([...path, 'matchLabels'], 'matchLabels must map label keys to values');
-    else {
-      for (const [k, v] of Object.entries(raw.matchLabels)) {
-        const kp = [...path, 'matchLabels', k];
-        const keyErr = qualifiedNameError(k);
-        if (keyErr) ctx.problem(kp, `invalid label key "${k}": ${keyErr}`);
-        if (typeof v !== 'string') {
-          ctx.problem(kp, 'a label value must be a string', typeof v === 'number' || typeof v === 'boolean' ? `quote it: "${String(v)}"` : undefined);
-          continue;
-        }
-        const valErr = labelValueError(v);
-        if (valErr) ctx.problem(kp, `invalid label value "${v}": ${valErr}`);
-        sel.matchLabels[k] = v;
-      }
-    }
-  }
-  const exprs = ctx.list(raw.matchExpressions, [...path, 'matchExpressions']) ?? [];
-  exprs.forEach((e, i) => {
-    const ep = [...path, 'matchExpressions', i];
-    if (!isObj(e)) {
-      ctx.problem(ep, 'a match expression must be a mapping with key, operator and values');
-      return;
-    }
-    ctx.known(e, ep, ['key', 'operator', 'values']);
-    const key = typeof e.key === 'string' ? e.key : '';
-    if (typeof e.key !== 'string' || e.key === '') ctx.problem([...ep, 'key'], 'key is required');
-    else {
-      const keyErr = qualifiedNameError(key);
-      if (keyErr) ctx.problem([...ep, 'key'], `invalid label key "${key}": ${keyErr}`);
-    }
-    const op = e.operator;
-    if (typeof op !== 'string' || !SELECTOR_OPERATORS.includes(op as SelectorOperator)) {
-      const lower = typeof op === 'string' ? SELECTOR_OPERATORS.find((o) => o.toLowerCase() === op.toLowerCase()) : undefined;
-      ctx.problem(
-        [...ep, 'operator'],
-        `"${String(op)}" is not a valid selector operator`,
-        lower ? `operators are case-sensitive: write ${lower}` : `use one of: ${SELECTOR_OPERATORS.join(', ')}`,
-      );
-      return;
-    }
-    const valuesRaw = ctx.list(e.values, [...ep, 'values']) ?? [];
-    const values: string[] = [];
-    valuesRaw.forEach((v, j) => {
-      if (typeof v !== 'string') {
-        ctx.problem([...ep, 'values', j], 'values must be strings', `quote it: "${String(v)}"`);
-        return;
-      }
-      const valErr = labelValueError(v);
-      if (valErr) ctx.problem([...ep, 'values', j], `invalid label value "${v}": ${valErr}`);
-      values.push(v);
-    });
-    if ((op === 'In' || op === 'NotIn') && valuesRaw.length === 0) {
-      ctx.problem([...ep, 'values'], `values must be non-empty when operator is ${op}`, 'list at least one value, or use Exists/DoesNotExist');
-    }
-    if ((op === 'Exists' || op === 'DoesNotExist') && valuesRaw.length > 0) {
-      ctx.problem([...ep, 'values'], `values must be empty when operator is ${op}`, 'drop values, or use In/NotIn');
-    }
-    const req: LabelSelectorRequirement = { key, operator: op as SelectorOperator, values };
-    sel.matchExpressions.push(req);
-  });
-  return sel;
-}
-
-function parseIpBlock(raw: unknown, path: Path, ctx: Ctx): IPBlock | undefined {
+function parseIpBlock(raw: unknown, path: Path, ctx: WalkCtx): IPBlock | undefined {
   if (!isObj(raw)) {
     ctx.problem(path, 'ipBlock must be a mapping with cidr (and optionally except)');
     return undefined;
@@ -238,7 +95,7 @@ function parseIpBlock(raw: unknown, path: Path, ctx: Ctx): IPBlock | undefined {
   return block;
 }
 
-function parsePeer(raw: unknown, path: Path, ctx: Ctx): NetworkPolicyPeer | undefined {
+function parsePeer(raw: unknown, path: Path, ctx: WalkCtx): NetworkPolicyPeer | undefined {
   if (!isObj(raw)) {
     ctx.problem(path, 'a peer must be a mapping with podSelector, namespaceSelector or ipBlock');
     return undefined;
@@ -261,7 +118,7 @@ function parsePeer(raw: unknown, path: Path, ctx: Ctx): NetworkPolicyPeer | unde
   return peer;
 }
 
-function parsePort(raw: unknown, path: Path, ctx: Ctx): NetworkPolicyPort | undefined {
+function parsePort(raw: unknown, path: Path, ctx: WalkCtx): NetworkPolicyPort | undefined {
   if (!isObj(raw)) {
     ctx.problem(path, 'a port must be a mapping with protocol, port and endPort');
     return undefined;
@@ -323,7 +180,7 @@ function parsePort(raw: unknown, path: Path, ctx: Ctx): NetworkPolicyPort | unde
   return ok ? out : undefined;
 }
 
-function parseRule(raw: unknown, path: Path, ctx: Ctx, peersKey: 'from' | 'to'): { peers?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] } | undefined {
+function parseRule(raw: unknown, path: Path, ctx: WalkCtx, peersKey: 'from' | 'to'): { peers?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] } | undefined {
   if (raw === null) return {};
   if (!isObj(raw)) {
     ctx.problem(path, `a rule must be a mapping with ${peersKey} and ports ({} allows everything)`);
@@ -347,7 +204,7 @@ export interface ParseResult {
 
 /** A NetworkPolicy manifest (parsed YAML/JSON) to a defaulted NetworkPolicy, or problems. */
 export function parseNetworkPolicy(manifest: unknown): ParseResult {
-  const ctx = new Ctx();
+  const ctx = new WalkCtx();
   if (!isObj(manifest)) {
     ctx.problem([], 'a NetworkPolicy manifest must be a mapping');
     return { problems: ctx.problems, warnings: ctx.warnings };
@@ -367,7 +224,7 @@ export function parseNetworkPolicy(manifest: unknown): ParseResult {
   if (!meta) ctx.problem(['metadata'], 'metadata with a name is required');
   else {
     if (typeof meta.name !== 'string' || meta.name === '') ctx.problem(['metadata', 'name'], 'metadata.name is required');
-    else if (meta.name.length > 253 || !DNS1123_SUBDOMAIN.test(meta.name))
+    else if (meta.name.length > 253 || !DNS1123_SUBDOMAIN_RE.test(meta.name))
       ctx.problem(
         ['metadata', 'name'],
         `"${meta.name}" is not a DNS subdomain`,
@@ -375,7 +232,7 @@ export function parseNetworkPolicy(manifest: unknown): ParseResult {
       );
     else name = meta.name;
     if (meta.namespace !== undefined && meta.namespace !== null) {
-      if (typeof meta.namespace !== 'string' || meta.namespace.length > 63 || !DNS1123_LABEL.test(meta.namespace))
+      if (typeof meta.namespace !== 'string' || meta.namespace.length > 63 || !DNS1123_LABEL_RE.test(meta.namespace))
         ctx.problem(
           ['metadata', 'namespace'],
           `"${String(meta.namespace)}" is not a valid namespace name`,

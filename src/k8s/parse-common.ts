@@ -2,13 +2,11 @@
 // (name a DNS subdomain, namespace a DNS-1123 label), apiVersion/kind, Zod issues as problems.
 import { z } from 'zod';
 import type { IngressProblem } from './ingress-types.js';
-import { DNS1123_LABEL, dnsSubdomainError } from './names.js';
+import { DNS1123_LABEL_RE, dnsSubdomainError } from './names.js';
+import { isObj, type Path } from './walk.js';
 
-export type Path = (string | number)[];
 
 // ---- shared plumbing ---------------------------------------------------------------------------
-
-export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Zod issues as problems: "Required value" for a missing field, the unknown key in the path. */
 export function zodProblems(err: z.ZodError, base: Path): IngressProblem[] {
@@ -49,7 +47,7 @@ export function parseMeta(m: unknown, problems: IngressProblem[], namespaced = t
   const nameErr = dnsSubdomainError(md.name);
   if (nameErr) problems.push({ path: ['metadata', 'name'], message: nameErr });
   const namespace = md.namespace ?? 'default';
-  if (namespaced && (namespace.length > 63 || !new RegExp(`^${DNS1123_LABEL}$`).test(namespace)))
+  if (namespaced && (namespace.length > 63 || !DNS1123_LABEL_RE.test(namespace)))
     problems.push({ path: ['metadata', 'namespace'], message: 'a namespace must be a DNS-1123 label' });
   return { name: md.name, namespace: namespaced ? namespace : '', annotations: md.annotations ?? {} };
 }

@@ -6,6 +6,7 @@
 import type { ClusterModel } from '../model/types.js';
 import { macFor, netnsName, UNDERLAY, UNDERLAY_BRIDGE, underlayPortName } from '../model/names.js';
 import { parseCidr } from '../net/cidr.js';
+import { bridgePort, vethPair } from './links.js';
 import type { Op, PlannedNamespace } from './types.js';
 
 export const INTERNET_BRIDGE = 'inet0';
@@ -32,29 +33,8 @@ export function planOutsidePorts(model: ClusterModel): Op[] {
     .flatMap((h): Op[] => {
       const port = underlayPortName(h.name);
       return [
-        {
-          kind: 'ip',
-          netns: sw,
-          args: [
-            'link',
-            'add',
-            port,
-            'mtu',
-            mtu,
-            'type',
-            'veth',
-            'peer',
-            'name',
-            'eth0',
-            'address',
-            macFor(`${model.lab}/${h.name}/eth0`),
-            'mtu',
-            mtu,
-            'netns',
-            netnsName(model.lab, h.name),
-          ],
-        },
-        { kind: 'ip', netns: sw, args: ['link', 'set', port, 'master', UNDERLAY_BRIDGE, 'up'] },
+        vethPair({ netns: sw, name: port, mtu, peerNetns: netnsName(model.lab, h.name), peerMac: macFor(`${model.lab}/${h.name}/eth0`) }),
+        bridgePort(sw, port, UNDERLAY_BRIDGE),
       ];
     });
 }
@@ -74,25 +54,8 @@ export function planRouterInternet(model: ClusterModel): Op[] {
   for (const h of model.externals.filter(onInternet)) {
     const port = underlayPortName(h.name);
     ops.push(
-      {
-        kind: 'ip',
-        netns: ns,
-        args: [
-          'link',
-          'add',
-          port,
-          'type',
-          'veth',
-          'peer',
-          'name',
-          'eth0',
-          'address',
-          macFor(`${model.lab}/${h.name}/eth0`),
-          'netns',
-          netnsName(model.lab, h.name),
-        ],
-      },
-      { kind: 'ip', netns: ns, args: ['link', 'set', port, 'master', INTERNET_BRIDGE, 'up'] },
+      vethPair({ netns: ns, name: port, peerNetns: netnsName(model.lab, h.name), peerMac: macFor(`${model.lab}/${h.name}/eth0`) }),
+      bridgePort(ns, port, INTERNET_BRIDGE),
     );
   }
   return ops;

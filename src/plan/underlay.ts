@@ -3,6 +3,7 @@
 // because moving a device between namespaces afterwards costs ~16 ms each.
 import type { ClusterModel } from '../model/types.js';
 import { macFor, netnsName, UNDERLAY, UNDERLAY_BRIDGE, underlayPortName } from '../model/names.js';
+import { bridgePort, vethPair } from './links.js';
 import type { Op } from './types.js';
 
 export function planUnderlay(model: ClusterModel): Op[] {
@@ -17,29 +18,8 @@ export function planUnderlay(model: ClusterModel): Op[] {
   for (const n of model.nodes) {
     const port = underlayPortName(n.name);
     ops.push(
-      {
-        kind: 'ip',
-        netns: sw,
-        args: [
-          'link',
-          'add',
-          port,
-          'mtu',
-          mtu,
-          'type',
-          'veth',
-          'peer',
-          'name',
-          'eth0',
-          'address',
-          macFor(`${model.lab}/${n.name}/eth0`),
-          'mtu',
-          mtu,
-          'netns',
-          netnsName(model.lab, n.name),
-        ],
-      },
-      { kind: 'ip', netns: sw, args: ['link', 'set', port, 'master', UNDERLAY_BRIDGE, 'up'] },
+      vethPair({ netns: sw, name: port, mtu, peerNetns: netnsName(model.lab, n.name), peerMac: macFor(`${model.lab}/${n.name}/eth0`) }),
+      bridgePort(sw, port, UNDERLAY_BRIDGE),
     );
   }
   ops.push({ kind: 'ip', netns: sw, args: ['link', 'set', UNDERLAY_BRIDGE, 'up'] });

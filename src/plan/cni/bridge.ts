@@ -12,6 +12,7 @@ import type { ClusterModel, Node, Pod } from '../../model/types.js';
 import { macFor, netnsName, podVethName } from '../../model/names.js';
 import { gatewayOf } from '../../model/ipam.js';
 import { parseCidr } from '../../net/cidr.js';
+import { bridgePort, vethPair } from '../links.js';
 import type { Op } from '../types.js';
 import { addNodeAddress, type CniPlan } from './types.js';
 
@@ -41,31 +42,15 @@ export function planBridgeNode(model: ClusterModel, node: Node, opts: BridgeOpti
     const veth = podVethName(pod.namespace, pod.name);
     out.hostVeths[`${pod.namespace}/${pod.name}`] = veth;
     ops.push(
-      {
-        kind: 'ip',
+      vethPair({
         netns: ns,
-        args: [
-          'link',
-          'add',
-          veth,
-          'address',
-          macFor(`${model.lab}/${pod.namespace}/${pod.name}/${veth}`),
-          'mtu',
-          String(opts.mtu),
-          'type',
-          'veth',
-          'peer',
-          'name',
-          'eth0',
-          'address',
-          macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`),
-          'mtu',
-          String(opts.mtu),
-          'netns',
-          netnsName(model.lab, pod.name),
-        ],
-      },
-      { kind: 'ip', netns: ns, args: ['link', 'set', veth, 'master', BRIDGE, 'up'] },
+        name: veth,
+        mac: macFor(`${model.lab}/${pod.namespace}/${pod.name}/${veth}`),
+        mtu: opts.mtu,
+        peerNetns: netnsName(model.lab, pod.name),
+        peerMac: macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`),
+      }),
+      bridgePort(ns, veth, BRIDGE),
       { kind: 'ip', netns: ns, args: ['link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on'] },
     );
   }

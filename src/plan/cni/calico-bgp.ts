@@ -10,6 +10,7 @@
 import type { ClusterModel } from '../../model/types.js';
 import { intToIp, parseCidr } from '../../net/cidr.js';
 import { labStateDir, macFor, netnsName, PROCESS_MARKER } from '../../model/names.js';
+import { vethPair } from '../links.js';
 import type { Op, ProcessSpec } from '../types.js';
 import { addNodeAddress, emptyCniPlan, type CniBackend, type CniPlan } from './types.js';
 import { blocksOfNode } from '../../model/calico-ipam.js';
@@ -38,30 +39,14 @@ function planCalico(model: ClusterModel, ipip: boolean): CniPlan {
       const veth = veths[i];
       out.hostVeths[`${pod.namespace}/${pod.name}`] = veth;
       out.nodeOps.push(
-        {
-          kind: 'ip',
+        vethPair({
           netns: ns,
-          args: [
-            'link',
-            'add',
-            veth,
-            'address',
-            CALICO_HOST_SIDE_MAC,
-            'mtu',
-            mtu,
-            'type',
-            'veth',
-            'peer',
-            'name',
-            'eth0',
-            'address',
-            macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`),
-            'mtu',
-            mtu,
-            'netns',
-            netnsName(model.lab, pod.name),
-          ],
-        },
+          name: veth,
+          mac: CALICO_HOST_SIDE_MAC,
+          mtu,
+          peerNetns: netnsName(model.lab, pod.name),
+          peerMac: macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`),
+        }),
         { kind: 'ip', netns: ns, args: ['link', 'set', veth, 'up'] },
         { kind: 'ip', netns: ns, args: ['route', 'add', ...calicoHostRoute(pod.ip, veth)] },
       );

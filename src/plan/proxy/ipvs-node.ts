@@ -6,7 +6,8 @@ import { netnsName } from '../../model/names.js';
 import type { Op } from '../types.js';
 import { DUMMY_DEVICE } from './ipvs-chains.js';
 import { ipvsSysctls } from './ipvs-sysctls.js';
-import { isIPv4NonLoopback, renderIpvsRuleset, type IpvsProxyInput } from './ipvs.js';
+import { isIPv4NonLoopback, renderIpvsRuleset } from './ipvs.js';
+import type { IpvsProxyInput } from './ipvs-types.js';
 import { ipsetRestoreText, ipvsadmRestoreText, ipvsIptablesRestoreText } from './ipvs-restore.js';
 
 /** Kernel features IPVS mode needs (checked before `lab up`). */

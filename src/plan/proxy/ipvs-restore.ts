@@ -3,7 +3,7 @@
 import type { Protocol } from '../../model/types.js';
 import { IPVS_IPTABLES_CHAINS, IPVS_JUMP_CHAINS, quote, type Table } from './ipvs-chains.js';
 import { DEFAULT_HASH_SIZE, DEFAULT_MAX_ELEM, DEFAULT_PORT_RANGE } from './ipvs-ipsets.js';
-import type { IpvsRuleset, VirtualServer } from './ipvs.js';
+import type { IpvsRuleset, VirtualServer } from './ipvs-types.js';
 
 // ---- restore texts ----------------------------------------------------------------------------
 

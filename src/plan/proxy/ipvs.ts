@@ -23,25 +23,12 @@
 // Upstream talks to the kernel object by object (netlink for IPVS and addresses, `ipset add` per
 // entry, one iptables-restore); here the end state of a full sync on a fresh namespace is
 // written as three restore inputs plus `ip -batch` lines, so a sync is a handful of processes.
-import type { EndpointSlice, Protocol } from '../../model/types.js';
+//
+// The input and output types are in ipvs-types.ts, the iptables rules in ipvs-iptables.ts.
 import { ipToInt, isValidIpv4 } from '../../net/cidr.js';
-import { masqueradeMarkFromBit } from './go-format.js';
+import { DEFAULT_SCHEDULER } from './ipvs-chains.js';
+import { writeIptablesRules } from './ipvs-iptables.js';
 import {
-  DEFAULT_SCHEDULER,
-  KUBE_FORWARD,
-  KUBE_IPVS_FILTER,
-  KUBE_IPVS_OUT_FILTER,
-  KUBE_LOAD_BALANCER,
-  KUBE_MARK_MASQ,
-  KUBE_NODE_PORT,
-  KUBE_POSTROUTING,
-  KUBE_SERVICES,
-  KUBE_SOURCE_RANGES_FIREWALL,
-  quote,
-  type Table,
-} from './ipvs-chains.js';
-import {
-  IPSET_WITH_IPTABLES_CHAIN,
   IPVS_IPSETS,
   KUBE_CLUSTER_IP,
   KUBE_EXTERNAL_IP,
@@ -60,92 +47,11 @@ import {
   KUBE_NODE_PORT_SCTP,
   KUBE_NODE_PORT_TCP,
   KUBE_NODE_PORT_UDP,
-  type IpsetInfo,
 } from './ipvs-ipsets.js';
-import {
-  buildServicePortInfos,
-  categorizeEndpoints,
-  cidrContains,
-  endpointsForServicePort,
-  type EndpointInfo,
-  type IptablesService,
-  type ServicePortInfo,
-} from './service-ports.js';
+import { EntrySets, type IpvsProxyInput, type IpvsRuleset, type RealServer, type VirtualServer } from './ipvs-types.js';
+import { buildServicePortInfos, categorizeEndpoints, cidrContains, endpointsForServicePort, type EndpointInfo, type ServicePortInfo } from './service-ports.js';
 
-// ---- input and output -------------------------------------------------------------------------
-
-export interface IpvsProxyInput {
-  /** --hostname-override: endpoints with this nodeName are local. */
-  hostname: string;
-  /** proxier.nodeIP (the node's primary IPv4 address), used for loadBalancerSourceRanges. */
-  nodeIP: string;
-  /**
-   * Every local address of the node except those on kube-ipvs0 (GetAllLocalAddressesExcept):
-   * the NodePort virtual servers are created on each, and an externalIP / LB IP that is one of
-   * them is not bound to kube-ipvs0. Loopback and non-IPv4 addresses are dropped, as upstream's
-   * isValidForSet does.
-   */
-  nodeAddresses: string[];
-  /** --cluster-cidr for the ClusterCIDR local-traffic detector; "" = NoOp detector. */
-  clusterCIDR: string;
-  services: IptablesService[];
-  endpointSlices: EndpointSlice[];
-  /** --ipvs-scheduler (default "rr"). */
-  scheduler?: string;
-  /** --iptables-masquerade-bit (default 14). */
-  masqueradeBit?: number;
-  /** --masquerade-all (default false). */
-  masqueradeAll?: boolean;
-  /** Append --random-fully to MASQUERADE, as upstream does when iptables supports it (default true). */
-  randomFully?: boolean;
-}
-
-export interface RealServer {
-  address: string;
-  port: number;
-  weight: number;
-}
-
-export interface VirtualServer {
-  /** "TCP" | "UDP" | "SCTP" */
-  protocol: Protocol;
-  address: string;
-  port: number;
-  scheduler: string;
-  /** FlagPersistent: session affinity ClientIP, with its timeout in seconds. */
-  persistentTimeout?: number;
-  /** FlagSourceHash, set for the "mh" scheduler. */
-  sourceHash: boolean;
-  realServers: RealServer[];
-}
-
-export interface IpvsRuleset {
-  /** Every set of ipsetInfo, with its entries (Entry.String()) sorted as sets.List() sorts. */
-  ipsets: { info: IpsetInfo; entries: string[] }[];
-  virtualServers: VirtualServer[];
-  /** Addresses bound to kube-ipvs0, in the order syncService binds them. */
-  bindAddresses: string[];
-  /** Rules ("-A ..." lines) per table, in write order; chains as IPVS_IPTABLES_CHAINS. */
-  natRules: string[];
-  filterRules: string[];
-}
-
-class EntrySets {
-  private readonly sets = new Map<string, Set<string>>(IPVS_IPSETS.map((s) => [s.name, new Set<string>()]));
-  add(name: string, entry: string): void {
-    this.sets.get(name)!.add(entry);
-  }
-  isEmpty(name: string): boolean {
-    return this.sets.get(name)!.size === 0;
-  }
-  set(name: string, entries: Iterable<string>): void {
-    this.sets.set(name, new Set(entries));
-  }
-  list(name: string): string[] {
-    // sets.List(): sorted byte-wise, like Go's sort.Strings.
-    return [...this.sets.get(name)!].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  }
-}
+// ---- rendering --------------------------------------------------------------------------------
 
 /** Entry.String() for hash:ip,port ("10.96.0.10,udp:53"). */
 const ipPort = (ip: string, proto: string, port: number): string => `${ip},${proto}:${port}`;
@@ -266,167 +172,4 @@ export function renderIpvsRuleset(input: IpvsProxyInput): IpvsRuleset {
     natRules,
     filterRules,
   };
-}
-
-/** writeIptablesRules (with acceptIPVSTraffic), line by line. */
-function writeIptablesRules(
-  input: IpvsProxyInput,
-  sets: EntrySets,
-  lbNoNodeAccess: { ip: string; proto: string; port: number }[],
-): { natRules: string[]; filterRules: string[] } {
-  const nat: string[] = [];
-  const filter: string[] = [];
-  const write = (table: Table, ...words: (string | readonly string[])[]): void => {
-    (table === 'nat' ? nat : filter).push(words.flat().join(' '));
-  };
-  const comment = (name: string): string => quote(IPVS_IPSETS.find((s) => s.name === name)!.comment);
-  const mark = masqueradeMarkFromBit(input.masqueradeBit ?? 14);
-
-  // Dismiss connects to localhost early in the service chain.
-  write('nat', '-A', KUBE_SERVICES, '-s', '127.0.0.0/8', '-j', 'RETURN');
-
-  for (const set of IPSET_WITH_IPTABLES_CHAIN) {
-    if (sets.isEmpty(set.name)) continue;
-    write(
-      set.table,
-      '-A',
-      set.from,
-      set.protocolMatch !== '' ? ['-p', set.protocolMatch] : [],
-      '-m',
-      'comment',
-      '--comment',
-      comment(set.name),
-      '-m',
-      'set',
-      '--match-set',
-      set.name,
-      set.matchType,
-      '-j',
-      set.to,
-    );
-  }
-
-  if (!sets.isEmpty(KUBE_CLUSTER_IP)) {
-    const args = ['-A', KUBE_SERVICES, '-m', 'comment', '--comment', comment(KUBE_CLUSTER_IP), '-m', 'set', '--match-set', KUBE_CLUSTER_IP];
-    if (input.masqueradeAll) {
-      write('nat', args, 'dst,dst', '-j', KUBE_MARK_MASQ);
-    } else if (input.clusterCIDR !== '') {
-      // localDetector (ClusterCIDR) IfNotLocal(): masquerade off-cluster traffic to a VIP.
-      write('nat', args, 'dst,dst', '!', '-s', input.clusterCIDR, '-j', KUBE_MARK_MASQ);
-    } else {
-      // NoOp detector: masquerade node-originated traffic whose source is a VIP.
-      write('nat', args, 'src,dst', '-j', KUBE_MARK_MASQ);
-    }
-  }
-
-  // externalIPRules: accept off-machine traffic (not from a bridge, not local), and traffic to
-  // external IPs that happen to be local addresses.
-  const externalIPRules = (args: string[]): void => {
-    write('nat', args, '-m', 'physdev', '!', '--physdev-is-in', '-m', 'addrtype', '!', '--src-type', 'LOCAL', '-j', 'ACCEPT');
-    write('nat', args, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'ACCEPT');
-  };
-  if (!sets.isEmpty(KUBE_EXTERNAL_IP)) {
-    const args = ['-A', KUBE_SERVICES, '-m', 'comment', '--comment', comment(KUBE_EXTERNAL_IP), '-m', 'set', '--match-set', KUBE_EXTERNAL_IP, 'dst,dst'];
-    write('nat', args, '-j', KUBE_MARK_MASQ);
-    externalIPRules(args);
-  }
-  if (!sets.isEmpty(KUBE_EXTERNAL_IP_LOCAL)) {
-    externalIPRules([
-      '-A',
-      KUBE_SERVICES,
-      '-m',
-      'comment',
-      '--comment',
-      comment(KUBE_EXTERNAL_IP_LOCAL),
-      '-m',
-      'set',
-      '--match-set',
-      KUBE_EXTERNAL_IP_LOCAL,
-      'dst,dst',
-    ]);
-  }
-
-  write('nat', '-A', KUBE_SERVICES, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', KUBE_NODE_PORT);
-  // Mark for masquerading for KUBE-LOAD-BALANCER.
-  write('nat', '-A', KUBE_LOAD_BALANCER, '-j', KUBE_MARK_MASQ);
-  // Drop packets filtered by KUBE-SOURCE-RANGES-FIREWALL.
-  write('filter', '-A', KUBE_SOURCE_RANGES_FIREWALL, '-j', 'DROP');
-  // Disable LB access from the node when no source range covers the node IP (issue 119656).
-  for (const e of lbNoNodeAccess) {
-    write('filter', '-A', KUBE_IPVS_OUT_FILTER, '-s', e.ip, '-m', 'ipvs', '--vaddr', e.ip, '--vproto', e.proto, '--vport', String(e.port), '-j', 'DROP');
-  }
-  // acceptIPVSTraffic: must be at the end of KUBE-SERVICES.
-  for (const set of [KUBE_CLUSTER_IP, KUBE_LOAD_BALANCER_SET]) {
-    if (!sets.isEmpty(set)) write('nat', '-A', KUBE_SERVICES, '-m', 'set', '--match-set', set, 'dst,dst', '-j', 'ACCEPT');
-  }
-  write(
-    'filter',
-    '-A',
-    KUBE_FORWARD,
-    '-m',
-    'comment',
-    '--comment',
-    quote('kubernetes forwarding rules'),
-    '-m',
-    'mark',
-    '--mark',
-    `${mark}/${mark}`,
-    '-j',
-    'ACCEPT',
-  );
-  write(
-    'filter',
-    '-A',
-    KUBE_FORWARD,
-    '-m',
-    'comment',
-    '--comment',
-    quote('kubernetes forwarding conntrack rule'),
-    '-m',
-    'conntrack',
-    '--ctstate',
-    'RELATED,ESTABLISHED',
-    '-j',
-    'ACCEPT',
-  );
-  write(
-    'filter',
-    '-A',
-    KUBE_NODE_PORT,
-    '-m',
-    'comment',
-    '--comment',
-    comment(KUBE_HEALTH_CHECK_NODE_PORT),
-    '-m',
-    'set',
-    '--match-set',
-    KUBE_HEALTH_CHECK_NODE_PORT,
-    'dst',
-    '-j',
-    'ACCEPT',
-  );
-  // KUBE-IPVS-FILTER: no access to host ports through VIP addresses (issue 72236).
-  for (const set of [KUBE_LOAD_BALANCER_SET, KUBE_CLUSTER_IP, KUBE_EXTERNAL_IP, KUBE_EXTERNAL_IP_LOCAL]) {
-    write('filter', '-A', KUBE_IPVS_FILTER, '-m', 'set', '--match-set', set, 'dst,dst', '-j', 'RETURN');
-  }
-  write('filter', '-A', KUBE_IPVS_FILTER, '-m', 'set', '--match-set', KUBE_HEALTH_CHECK_NODE_PORT, 'dst', '-j', 'RETURN');
-  write('filter', '-A', KUBE_IPVS_FILTER, '-m', 'conntrack', '--ctstate', 'NEW', '-m', 'set', '--match-set', KUBE_IPVS_IPS, 'dst', '-j', 'REJECT');
-
-  write('nat', '-A', KUBE_POSTROUTING, '-m', 'mark', '!', '--mark', `${mark}/${mark}`, '-j', 'RETURN');
-  // Clear the mark to avoid re-masquerading if the packet re-traverses the network stack.
-  write('nat', '-A', KUBE_POSTROUTING, '-j', 'MARK', '--xor-mark', mark);
-  write(
-    'nat',
-    '-A',
-    KUBE_POSTROUTING,
-    '-m',
-    'comment',
-    '--comment',
-    quote('kubernetes service traffic requiring SNAT'),
-    '-j',
-    'MASQUERADE',
-    (input.randomFully ?? true) ? ['--random-fully'] : [],
-  );
-  write('nat', '-A', KUBE_MARK_MASQ, '-j', 'MARK', '--or-mark', mark);
-  return { natRules: nat, filterRules: filter };
 }

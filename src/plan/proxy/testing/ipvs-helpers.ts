@@ -6,7 +6,8 @@
 import { expect } from 'vitest';
 import type { EndpointSlice } from '../../../model/types.js';
 import type { IptablesService } from '../service-ports.js';
-import { renderIpvsRuleset, type IpvsProxyInput, type IpvsRuleset } from '../ipvs.js';
+import { renderIpvsRuleset } from '../ipvs.js';
+import type { IpvsProxyInput, IpvsRuleset } from '../ipvs-types.js';
 import { ipvsadmRestoreText, ipvsIptablesRestoreText } from '../ipvs-restore.js';
 
 export const TEST_NODE = 'test-node';
