@@ -5,7 +5,6 @@ import type { IngressProblem } from './ingress-types.js';
 import { DNS1123_LABEL_RE, dnsSubdomainError } from './names.js';
 import { isObj, type Path } from './walk.js';
 
-
 // ---- shared plumbing ---------------------------------------------------------------------------
 
 /** Zod issues as problems: "Required value" for a missing field, the unknown key in the path. */
