@@ -20,8 +20,9 @@ export interface GatherHooks {
   checkInterrupted: () => void;
 }
 
-/** After a probe, late packets of its flow (the last ACK, a FIN) still belong to its window. */
-const SETTLE_MS = 150;
+/** After a probe, late packets of its flow (the last ACK, a FIN) still belong to its window: on
+ * veths and bridges they arrive within a millisecond of the client's exit. */
+const SETTLE_MS = Number(process.env.WIRELAB_SETTLE_MS ?? 40);
 
 export async function gatherExpectations(
   model: ClusterModel,

@@ -41,7 +41,7 @@ export function buildProbe(send: SendSpec, srcIp: string, dstIp: string, port?: 
   }
   if (send.ping) {
     const p = send.ping;
-    const argv = ['ping', '-n', '-c', String(p.count), '-i', '0.2', '-W', '2', '-s', String(p.size)];
+    const argv = ['ping', '-n', '-c', String(p.count), '-i', '0.05', '-W', '2', '-s', String(p.size)];
     if (p.dontFragment) argv.push('-M', 'do');
     argv.push(dstIp);
     return { kind: 'ping', runs: [argv], flow: { protocol: 'icmp', src: srcIp, dst: dstIp }, timeoutMs: 3000 + p.count * 400, count: 1 };
