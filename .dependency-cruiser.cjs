@@ -6,10 +6,10 @@
 // plan-lab.ts passes between them; workloads/ may use dns/ and ingress/ (a CoreDNS pod needs its
 // Corefile, an ingress controller pod its nginx.conf). images/ (programs that run inside pods)
 // may use src/, never the other way round. testing/ folders hold test helpers only.
-const STAGES = ['paths', 'net', 'k8s', 'labfile', 'model', 'plan', 'kernel', 'capture', 'probe', 'assert', 'report', 'lab', 'cli'];
-const BASE = ['paths', 'net']; // stage 0: may be imported by everyone, import no stage
+const STAGES = ['paths', 'shell-quote', 'net', 'k8s', 'labfile', 'model', 'plan', 'vm', 'kernel', 'capture', 'probe', 'assert', 'report', 'lab', 'cli'];
+const BASE = ['paths', 'shell-quote', 'net']; // stage 0: may be imported by everyone, import no stage
 
-const stagePath = (s) => (s === 'paths' ? '^src/paths\\.ts$' : `^src/${s}/`);
+const stagePath = (s) => (['paths', 'shell-quote'].includes(s) ? `^src/${s}\\.ts$` : `^src/${s}/`);
 
 /** A stage may not import any later stage. */
 const forwardRules = STAGES.flatMap((from, i) => {

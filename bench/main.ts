@@ -1,5 +1,7 @@
 // `npm run bench`: wirelab's speed as ratios against plain tools doing the same work.
-//   npm run bench                 start-up, topology (10 and 100 pods), services (1k): ~1.5 min
+//   npm run bench                 topology (10 and 100 pods), start-up, services (1k), one lab
+//                                 under Debian's kernel in a VM: ~1.5 min
+//   npm run bench -- --no-vm      without the VM run
 //   npm run bench -- --scale      also kube-proxy rules for 10k services (several minutes on
 //                                 iptables-nft 1.8.9, whose restore is quadratic)
 // Exit code 0 when every target of the run is met.
@@ -7,10 +9,11 @@ import { ownedNetns } from '../src/kernel/netns.js';
 import { benchStartup } from './startup.js';
 import { benchTopology } from './topology.js';
 import { benchServices } from './services.js';
+import { benchVm } from './vm.js';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log('usage: npm run bench [-- --scale]   (--scale adds the 10k-service runs)');
+  console.log('usage: npm run bench [-- --scale] [--no-vm]   (--scale adds the 10k-service runs; --no-vm skips the VM run)');
   process.exit(0);
 }
 if (process.getuid?.() !== 0) throw new Error('the benchmark builds real namespaces: run `sudo npm run bench`');
@@ -20,5 +23,6 @@ console.log('wirelab bench\n');
 let ok = await benchTopology();
 ok = (await benchStartup()) && ok;
 ok = (await benchServices(args.includes('--scale'))) && ok;
+if (!args.includes('--no-vm')) ok = (await benchVm()) && ok;
 console.log(`\n${ok ? 'every target met' : 'some target MISSED'} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exitCode = ok ? 0 : 1;

@@ -56,7 +56,16 @@ function prepare(name: string, pods: number, workloads: boolean): PreparedLab {
   const model = resolveModel(lab);
   const plan = planLab(model);
   if (!workloads) plan.processes = [];
-  return { loaded: { ...lab, file: `${name}.yaml`, source }, model, plan, cni: cniBackend('flannel-vxlan'), digest: name, missing: [], warnings: [] };
+  return {
+    loaded: { ...lab, file: `${name}.yaml`, source },
+    model,
+    plan,
+    cni: cniBackend('flannel-vxlan'),
+    digest: name,
+    requires: [],
+    missing: [],
+    warnings: [],
+  };
 }
 
 function median(xs: number[]): number {

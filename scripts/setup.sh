@@ -104,9 +104,10 @@ if ! node_ok; then
 fi
 
 # 3. Kernel modules (best effort; skipped when already loaded or built in) --------
-for mod in br_netfilter vxlan veth bridge ipip ip_vs dummy; do
+while read -r mod _what; do
+  [[ -z "$mod" || "$mod" == \#* ]] && continue
   [[ -d "/sys/module/$mod" ]] || modprobe -q "$mod" 2>/dev/null || true
-done
+done <"$ROOT/scripts/modules.txt"
 
 # 4. npm dependencies ---------------------------------------------------------------
 STAMP="node_modules/.wirelab-setup-stamp"

@@ -20,3 +20,5 @@ export const LABS_DIR = join(REPO_ROOT, 'labs');
 export const TOOLS_BIN_DIR = join(REPO_ROOT, '.wirelab', 'bin');
 /** The programs lab containers run, one folder per image (images/agnhost, ...). */
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
+/** The Node entry of the `lab` command (what a VM's guest runs). */
+export const LAB_CLI = join(REPO_ROOT, 'bin', 'lab.js');

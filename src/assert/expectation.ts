@@ -16,6 +16,8 @@ export interface ExpectationResult {
   /** Set when the expectation could not run (e.g. kernel feature missing). */
   skipped?: string;
   message: string;
+  /** What the probe measured (a round-trip time, a transfer), in words. */
+  measured?: string;
   hops: HopResult[];
   probe?: { argv: string[]; exitCode: number; output: string };
   durationMs: number;
@@ -53,13 +55,25 @@ export function judgeExpectation(e: ExpectationSpec, w: ProbeWindow | undefined,
   // Expected DNS answers may name services, pods or hosts: they stand for their addresses.
   if (expected.expect.answers) expected = { ...expected, expect: { ...expected.expect, answers: expected.expect.answers.map((a) => book.resolve(a)) } };
   const verdict = summarize(e, judgeOutcome(expected, w.outcome), hops);
+  const measured = measurements(w.outcome);
   return {
     name: e.name,
     ...verdict,
+    ...(measured ? { measured } : {}),
     hops,
     probe: { argv: w.probe.runs[0], exitCode: w.outcome.exitCode, output: (w.outcome.error ?? w.outcome.bodies.join('\n')).slice(0, 500) },
     durationMs: w.to - w.from,
   };
+}
+
+/** What a probe measured, in words (round trips, transfers), for the report. */
+export function measurements(o: ProbeOutcome): string | undefined {
+  if (o.transfer && !o.transfer.error) {
+    const t = o.transfer;
+    return `${t.bytes} bytes in ${t.seconds.toFixed(2)} s (${t.mbps} Mbit/s), ${t.retransmits} retransmission${t.retransmits === 1 ? '' : 's'}`;
+  }
+  if (o.rttMs !== undefined) return `an average round trip of ${o.rttMs} ms`;
+  return undefined;
 }
 
 export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[] {
@@ -87,7 +101,23 @@ export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[
   if (e.expect.spread) problems.push(...judgeSpread(e.expect.spread, e.expect.backends ?? [], outcome.bodies));
   if (e.expect.shares) problems.push(...judgeShares(e.expect.shares, e.expect.tolerance, outcome.bodies));
   if (e.send.dns && outcome.dns) problems.push(...judgeDns(e.send.dns.type, e.expect, outcome.dns));
+  problems.push(...judgeRange('round-trip time', 'ms', e.expect.rttMs, outcome.rttMs));
+  problems.push(...judgeRange('retransmissions', '', e.expect.retransmits, outcome.transfer?.retransmits));
+  problems.push(...judgeRange('transfer time', 's', e.expect.seconds, outcome.transfer?.seconds));
   return problems;
+}
+
+/** A measured value within its bounds; a value that was not measured fails with the bound. */
+export function judgeRange(what: string, unit: string, want: { min?: number; max?: number } | undefined, got: number | undefined): string[] {
+  if (!want) return [];
+  const bounds = [want.min !== undefined ? `at least ${want.min}${unit}` : '', want.max !== undefined ? `at most ${want.max}${unit}` : '']
+    .filter(Boolean)
+    .join(' and ');
+  if (got === undefined) return [`expected a ${what} of ${bounds}, but none was measured`];
+  const v = Number(got.toFixed(3));
+  if ((want.min !== undefined && got < want.min) || (want.max !== undefined && got > want.max))
+    return [`expected a ${what} of ${bounds}, measured ${v}${unit}`];
+  return [];
 }
 
 /** DNS: the response code, and exactly the expected answers of the queried type. */

@@ -113,6 +113,18 @@ export function decodeEthernet(buf: Buffer, opts?: DecodeOptions, originalLength
   return decodeFrame(buf, opts?.vxlanPorts ?? DEFAULT_VXLAN_PORTS, originalLength ?? buf.length, 0);
 }
 
+/** A packet captured without a link layer (pcap LINKTYPE_RAW, e.g. on tunl0): its IPv4 header
+ * first. Decoded as the frame it would be on an Ethernet device (14 bytes more, no MACs), so
+ * frame lengths compare hop to hop like those of IP-in-IP's inner packets. */
+export function decodeRawIpv4(buf: Buffer, opts?: DecodeOptions, originalLength?: number): DecodedFrame {
+  const eth = Buffer.alloc(ETH_HEADER);
+  eth.writeUInt16BE(ETHERTYPE_IPV4, 12);
+  const frame = decodeFrame(Buffer.concat([eth, buf]), opts?.vxlanPorts ?? DEFAULT_VXLAN_PORTS, (originalLength ?? buf.length) + ETH_HEADER, 0);
+  frame.eth.src = '';
+  frame.eth.dst = '';
+  return frame;
+}
+
 function decodeFrame(buf: Buffer, vxlanPorts: readonly number[], frameLength: number, depth: number): DecodedFrame {
   const frame: DecodedFrame = {
     frameLength,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildEthernet, buildIpv4, buildTcp } from './build.js';
+import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from './build.js';
 import { describeFrame, innermost } from './decode.js';
 import { readPcapFile, writePcap } from './pcap.js';
 import { vxlanEcho } from './testing/frames.js';
@@ -155,5 +155,20 @@ describe('tcpdump reads our pcaps', () => {
     const verbose = tcpdump(['-nn', '-vv', '-r', path, 'udp port 4789']);
     expect(verbose).toContain('proto ICMP (1), length 57');
     expect(verbose).not.toMatch(/bad cksum|wrong icmp cksum/);
+  });
+});
+
+describe('readPcapFile on a tunnel device (tunl0: raw IP, no link layer)', () => {
+  it('decodes raw IPv4 packets as frames 14 bytes longer, without MACs', async () => {
+    const ip = buildIpv4({ src: '10.8.0.5', dst: '10.8.1.10', protocol: 1, payload: buildIcmpEcho({ type: 8, id: 7, seq: 1, data: Buffer.alloc(56) }) });
+    const [p] = await readPcapFile(tmpFile('tunl0.pcap', writePcap([{ data: ip }], 101)));
+    expect(p.frame.ipv4).toMatchObject({ src: '10.8.0.5', dst: '10.8.1.10', protocol: 1 });
+    expect(p.frame.icmp).toMatchObject({ type: 8, id: 7, seq: 1 });
+    expect(p.frame.eth).toMatchObject({ src: '', dst: '', etherType: 0x0800 });
+    expect(p.frame.frameLength).toBe(84 + 14);
+  });
+
+  it('still refuses Linux cooked captures (tcpdump -i any), naming the fix', async () => {
+    await expect(readPcapFile(tmpFile('any.pcap', writePcap([], 113)))).rejects.toThrow(/Linux cooked SLL.*capture on a specific interface/);
   });
 });

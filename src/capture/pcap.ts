@@ -3,7 +3,7 @@
 import { Buffer } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { parse, type PcapGlobalHeader, type PcapPacket } from 'pcap-parser';
-import { decodeEthernet, type DecodeOptions, type DecodedFrame } from './decode.js';
+import { decodeEthernet, decodeRawIpv4, type DecodeOptions, type DecodedFrame } from './decode.js';
 
 export interface CapturedPacket {
   index: number;
@@ -15,17 +15,19 @@ export interface CapturedPacket {
 }
 
 const LINKTYPE_ETHERNET = 1;
+/** Raw IP, no link layer: what tcpdump writes for a tunnel device such as tunl0. */
+const LINKTYPE_RAW = 101;
+const LINKTYPE_IPV4 = 228;
 
 // Names for the link types a lab is likely to produce by mistake, to make the error actionable.
 const LINKTYPE_NAMES: Record<number, string> = {
   0: 'NULL/loopback',
-  101: 'RAW IP',
   113: 'Linux cooked SLL (tcpdump -i any)',
   276: 'Linux cooked SLL2 (tcpdump -i any)',
 };
 
 /**
- * Reads every packet of a classic pcap file and decodes it as Ethernet.
+ * Reads every packet of a classic pcap file and decodes it: Ethernet, or raw IPv4 (tunnels).
  * A 0-byte file (tcpdump killed before writing its header), a partial header or a header
  * alone yields []; a partially written last packet is dropped. Other link types throw.
  */
@@ -44,12 +46,14 @@ export function readPcapFile(path: string, opts?: DecodeOptions): Promise<Captur
       reject(new Error(message, cause === undefined ? undefined : { cause }));
     };
 
+    let decode = decodeEthernet;
     parser.on('globalHeader', (header: PcapGlobalHeader) => {
-      if (header.linkLayerType !== LINKTYPE_ETHERNET) {
+      if (header.linkLayerType === LINKTYPE_RAW || header.linkLayerType === LINKTYPE_IPV4) decode = decodeRawIpv4;
+      else if (header.linkLayerType !== LINKTYPE_ETHERNET) {
         const name = LINKTYPE_NAMES[header.linkLayerType];
         fail(
           `${path}: unsupported pcap link-layer type ${header.linkLayerType}${name ? ` (${name})` : ''}; ` +
-            `only Ethernet (1) is supported — capture on a specific interface, not "any"`,
+            `only Ethernet (1) and raw IP (101) are supported — capture on a specific interface, not "any"`,
         );
       }
     });
@@ -61,7 +65,7 @@ export function readPcapFile(path: string, opts?: DecodeOptions): Promise<Captur
         timeMs: header.timestampSeconds * 1000 + header.timestampMicroseconds / 1000,
         capturedLength: header.capturedLength,
         originalLength: header.originalLength,
-        frame: decodeEthernet(data, opts, header.originalLength),
+        frame: decode(data, opts, header.originalLength),
       });
     });
     parser.on('error', (err: Error) => fail(`${path}: cannot read pcap: ${err.message}`, err));
@@ -77,10 +81,10 @@ const SNAPLEN = 262144;
 
 /**
  * Builds a classic pcap file image: magic 0xa1b2c3d4 written little-endian (as libpcap does
- * on x86, bytes d4 c3 b2 a1), version 2.4, snaplen 262144, link type 1 (Ethernet).
+ * on x86, bytes d4 c3 b2 a1), version 2.4, snaplen 262144, link type 1 (Ethernet) unless told.
  * timeMs defaults to 0; originalLength defaults to data.length (and is never below it).
  */
-export function writePcap(packets: { data: Buffer; timeMs?: number; originalLength?: number }[]): Buffer {
+export function writePcap(packets: { data: Buffer; timeMs?: number; originalLength?: number }[], linkType = LINKTYPE_ETHERNET): Buffer {
   const global = Buffer.alloc(24);
   global.writeUInt32LE(0xa1b2c3d4, 0);
   global.writeUInt16LE(2, 4);
@@ -88,7 +92,7 @@ export function writePcap(packets: { data: Buffer; timeMs?: number; originalLeng
   global.writeInt32LE(0, 8); // thiszone
   global.writeUInt32LE(0, 12); // sigfigs
   global.writeUInt32LE(SNAPLEN, 16);
-  global.writeUInt32LE(LINKTYPE_ETHERNET, 20);
+  global.writeUInt32LE(linkType, 20);
 
   const chunks: Buffer[] = [global];
   for (const p of packets) {

@@ -2,7 +2,7 @@
 // problem comes with its fix. Optional features (IPVS, IPIP, ...) only decide which labs skip.
 import { run } from '../kernel/exec.js';
 import { readKernelConfig, featureState, FEATURES } from '../kernel/features.js';
-import { checkTool, hostTools } from '../kernel/host-tools.js';
+import { checkTool, hostTools, VM_TOOLS_TABLE } from '../kernel/host-tools.js';
 import { cniBackends } from '../plan/cni/registry.js';
 import { COREDNS_BIN } from '../plan/workloads/programs.js';
 
@@ -37,6 +37,17 @@ export async function collectChecks(): Promise<Check[]> {
       fix: `apt-get install ${t.pkg} (or run scripts/setup.sh)`,
       required: true,
     });
+  // Only `--kernel` runs need these; they are installed the first time one runs.
+  for (const t of hostTools(VM_TOOLS_TABLE)) {
+    const r = await checkTool(t);
+    checks.push({
+      what: `${t.command} (${t.what}; for --kernel)`,
+      ok: r.ok,
+      detail: r.ok ? r.version : 'not installed yet',
+      fix: 'installed by the first `lab run <lab> --kernel debian` (scripts/setup-vm.sh)',
+      required: false,
+    });
+  }
   const coredns = await run([COREDNS_BIN, '-version'], { allowFailure: true, timeoutMs: 5000 }).catch(() => undefined);
   const corednsVersion = coredns?.exitCode === 0 ? coredns.stdout.trim().split('\n')[0] : '';
   checks.push({

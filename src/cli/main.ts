@@ -29,19 +29,22 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      '\nExamples:\n  sudo npm run lab flannel-vxlan          # up, test, down\n  sudo lab run flannel-vxlan --out out/   # with report.json, junit.xml, pcaps/\n  sudo lab up flannel-vxlan && sudo lab exec flannel-vxlan pod-a -- ping -c1 10.8.1.10\n\nExit codes: 0 passed, 1 failed, 2 bad lab file or arguments, 3 skipped (kernel lacks a feature), 130 interrupted.',
+      "\nExamples:\n  sudo npm run lab flannel-vxlan          # up, test, down\n  sudo lab run flannel-vxlan --out out/   # with report.json, junit.xml, pcaps/\n  sudo lab up flannel-vxlan && sudo lab exec flannel-vxlan pod-a -- ping -c1 10.8.1.10\n  sudo lab run clusterip-ipvs --kernel debian   # under Debian's stock kernel, in a VM\n\nExit codes: 0 passed, 1 failed, 2 bad lab file or arguments, 3 skipped (kernel lacks a feature), 130 interrupted.",
     );
   const labArg = '<lab>';
   const labHelp = 'a lab name from labs/ (see `lab list`) or a path to a lab YAML file';
   const outHelp = 'write report.json, junit.xml and pcaps/<namespace>_<interface>.pcap';
+  const kernelHelp = 'run the lab in a VM booted from another kernel: "debian" (Debian\'s stock kernel, fetched once with apt) or the path of a vmlinuz';
   program
     .command('run')
     .description('bring a lab up, run its expectations, tear it down')
     .argument(labArg, labHelp)
     .option('--keep', 'leave the lab up afterwards (tear down later with `lab down`)')
     .option('--out <dir>', outHelp)
+    .option('--kernel <kernel>', kernelHelp)
+    .option('--kernel-modules <dir>', 'with --kernel <vmlinuz>: its modules directory (default: found next to it or in /lib/modules)')
     .action(async (lab, opts) => {
-      code = await (await import('./run.js')).cmdRun(lab, opts);
+      code = opts.kernel ? await (await import('./vm.js')).cmdRunInVm(lab, opts) : await (await import('./run.js')).cmdRun(lab, opts);
     });
   program
     .command('up')
@@ -56,8 +59,10 @@ export async function main(argv: string[]): Promise<number> {
     .description("run a lab's expectations against the lab that is up")
     .argument(labArg, labHelp)
     .option('--out <dir>', outHelp)
+    .option('--kernel <kernel>', `${kernelHelp}; the lab is brought up and down around the test, since it lives only as long as its VM`)
+    .option('--kernel-modules <dir>', 'with --kernel <vmlinuz>: its modules directory')
     .action(async (lab, opts) => {
-      code = await (await import('./test.js')).cmdTest(lab, opts);
+      code = opts.kernel ? await (await import('./vm.js')).cmdRunInVm(lab, opts) : await (await import('./test.js')).cmdTest(lab, opts);
     });
   program
     .command('down')
@@ -91,8 +96,10 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('doctor')
     .description('check root, tools and kernel features, each with the fix')
-    .action(async () => {
-      code = await (await import('./doctor.js')).runDoctor();
+    .option('--kernel <kernel>', 'list the features of that kernel instead ("debian" or a vmlinuz) and which labs it runs')
+    .option('--kernel-modules <dir>', 'with --kernel <vmlinuz>: its modules directory')
+    .action(async (opts) => {
+      code = opts.kernel ? await (await import('./vm.js')).cmdDoctorKernel(opts.kernel, opts.kernelModules) : await (await import('./doctor.js')).runDoctor();
     });
   try {
     await program.parseAsync(argv, { from: 'user' });

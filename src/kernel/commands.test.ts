@@ -14,7 +14,8 @@ import type { ClusterModel } from '../model/types.js';
 import { planLab } from '../plan/plan-lab.js';
 import type { Step } from '../plan/types.js';
 import { REPO_ROOT } from '../paths.js';
-import { batchLine, batchToken, groupStep, renderCommand, renderDryRun, shellQuote, stepCommands } from './commands.js';
+import { batchLine, batchToken, groupStep, renderCommand, renderDryRun, stepCommands } from './commands.js';
+import { shellQuote } from '../shell-quote.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GOLDEN = join(here, '__golden__/flannel-vxlan.dry-run.txt');

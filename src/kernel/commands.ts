@@ -5,6 +5,7 @@
 import { dirname } from 'node:path';
 import { labStateDir, PROCESS_MARKER } from '../model/names.js';
 import type { Op, Plan, ProcessSpec, Step } from '../plan/types.js';
+import { shellQuote } from '../shell-quote.js';
 
 /** One thing the executor does, exactly as it does it. */
 export type Command =
@@ -43,7 +44,7 @@ export function inNetns(netns: string | undefined, argv: string[], netOnly = fal
 }
 
 export type ToolRun =
-  | { tool: 'ip' | 'bridge'; netns: string; lines: string[] }
+  | { tool: 'ip' | 'bridge' | 'tc'; netns: string; lines: string[] }
   | { tool: 'sysctl'; netns: string; settings: { key: string; value: string; optional: boolean }[] }
   | { tool: 'iptables-restore'; netns: string; rules: string }
   | { tool: 'ipset' | 'ipvsadm'; netns: string; input: string }
@@ -67,6 +68,7 @@ export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }
         return;
       case 'ip':
       case 'bridge':
+      case 'tc':
         if (last && last.tool === op.kind && last.netns === op.netns) last.lines.push(batchLine(op.args));
         else runs.push({ tool: op.kind, netns: op.netns, lines: [batchLine(op.args)] });
         return;
@@ -131,6 +133,7 @@ export function runCommands(lab: string, r: ToolRun): Command[] {
       return [{ kind: 'exec', argv: ['ip', '-batch', '-'], input: lines(r.names.map((n) => `netns add ${n}`)) }];
     case 'ip':
     case 'bridge':
+    case 'tc':
       return [{ kind: 'exec', argv: [r.tool, '-n', r.netns, '-batch', '-'], input: lines(r.lines) }];
     case 'sysctl': {
       const required = r.settings.filter((s) => !s.optional);
@@ -210,12 +213,6 @@ export function processCommand(lab: string, p: ProcessSpec): ProcessCommand {
 }
 
 // ---- rendering ----------------------------------------------------------------------------------
-
-/** A word as a POSIX shell reads it back (shlex.quote). */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 function heredoc(text: string): { open: string; body: string[] } {
   let tag = 'EOF';

@@ -19,6 +19,8 @@ export interface RunOptions {
   /** Resolve instead of throwing on a non-zero exit. */
   allowFailure?: boolean;
   env?: Record<string, string>;
+  /** Working directory (default: this process's). */
+  cwd?: string;
 }
 
 export interface RunResult {
@@ -60,6 +62,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
     reject: false,
     timeout: opts.timeoutMs ?? 60_000,
     env: opts.env,
+    cwd: opts.cwd,
     stripFinalNewline: false,
   });
   const result = { argv: full, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };

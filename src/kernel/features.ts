@@ -42,6 +42,11 @@ export function readKernelConfig(): KernelConfig {
   return cached;
 }
 
+/** Another kernel's configuration (a `--kernel` image's config file). */
+export function readKernelConfigFile(path: string): KernelConfig {
+  return { source: path, values: parseKernelConfig(readFileSync(path, 'utf8')) };
+}
+
 export function featureState(config: KernelConfig, name: string): FeatureState {
   if (!config.source) return 'unknown';
   const v = config.values.get(name);

@@ -16,6 +16,8 @@ export interface HostTool {
 }
 
 export const TOOLS_TABLE = join(REPO_ROOT, 'scripts', 'tools.txt');
+/** What `--kernel` runs need besides (scripts/setup-vm.sh installs them on first use). */
+export const VM_TOOLS_TABLE = join(REPO_ROOT, 'scripts', 'tools-vm.txt');
 
 export function parseToolTable(text: string): HostTool[] {
   return text
@@ -28,8 +30,8 @@ export function parseToolTable(text: string): HostTool[] {
     });
 }
 
-export function hostTools(): HostTool[] {
-  return parseToolTable(readFileSync(TOOLS_TABLE, 'utf8'));
+export function hostTools(table = TOOLS_TABLE): HostTool[] {
+  return parseToolTable(readFileSync(table, 'utf8'));
 }
 
 /** Where a command is on PATH (with the sbin directories npm's environment may lack). */

@@ -2,6 +2,8 @@
 // neighbour and rule inside with them: one fast operation instead of ~15 ms per link), remove
 // its state. "Not found" is success, so teardown can run twice or after a crash.
 import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { run } from './exec.js';
 import { ownedNetns } from './netns.js';
 import { findLabProcesses, stopProcesses } from './processes.js';
@@ -57,8 +59,13 @@ export async function cleanAll(): Promise<TeardownResult> {
     result.namespaces.push(...r.namespaces);
     result.processes += r.processes;
   }
+  // Marked processes whose lab is unknown, and VMs of `--kernel` runs (marked too).
   const strays = await findLabProcesses([], undefined);
   await stopProcesses(strays);
   result.processes += strays.length;
+  // A VM's work directory (its initramfs, exit codes) that a killed `lab` left in /tmp.
+  for (const d of await readdir(tmpdir()).catch(() => [] as string[])) {
+    if (/^wirelab-vm-[A-Za-z0-9]{6}$/.test(d)) await rm(join(tmpdir(), d), { recursive: true, force: true });
+  }
   return result;
 }

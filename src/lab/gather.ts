@@ -50,7 +50,8 @@ export async function gatherExpectations(
       let results: Awaited<ReturnType<typeof runProbe>> = [];
       let traced: TracePacket[][] = [];
       try {
-        results = await runProbe(netnsName(lab, book.senderNamespace(e.send.from)), probe);
+        const serverNetns = probe.server && e.send.to ? netnsName(lab, book.senderNamespace(e.send.to)) : undefined;
+        results = await runProbe(lab, netnsName(lab, book.senderNamespace(e.send.from)), probe, serverNetns);
         await new Promise((res) => setTimeout(res, SETTLE_MS));
       } finally {
         traced = (await Promise.all(traces.map((t) => t.stop()))).map(parseNftTrace);

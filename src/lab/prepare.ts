@@ -21,6 +21,8 @@ export interface PreparedLab {
   plan: Plan;
   cni: CniBackend;
   digest: string;
+  /** Kernel features the lab needs, as CONFIG_ names. */
+  requires: string[];
   /** Kernel features the lab needs and this kernel lacks: the lab is skipped. */
   missing: string[];
   /** Located warnings (e.g. a selector that matches no pod): shown, never fatal. */
@@ -59,7 +61,8 @@ export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
         ]
       : [];
   const warnings = locatedError(file, locate, [...loaded.warnings, ...model.warnings, ...extra]).problems;
-  return { loaded, model, plan, cni, digest, missing: missingFeatures([...new Set([...cni.requires, ...kubeProxyRequires(model)])]), warnings };
+  const requires = [...new Set([...cni.requires, ...kubeProxyRequires(model), ...(model.underlay.netem ? ['CONFIG_NET_SCH_NETEM'] : [])])];
+  return { loaded, model, plan, cni, digest, requires, missing: missingFeatures(requires), warnings };
 }
 
 /** Every hop names an interface the plan creates in that namespace. */

@@ -16,9 +16,23 @@ const ipv4 = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 addres
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR like 10.8.0.0/16');
 const port = z.number().int().min(1).max(65535);
 
+/** netem on the underlay: every switch port delays (and drops) what it sends to its node, so
+ * each crossing of the underlay pays it once. Needs CONFIG_NET_SCH_NETEM. */
+export const netemSchema = z.strictObject({
+  delay: z
+    .string()
+    .regex(/^\d+(\.\d+)?(us|ms|s)$/, 'must be a time like 10ms')
+    .optional(),
+  loss: z
+    .string()
+    .regex(/^\d+(\.\d+)?%$/, 'must be a percentage like 2%')
+    .optional(),
+});
+
 export const underlaySchema = z.strictObject({
   cidr,
   mtu: z.number().int().min(1280).max(9000).default(1500),
+  netem: netemSchema.optional(),
 });
 
 export const CNI_KINDS = ['flannel-vxlan'] as const;
@@ -151,13 +165,23 @@ export const sendSchema = z
         search: z.boolean().default(true),
       })
       .optional(),
+    /** A bulk TCP transfer of this many bytes (iperf3: a one-off server in the destination,
+     * the client in the sender), for what loss, delay and MTU do to a transfer. */
+    transfer: z.strictObject({ bytes: z.number().int().min(1000).max(100_000_000), port: port.default(5201) }).optional(),
     /** Send the request this many times (load-balancing expectations). */
     repeat: z.number().int().min(1).max(500).default(1),
   })
-  .refine((s) => [s.ping, s.http, s.tcp, s.dns].filter(Boolean).length === 1, {
-    message: 'must say exactly one of ping, http, tcp or dns',
+  .refine((s) => [s.ping, s.http, s.tcp, s.dns, s.transfer].filter(Boolean).length === 1, {
+    message: 'must say exactly one of ping, http, tcp, dns or transfer',
   })
   .refine((s) => s.dns !== undefined || s.to !== undefined, { message: 'needs `to` (a pod, node, service or outside host name, or an address)', path: ['to'] });
+
+/** What a state check reads on a node. */
+export const STATE_VIEWS = ['routes', 'bgp', 'ipvs', 'ipsets'] as const;
+export type StateView = (typeof STATE_VIEWS)[number];
+
+/** A measured value's bounds, both optional. */
+const range = z.strictObject({ min: z.number().min(0).optional(), max: z.number().min(0).optional() });
 
 export const expectationSchema = z.strictObject({
   name: z.string().min(1),
@@ -186,17 +210,23 @@ export const expectationSchema = z.strictObject({
       rcode: z.string().optional(),
       /** dns: exactly these answers of the queried type (any order), e.g. ClusterIPs, SRV targets. */
       answers: z.array(z.string()).optional(),
+      /** ping: the average round-trip time, in ms. */
+      rttMs: range.optional(),
+      /** transfer: TCP segments the sender retransmitted (lost on the way, or their ACKs). */
+      retransmits: range.optional(),
+      /** transfer: how long it took, in seconds. */
+      seconds: range.optional(),
     })
     .default({ tolerance: 5 }),
   hops: z.array(hopSchema).default([]),
-  /** Kernel or routing-daemon state on a node after the probe: its routes (`ip route`), or its
-   * BGP sessions (BIRD's `show protocols`); every `contains` line fragment must be there and no
-   * `lacks` one. */
+  /** Kernel or routing-daemon state on a node after the probe: its routes (`ip route`), its
+   * BGP sessions (BIRD's `show protocols`), its IPVS virtual servers (`ipvsadm -Ln`) or its ip
+   * sets (`ipset list`); every `contains` line fragment must be there and no `lacks` one. */
   state: z
     .array(
       z.strictObject({
         node: z.string(),
-        show: z.enum(['routes', 'bgp']),
+        show: z.enum(STATE_VIEWS),
         contains: z.array(z.string()).default([]),
         lacks: z.array(z.string()).default([]),
       }),

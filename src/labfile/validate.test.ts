@@ -118,7 +118,7 @@ describe('parseLabSource: YAML and schema problems', () => {
   it('rejects send with both ping and http', () => {
     const source = edit(BASE, 'ping: { count: 1 } }', 'ping: { count: 1 }, http: { port: 80 } }');
     const p = problemAt(source, 'expectations[0].send');
-    expect(p.message).toBe('must say exactly one of ping, http, tcp or dns');
+    expect(p.message).toBe('must say exactly one of ping, http, tcp, dns or transfer');
     expect(p.line).toBe(lineOf(source, 'send: {'));
   });
 
@@ -376,5 +376,18 @@ describe('parseLabSource: many problems at once', () => {
     expect(formatProblem(problems.find((p) => p.field === 'nodes[2].ip')!)).toMatch(
       new RegExp(`^test\\.yaml:${lineOf(source, '192.168.0.5')}:\\d+: nodes\\[2\\]\\.ip: 192\\.168\\.0\\.5 is not a host address`),
     );
+  });
+});
+
+describe('parseLabSource: measured expectations', () => {
+  it('refuses a transfer to a service, and measurements the probe does not make', () => {
+    const source = edit(
+      edit(BASE, 'send: { from: pod-a, to: pod-d, ping: { count: 1 } }', 'send: { from: pod-a, to: 10.8.1.10, transfer: { bytes: 2000000 } }'),
+      'expect: { reply: true }',
+      'expect: { rttMs: { min: 1 } }',
+    );
+    const ps = problemsOf(source);
+    expect(ps.map((p) => p.field)).toEqual(expect.arrayContaining(['expectations[0].expect.rttMs', 'expectations[0].send.to']));
+    expect(ps.find((p) => p.field === 'expectations[0].send.to')!.message).toBe('a transfer needs a pod, node or outside host to receive it, not "10.8.1.10"');
   });
 });

@@ -286,7 +286,15 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
     e.chains.forEach((c, j) => {
       if (!nodeNames.has(c.node)) add([...base, 'chains', j, 'node'], `unknown node "${c.node}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
     });
-    const kind = e.send.ping ? 'ping' : e.send.http ? 'http' : 'tcp';
+    const kind = e.send.ping ? 'ping' : e.send.http ? 'http' : e.send.transfer ? 'transfer' : e.send.dns ? 'dns' : 'tcp';
+    if (e.expect.rttMs && kind !== 'ping') add([...base, 'expect', 'rttMs'], 'only a ping measures a round-trip time', 'send a ping');
+    for (const f of ['retransmits', 'seconds'] as const) {
+      if (e.expect[f] && kind !== 'transfer') add([...base, 'expect', f], `only a transfer measures ${f}`, 'send: { transfer: { bytes: 2000000 } }');
+    }
+    // The transfer's server runs in the destination's namespace: it must have one.
+    if (kind === 'transfer' && e.send.to !== undefined && !senders.has(e.send.to)) {
+      add([...base, 'send', 'to'], `a transfer needs a pod, node or outside host to receive it, not "${e.send.to}"`, `use one of: ${[...senders].join(', ')}`);
+    }
     if (e.expect.body !== undefined && kind === 'ping') add([...base, 'expect', 'body'], 'a ping has no body', 'send http or tcp to check a body');
     if (e.expect.spread && kind === 'ping') add([...base, 'expect', 'spread'], 'a ping does not say which backend answered', 'send http or tcp');
     if (e.expect.spread && e.send.repeat < 2) add([...base, 'send', 'repeat'], 'a spread needs several requests', 'set send.repeat, e.g. 30');

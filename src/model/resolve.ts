@@ -91,7 +91,12 @@ export function resolveModel(lab: Pick<ParsedLab, 'spec' | 'objects'>): ClusterM
   return {
     lab: spec.name,
     description: spec.description,
-    underlay: { cidr: spec.underlay.cidr, prefix: parseCidr(spec.underlay.cidr).prefix, mtu: spec.underlay.mtu },
+    underlay: {
+      cidr: spec.underlay.cidr,
+      prefix: parseCidr(spec.underlay.cidr).prefix,
+      mtu: spec.underlay.mtu,
+      ...(spec.underlay.netem ? { netem: spec.underlay.netem } : {}),
+    },
     network,
     kubeProxy: spec.cluster.kubeProxy.mode,
     externals,

@@ -14,6 +14,8 @@ export interface Underlay {
   cidr: string;
   prefix: number;
   mtu: number;
+  /** Delay and loss every switch port adds toward its node (tc netem). */
+  netem?: { delay?: string; loss?: string };
 }
 
 export interface ClusterNetwork {

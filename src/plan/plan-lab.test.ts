@@ -58,3 +58,15 @@ describe('planLab: labs/flannel-vxlan.yaml', () => {
     expect(plan.processes.map((p) => p.name)).toEqual(['pod-a/pause', 'pod-a/hostname', 'pod-b/pause', 'pod-b/hostname', 'pod-d/pause', 'pod-d/hostname']);
   });
 });
+
+describe('planLab: netem on the underlay', () => {
+  it('puts one netem qdisc on every node port of the switch, with the delay and loss the lab asks for', () => {
+    const text = readFileSync(join(root, 'labs/mtu-and-loss.yaml'), 'utf8');
+    const plan = planLab(resolveModel(parseLabSource(text, 'mtu-and-loss.yaml')));
+    const tc = plan.steps.flatMap((s) => s.ops).filter((o) => o.kind === 'tc');
+    expect(tc.map((o) => (o.kind === 'tc' ? `${o.netns}: ${o.args.join(' ')}` : ''))).toEqual([
+      'wl-mtu-and-loss.underlay: qdisc add dev p-w1 root netem delay 10ms loss 2%',
+      'wl-mtu-and-loss.underlay: qdisc add dev p-w2 root netem delay 10ms loss 2%',
+    ]);
+  });
+});

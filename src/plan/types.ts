@@ -9,6 +9,8 @@ export type Op =
   | { kind: 'ip'; netns: string; args: string[] }
   /** One line of `bridge -n <netns> -batch -`, as tokens. */
   | { kind: 'bridge'; netns: string; args: string[] }
+  /** One line of `tc -n <netns> -batch -` (queueing disciplines: netem), as tokens. */
+  | { kind: 'tc'; netns: string; args: string[] }
   /** A sysctl inside the namespace; optional ones may be missing from the kernel. */
   | { kind: 'sysctl'; netns: string; key: string; value: string; optional?: boolean }
   /** iptables-save formatted rules restored with --noflush (kube-proxy and flanneld style). */

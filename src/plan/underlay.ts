@@ -23,6 +23,13 @@ export function planUnderlay(model: ClusterModel): Op[] {
     );
   }
   ops.push({ kind: 'ip', netns: sw, args: ['link', 'set', UNDERLAY_BRIDGE, 'up'] });
+  // netem on each node's port delays (and drops) what the switch sends to that node: every
+  // crossing of the underlay, in either direction, pays it once.
+  const netem = model.underlay.netem;
+  if (netem) {
+    const params = [...(netem.delay ? ['delay', netem.delay] : []), ...(netem.loss ? ['loss', netem.loss] : [])];
+    for (const n of model.nodes) ops.push({ kind: 'tc', netns: sw, args: ['qdisc', 'add', 'dev', underlayPortName(n.name), 'root', 'netem', ...params] });
+  }
   return ops;
 }
 

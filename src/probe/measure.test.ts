@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseIperfMbps, parsePingAvg } from './measure.js';
+import { parseIperfMbps } from './measure.js';
+import { parsePingAvg } from './probe.js';
 
 describe('compare-backends parsing', () => {
   it("reads ping's average round trip", () => {

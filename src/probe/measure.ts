@@ -14,20 +14,11 @@ import { labStateDir, PROCESS_MARKER } from '../model/names.js';
 import { readPcapFile } from '../capture/pcap.js';
 import { innermost } from '../capture/decode.js';
 import { tcpdumpArgv } from '../capture/tcpdump.js';
+import { parseIperf, parsePingAvg } from './probe.js';
 
-/** ping's summary line: "rtt min/avg/max/mdev = 0.031/0.045/0.090/0.012 ms". */
-export function parsePingAvg(out: string): number | null {
-  const m = /= [\d.]+\/([\d.]+)\/[\d.]+\/[\d.]+ ms/.exec(out);
-  return m ? Number(m[1]) : null;
-}
-
+/** iperf3 -J: the received bits per second as Mbit/s. */
 export function parseIperfMbps(json: string): number | null {
-  try {
-    const bps = JSON.parse(json)?.end?.sum_received?.bits_per_second;
-    return typeof bps === 'number' ? Math.round(bps / 1e6) : null;
-  } catch {
-    return null;
-  }
+  return parseIperf(json)?.mbps ?? null;
 }
 
 async function ping(netns: string, dst: string, size: number, df: boolean, count = 1): Promise<{ ok: boolean; out: string }> {

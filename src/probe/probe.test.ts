@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildProbe, readOutcome, splitHttp, STATUS_MARK } from './probe.js';
+import { buildProbe, parseIperf, readOutcome, splitHttp, STATUS_MARK } from './probe.js';
 
 describe('HTTP probes', () => {
   it('send the Host name, pin it to the address for SNI, and verify against the lab CA', () => {
@@ -29,5 +29,32 @@ describe('HTTP probes', () => {
       bodies: ['web-1', '<html>\n<h1>404</h1>\n</html>'],
       statuses: [200, 404],
     });
+  });
+});
+
+describe('transfer probes (iperf3)', () => {
+  it('runs a one-off server in the destination and the client with the byte count, JSON out', () => {
+    const p = buildProbe({ from: 'a', to: 'd', transfer: { bytes: 2000000, port: 5201 }, repeat: 1 }, '10.8.0.5', '10.8.1.10');
+    expect(p.kind).toBe('transfer');
+    expect(p.runs).toEqual([['iperf3', '-c', '10.8.1.10', '-p', '5201', '-n', '2000000', '-J']]);
+    expect(p.server).toEqual({ argv: ['iperf3', '-s', '-1', '-p', '5201'], tcpPort: 5201 });
+    expect(p.flow).toEqual({ protocol: 'tcp', src: '10.8.0.5', dst: '10.8.1.10', dstPort: 5201 });
+  });
+
+  it("reads iperf3's JSON: received bytes and time, the sender's retransmissions; an error as the error", () => {
+    const json = JSON.stringify({
+      end: { sum_sent: { retransmits: 7, bytes: 2000000 }, sum_received: { bytes: 2000000, seconds: 1.25, bits_per_second: 12_800_000 } },
+    });
+    expect(parseIperf(json)).toEqual({ bytes: 2000000, seconds: 1.25, mbps: 13, retransmits: 7 });
+    const probe = buildProbe({ from: 'a', to: 'd', transfer: { bytes: 2000000, port: 5201 }, repeat: 1 }, '1.1.1.1', '2.2.2.2');
+    expect(readOutcome(probe, [{ stdout: json, stderr: '', exitCode: 0 }])).toMatchObject({ reply: true, transfer: { retransmits: 7 } });
+    const refused = readOutcome(probe, [{ stdout: JSON.stringify({ error: 'unable to connect to server: Connection refused' }), stderr: '', exitCode: 1 }]);
+    expect(refused.reply).toBe(false);
+    expect(refused.error).toContain('Connection refused');
+  });
+
+  it("reads ping's average round trip", () => {
+    const probe = buildProbe({ from: 'a', to: 'd', ping: { count: 3, size: 56, dontFragment: false }, repeat: 1 }, '1.1.1.1', '2.2.2.2');
+    expect(readOutcome(probe, [{ stdout: 'rtt min/avg/max/mdev = 20.1/21.5/23.0/1.1 ms\n', stderr: '', exitCode: 0 }]).rttMs).toBe(21.5);
   });
 });

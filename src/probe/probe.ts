@@ -14,13 +14,15 @@ export interface Flow {
 }
 
 export interface Probe {
-  kind: 'ping' | 'http' | 'tcp' | 'dns';
+  kind: 'ping' | 'http' | 'tcp' | 'dns' | 'transfer';
   /** One or more commands run one after the other (repeat for tcp). */
   runs: string[][];
   flow: Flow;
   timeoutMs: number;
   /** How many answers are expected in total (repeat). */
   count: number;
+  /** A server the probe needs in the destination's namespace while it runs (transfer). */
+  server?: { argv: string[]; tcpPort: number };
 }
 
 /** The request, sent `repeat` times. HTTP repeats are one curl with "Connection: close", so
@@ -38,6 +40,19 @@ export function buildProbe(send: SendSpec, srcIp: string, dstIp: string, port?: 
     const argv = ['dig', '+tries=1', '+time=2', d.search ? '+search' : '+nosearch', '+noall', '+comments', '+answer', '-c', d.class, '-t', d.type, d.name];
     if (d.server) argv.push(`@${dstIp}`);
     return { kind: 'dns', runs: Array(repeat).fill(argv), flow: { protocol: 'udp', src: srcIp, dst: dstIp, dstPort: 53 }, timeoutMs: 8000, count: repeat };
+  }
+  if (send.transfer) {
+    // iperf3: a one-off server (-1) in the destination, the client sends `bytes` and reports in
+    // JSON: seconds, bits per second, and the sender's TCP retransmissions (from TCP_INFO).
+    const t = send.transfer;
+    return {
+      kind: 'transfer',
+      runs: [['iperf3', '-c', dstIp, '-p', String(t.port), '-n', String(t.bytes), '-J']],
+      flow: { protocol: 'tcp', src: srcIp, dst: dstIp, dstPort: t.port },
+      timeoutMs: 120_000,
+      count: 1,
+      server: { argv: ['iperf3', '-s', '-1', '-p', String(t.port)], tcpPort: t.port },
+    };
   }
   if (send.ping) {
     const p = send.ping;
@@ -78,6 +93,10 @@ export interface ProbeOutcome {
   dns?: { rcode: string; answers: DnsRecord[] };
   /** HTTP bodies or TCP data, one per answered request. */
   bodies: string[];
+  /** ping: the average round-trip time (ms). */
+  rttMs?: number;
+  /** transfer: what iperf3 measured. */
+  transfer?: TransferResult;
   /** What the client printed when a request failed. */
   error?: string;
   exitCode: number;
@@ -88,7 +107,12 @@ export function readOutcome(probe: Probe, results: { stdout: string; stderr: str
   const error = failed ? `${failed.stderr}\n${failed.stdout}`.trim() : undefined;
   if (probe.kind === 'ping') {
     // iputils ping: exit 0 when at least one reply came back.
-    return { reply: !failed, bodies: [], error, exitCode: failed?.exitCode ?? 0 };
+    const rttMs = parsePingAvg(results[0]?.stdout ?? '');
+    return { reply: !failed, bodies: [], error, exitCode: failed?.exitCode ?? 0, ...(rttMs !== null ? { rttMs } : {}) };
+  }
+  if (probe.kind === 'transfer') {
+    const transfer = parseIperf(results[0]?.stdout ?? '');
+    return { reply: !failed && transfer !== undefined, bodies: [], transfer, error: error ?? transfer?.error, exitCode: failed?.exitCode ?? 0 };
   }
   if (probe.kind === 'dns') {
     // dig exits 0 for any answer (NXDOMAIN included) and 9 when no server answered.
@@ -139,4 +163,41 @@ export function splitHttp(out: string): { body: string; status: number }[] {
     if (status > 0) answers.push({ body, status });
   }
   return answers;
+}
+
+/** ping's summary line: "rtt min/avg/max/mdev = 0.031/0.045/0.090/0.012 ms". */
+export function parsePingAvg(out: string): number | null {
+  const m = /= [\d.]+\/([\d.]+)\/[\d.]+\/[\d.]+ ms/.exec(out);
+  return m ? Number(m[1]) : null;
+}
+
+export interface TransferResult {
+  bytes: number;
+  seconds: number;
+  mbps: number;
+  retransmits: number;
+  error?: string;
+}
+
+/** iperf3 -J: the bytes the client sent (with -n, the receiver's own sum can stop short of the
+ * last ones), how long and how fast the receiver saw it, and the sender's retransmissions. */
+export function parseIperf(json: string): TransferResult | undefined {
+  try {
+    const r = JSON.parse(json) as {
+      error?: string;
+      end?: { sum_sent?: { retransmits?: number; bytes?: number }; sum_received?: { seconds?: number; bits_per_second?: number; bytes?: number } };
+    };
+    const sent = r.end?.sum_sent;
+    const got = r.end?.sum_received;
+    if (r.error || !got || typeof got.bits_per_second !== 'number')
+      return r.error ? { bytes: 0, seconds: 0, mbps: 0, retransmits: 0, error: r.error } : undefined;
+    return {
+      bytes: sent?.bytes ?? got.bytes ?? 0,
+      seconds: got.seconds ?? 0,
+      mbps: Math.round(got.bits_per_second / 1e6),
+      retransmits: sent?.retransmits ?? 0,
+    };
+  } catch {
+    return undefined;
+  }
 }

@@ -14,6 +14,8 @@ export interface LabReport {
     passed: boolean;
     skipped?: string;
     message: string;
+    /** What the probe measured (round-trip time, transfer), when it measures anything. */
+    measured?: string;
     hops: { at: string; passed: boolean; detail: string }[];
   }[];
 }
@@ -29,6 +31,7 @@ export function buildReport(lab: string, results: ExpectationResult[], durationM
       passed: r.passed,
       ...(r.skipped ? { skipped: r.skipped } : {}),
       message: r.message,
+      ...(r.measured ? { measured: r.measured } : {}),
       hops: r.hops.map((h) => ({ at: h.at, passed: h.passed, detail: h.detail })),
     })),
   };
@@ -71,6 +74,7 @@ export function renderTable(report: LabReport, color: boolean): string {
     const mark = e.skipped ? c(33, 'SKIP') : e.passed ? c(32, 'PASS') : c(31, 'FAIL');
     lines.push(`${mark}  ${e.name.padEnd(width)}`);
     for (const h of e.hops) lines.push(`        ${h.passed ? c(32, '✓') : c(31, '✗')} ${h.at.padEnd(18)} ${h.detail}`);
+    if (e.measured) lines.push(`        = measured ${e.measured}`);
     if (!e.passed) lines.push(`        ${c(31, '→')} ${e.skipped ?? e.message}`);
   }
   for (const w of report.warnings ?? []) lines.push(`${c(33, 'WARN')}  ${w}`);

@@ -50,11 +50,13 @@ export function ipvsInputFor(model: ClusterModel, node: Node, podNetworkAddresse
 
 /**
  * kube-proxy in IPVS mode on one node.
- * ruleOps (before the node's devices exist): ipset restore, ipvsadm-restore, iptables-restore
- * (in that order: the iptables rules match the sets). nodeOps: NewProxier's sysctls (the
- * net.ipv4.vs ones exist once ip_vs is loaded, which ipvsadm did in the earlier step), then
- * kube-ipvs0 (`ip link add ... type dummy`, left down like EnsureDummyDevice leaves it) and its
- * /32 addresses in binding order.
+ * ruleOps (before the node's devices exist): ipset restore, iptables-restore (in that order: the
+ * iptables rules match the sets). nodeOps, after the pod network's devices and routes: the
+ * ipvsadm-restore (the kernel refuses a real server whose address the node cannot route:
+ * ip_vs_ctl.c ip_vs_new_dest wants RTN_UNICAST or RTN_LOCAL, "address not unicast"; it also
+ * loads ip_vs), then NewProxier's sysctls (the net.ipv4.vs ones exist once ip_vs is loaded),
+ * then kube-ipvs0 (`ip link add ... type dummy`, left down like EnsureDummyDevice leaves it) and
+ * its /32 addresses in binding order. On a real node kube-proxy syncs after the CNI is up, too.
  */
 export function planIpvsNode(model: ClusterModel, node: Node, podNetworkAddresses: string[], opts: IpvsNodeOptions = {}): { ruleOps: Op[]; nodeOps: Op[] } {
   const netns = netnsName(model.lab, node.name);
@@ -63,10 +65,10 @@ export function planIpvsNode(model: ClusterModel, node: Node, podNetworkAddresse
   return {
     ruleOps: [
       { kind: 'restore', netns, tool: 'ipset', input: ipsetRestoreText(ruleset) },
-      { kind: 'restore', netns, tool: 'ipvsadm', input: ipvsadmRestoreText(ruleset) },
       { kind: 'iptables-restore', netns, rules: ipvsIptablesRestoreText(ruleset) },
     ],
     nodeOps: [
+      { kind: 'restore', netns, tool: 'ipvsadm', input: ipvsadmRestoreText(ruleset) },
       ...ipvsSysctls({ strictARP, kernelVersion: opts.kernelVersion }).map((s): Op => ({ kind: 'sysctl', netns, key: s.key, value: s.value, optional: false })),
       { kind: 'ip', netns, args: ['link', 'add', DUMMY_DEVICE, 'type', 'dummy'] },
       ...ruleset.bindAddresses.map((ip): Op => ({ kind: 'ip', netns, args: ['addr', 'add', `${ip}/32`, 'dev', DUMMY_DEVICE] })),

@@ -1,0 +1,111 @@
+// qemu's command line for a lab VM: the stock kernel with the wirelab initramfs, the host's
+// directories as virtio-9p shares, the serial console on stdout, no network card (the labs build
+// their own networks inside the guest), and KVM when it works, TCG otherwise. Pure.
+import { SHARE } from './initramfs.js';
+
+export type Accelerator = 'kvm' | 'tcg';
+
+export interface Share {
+  tag: string;
+  hostPath: string;
+  readonly: boolean;
+}
+
+export interface VmSpec {
+  kernel: string;
+  initrd: string;
+  accel: Accelerator;
+  memoryMb: number;
+  cpus: number;
+  shares: Share[];
+  kernelVersion: string;
+}
+
+/** The host directories the guest mounts: its root, the kernel's modules, the work directory
+ * (scripts in, exit codes out) and, with --out, the artefacts directory. */
+export function vmShares(o: { modulesDir: string; workDir: string; outDir?: string }): Share[] {
+  return [
+    { tag: SHARE.root, hostPath: '/', readonly: true },
+    { tag: SHARE.modules, hostPath: o.modulesDir, readonly: true },
+    { tag: SHARE.work, hostPath: o.workDir, readonly: false },
+    ...(o.outDir ? [{ tag: SHARE.out, hostPath: o.outDir, readonly: false }] : []),
+  ];
+}
+
+export function qemuArgv(v: VmSpec): string[] {
+  const accel = v.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max'];
+  return [
+    'qemu-system-x86_64',
+    ...accel,
+    '-machine',
+    'q35',
+    '-m',
+    String(v.memoryMb),
+    '-smp',
+    String(v.cpus),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-nic',
+    'none',
+    '-no-reboot',
+    '-serial',
+    'stdio',
+    '-kernel',
+    v.kernel,
+    '-initrd',
+    v.initrd,
+    // panic=-1: a kernel panic reboots, and -no-reboot turns that into qemu exiting.
+    '-append',
+    'console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init',
+    ...v.shares.flatMap((s) => [
+      '-virtfs',
+      `local,path=${s.hostPath},mount_tag=${s.tag},security_model=none,multidevs=remap${s.readonly ? ',readonly=on' : ''}`,
+    ]),
+  ];
+}
+
+/** The short boot that tells whether KVM works here: -cpu host under KVM, the kernel alone,
+ * its console watched for the first line a booting kernel prints. */
+export function kvmProbeArgv(kernel: string): string[] {
+  return [
+    'qemu-system-x86_64',
+    '-accel',
+    'kvm',
+    '-cpu',
+    'host',
+    '-m',
+    '256',
+    '-nodefaults',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-serial',
+    'stdio',
+    '-kernel',
+    kernel,
+    '-append',
+    'console=ttyS0 panic=-1',
+  ];
+}
+
+export interface KvmProbe {
+  /** /dev/kvm is there and openable. */
+  device: boolean;
+  /** What the probe boot did: printed the kernel's banner, exited, or stayed silent. */
+  result?: 'booted' | 'exited' | 'silent';
+  detail?: string;
+}
+
+/** KVM when a guest kernel actually boots under it; TCG (full emulation, slower) otherwise.
+ * Nested KVM can be present and broken: -cpu host aborting on an MSR, or a guest that hangs. */
+export function chooseAccelerator(p: KvmProbe): { accel: Accelerator; reason: string } {
+  if (!p.device) return { accel: 'tcg', reason: 'no usable /dev/kvm' };
+  if (p.result === 'booted') return { accel: 'kvm', reason: 'KVM boots a guest kernel' };
+  if (p.result === 'exited') return { accel: 'tcg', reason: `KVM is present but broken here (${p.detail ?? 'qemu exited'})` };
+  return { accel: 'tcg', reason: `KVM is present but a guest under it printed nothing${p.detail ? ` (${p.detail})` : ''}` };
+}
+
+/** Linux prints this banner among its first lines; seeing it means the guest is running. */
+export const KERNEL_BANNER = /Linux version \d/;

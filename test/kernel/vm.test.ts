@@ -1,0 +1,124 @@
+// Labs under another kernel (`--kernel debian`): Debian's stock kernel in a VM with the host's
+// userspace, so the labs this machine's kernel skips (IPVS, IP-in-IP, netem) run for real. Slow
+// (each boot is ~20 s under TCG); nothing of a VM may be left afterwards.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { guardLeftovers, lab, spawnLab, waitFor, ROOT } from './helpers.js';
+import { resolveBootKernel, ensureVmTools } from '../../src/kernel/vm-kernels.js';
+import { probeKvm, runVm, strayVmPids } from '../../src/kernel/vm.js';
+import { GUEST_OUT } from '../../src/vm/initramfs.js';
+import { featureState, readKernelConfig } from '../../src/kernel/features.js';
+
+const tmp = guardLeftovers('wirelab-vm-test-');
+const LAB = join(ROOT, 'bin', 'lab.js');
+const VM_TIMEOUT = 600_000;
+
+/** Nothing of a VM: no qemu, no work directory. */
+function vmLeftovers(): string[] {
+  return [
+    ...strayVmPids().map((p) => `VM process ${p}`),
+    ...readdirSync(tmpdir())
+      .filter((d) => d.startsWith('wirelab-vm-') && !d.startsWith('wirelab-vm-test-'))
+      .map((d) => `VM work dir ${d}`),
+  ];
+}
+
+const report = (dir: string) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+
+describe("labs under Debian's stock kernel (--kernel debian)", () => {
+  it(
+    'clusterip-ipvs passes: IPVS virtual servers in ipvsadm -Ln, the KUBE-CLUSTER-IP set, the nat chain path',
+    async () => {
+      const out = tmp();
+      const r = await lab(['run', 'clusterip-ipvs', '--kernel', 'debian', '--out', out], VM_TIMEOUT);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stderr).toMatch(/booting it with (KVM|TCG)/);
+      const rep = report(out);
+      expect(rep.passed).toBe(true);
+      const hops = rep.expectations[0].hops.map((h: { at: string; passed: boolean }) => `${h.passed ? 'ok' : 'FAIL'} ${h.at}`);
+      expect(hops).toEqual(expect.arrayContaining(['ok controlplane IPVS virtual servers', 'ok controlplane ip sets', 'ok controlplane nat chains']));
+      expect(existsSync(join(out, 'pcaps', 'test-dns_eth0.pcap'))).toBe(true);
+      expect(vmLeftovers()).toEqual([]);
+    },
+    VM_TIMEOUT,
+  );
+
+  it(
+    'in one VM: calico-ipip shows IP-in-IP with 20 bytes of overhead, mtu-and-loss measures netem, and a deleted IPVS virtual server fails clusterip-ipvs',
+    async () => {
+      await ensureVmTools(() => {});
+      const kernel = await resolveBootKernel('debian', () => {});
+      const { accel } = await probeKvm(kernel);
+      const out = mkdtempSync(join(tmpdir(), 'wirelab-vm-test-out-'));
+      try {
+        const node = process.execPath;
+        const console: string[] = [];
+        const r = await runVm({
+          kernel,
+          accel,
+          outDir: out,
+          env: { WIRELAB_IN_VM: '1' },
+          onConsole: (l) => console.push(l),
+          commands: [
+            [node, LAB, 'run', 'calico-ipip', '--out', `${GUEST_OUT}/ipip`],
+            [node, LAB, 'run', 'mtu-and-loss', '--out', `${GUEST_OUT}/netem`],
+            [node, LAB, 'up', 'clusterip-ipvs'],
+            // The sabotage: the ClusterIP's virtual server is gone from IPVS on the client's node.
+            ['ip', 'netns', 'exec', 'wl-clusterip-ipvs.controlplane', 'ipvsadm', '-D', '-t', '10.97.253.216:80'],
+            [node, LAB, 'test', 'clusterip-ipvs', '--out', `${GUEST_OUT}/ipvs-broken`],
+            [node, LAB, 'down', 'clusterip-ipvs'],
+          ],
+        });
+        const log = console.join('\n');
+        expect(r.exitCodes, log).toEqual([0, 0, 0, 0, 1, 0]);
+        const ipip = report(join(out, 'ipip'));
+        expect(ipip.passed).toBe(true);
+        expect(ipip.expectations[0].hops.find((h: { at: string }) => h.at === 'w1/eth0').detail).toContain('IPIP |');
+        const netem = report(join(out, 'netem'));
+        expect(netem.passed, JSON.stringify(netem, null, 1)).toBe(true);
+        expect(netem.expectations[0].measured).toMatch(/average round trip of \d/);
+        expect(netem.expectations[3].measured).toMatch(/^2\d{6} bytes in .* [1-9]\d* retransmissions?$/); // iperf3 sends whole 128 KiB blocks
+        const broken = report(join(out, 'ipvs-broken'));
+        expect(broken.passed).toBe(false);
+        const first = broken.expectations[0];
+        expect(first.passed).toBe(false);
+        expect(first.hops.find((h: { at: string }) => h.at === 'controlplane IPVS virtual servers')).toMatchObject({ passed: false });
+        expect(first.hops.find((h: { at: string }) => h.at === 'controlplane IPVS virtual servers').detail).toContain('missing "TCP  10.97.253.216:80 rr"');
+        expect(first.message).toContain('packet last seen at test-dns/eth0');
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+      expect(vmLeftovers()).toEqual([]);
+    },
+    VM_TIMEOUT,
+  );
+
+  it('mtu-and-loss is skipped on a kernel without netem, naming what it lacks, and runs on one with it', async () => {
+    const r = await lab(['run', 'mtu-and-loss']);
+    if (featureState(readKernelConfig(), 'CONFIG_NET_SCH_NETEM') === 'missing') {
+      expect(r.code, r.stdout).toBe(3);
+      expect(r.stdout).toContain('skipped: kernel lacks CONFIG_NET_SCH_NETEM (netem (delay and loss))');
+    } else {
+      expect(r.code, r.stdout).toBe(0);
+    }
+  });
+
+  it(
+    'Ctrl-C while the VM runs a lab stops the VM and leaves nothing behind',
+    async () => {
+      const child = spawnLab(['run', 'flannel-vxlan', '--kernel', 'debian']);
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      await waitFor(() => /Bring up flannel-vxlan/.test(out), 300_000, 'the lab to start inside the VM');
+      child.kill('SIGINT');
+      expect(await exited, out).toBe(130);
+      expect(out).toContain('stopping the VM');
+      expect(vmLeftovers()).toEqual([]);
+    },
+    VM_TIMEOUT,
+  );
+});
