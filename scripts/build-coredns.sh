@@ -35,51 +35,9 @@ if [[ -z "$GO_MIN" || -z "$COREDNS_VERSION" ]]; then
 fi
 
 # 3. Go toolchain ----------------------------------------------------------------------
-GO=""
-if command -v go >/dev/null 2>&1; then
-  GO="$(command -v go)"
-elif [[ -x /usr/local/go/bin/go ]]; then
-  GO=/usr/local/go/bin/go
-fi
-
-go_help() {
-  cat >&2 <<EOF
-wirelab setup: $1
-  Building CoreDNS ${COREDNS_VERSION} needs Go >= ${GO_MIN}. Install it, then re-run:
-    Debian:   apt-get install -t bookworm-backports golang-go
-              (if the backports version is still older than ${GO_MIN}, use the tarball)
-    tarball:  https://go.dev/dl/ -> rm -rf /usr/local/go && tar -C /usr/local -xzf go<version>.linux-<arch>.tar.gz
-              (/usr/local/go/bin/go is found even when it is not on PATH)
-EOF
-  exit 1
-}
-
-[[ -n "$GO" ]] || go_help "Go not found (neither \`go\` on PATH nor /usr/local/go/bin/go)"
-
-# Never let the go command download another toolchain (GOTOOLCHAIN=auto): we ask for one.
-export GOTOOLCHAIN=local
-GO_HAVE="$("$GO" env GOVERSION 2>/dev/null || true)" # e.g. go1.26.8, go1.26rc1
-GO_HAVE_NUM="${GO_HAVE#go}"
-GO_HAVE_NUM="${GO_HAVE_NUM%%[!0-9.]*}"
-
-# version_ge A B: A >= B for dotted numeric versions (missing parts count as 0).
-version_ge() {
-  local -a a b
-  IFS=. read -r -a a <<<"$1"
-  IFS=. read -r -a b <<<"$2"
-  local i x y
-  for ((i = 0; i < 3; i++)); do
-    x="${a[i]:-0}"
-    y="${b[i]:-0}"
-    ((10#$x > 10#$y)) && return 0
-    ((10#$x < 10#$y)) && return 1
-  done
-  return 0
-}
-
-if [[ -z "$GO_HAVE_NUM" ]] || ! version_ge "$GO_HAVE_NUM" "$GO_MIN"; then
-  go_help "$GO is ${GO_HAVE:-of unknown version}, older than the required go ${GO_MIN}"
-fi
+# shellcheck source=lib/go.sh
+source "$ROOT/scripts/lib/go.sh"
+require_go "$GO_MIN" "CoreDNS ${COREDNS_VERSION}"
 
 # 4. Build (into a temporary file, so an interrupted build never looks up to date) ----
 log "building CoreDNS ${COREDNS_VERSION} (first time: a few minutes)"

@@ -66,10 +66,10 @@ if (( ${#MISSING[@]} > 0 )); then
   apt_update_once
   log "installing ${pkgs[*]}"
   apt_install "${pkgs[@]}"
-  # The labs start nginx and BIRD inside their own namespaces; the packages' own services
-  # would listen on the host (port 80, BGP): keep them off.
+  # The labs start nginx, BIRD and etcd inside their own namespaces; the packages' own services
+  # would listen on the host (port 80, BGP, 2379): keep them off.
   if command -v systemctl >/dev/null 2>&1; then
-    systemctl disable --now nginx bird 2>/dev/null || true
+    systemctl disable --now nginx bird etcd 2>/dev/null || true
   fi
 fi
 
@@ -130,6 +130,10 @@ if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then
   apt_install golang-go || true
 fi
 PATH="$PATH:/usr/local/go/bin" bash "$ROOT/scripts/build-coredns.sh"
+
+# 5b. The Kubernetes control plane, kube-proxy, agnhost and kubectl, built from source
+# (scripts/build-kubernetes.sh; a no-op once built; the first time about ten minutes) -------
+PATH="$PATH:/usr/local/go/bin" bash "$ROOT/scripts/build-kubernetes.sh"
 
 # 6. The harness itself, built to dist/ (scripts/build.mjs; a no-op while no source changed) ----
 if [[ ! -e dist/build-meta.json ]] || [[ -n "$(find src images scripts/build.mjs package.json package-lock.json -newer dist/build-meta.json -print -quit 2>/dev/null)" ]]; then

@@ -1,14 +1,13 @@
 // Kubernetes objects in a lab file. Only the fields the harness acts on are read; the others
 // are kept as written. Each kind returns problems with paths relative to the manifest.
 import { isObj } from './walk.js';
-import type { Container, ContainerPort, PodDNSConfig, RawManifest } from './types.js';
+import type { RawManifest } from './types.js';
+import { parsePodManifest, type PodManifest } from './pod.js';
+import { parseWorkload, WORKLOAD_KINDS, type Workload } from './workloads.js';
 import { parseServiceManifest, type ServiceManifest } from './service.js';
 import { parseNetworkPolicy } from './network-policy.js';
 import type { NetworkPolicy } from './network-policy-types.js';
 import { INGRESS_API_KINDS, parseIngressApiManifest, type ParsedIngressApiObject } from './ingress.js';
-
-/** Pins a pod's address, as Calico's cni.projectcalico.org/ipAddrs annotation does. */
-export const POD_IP_ANNOTATION = 'wirelab.io/ip';
 
 export const SUPPORTED_KINDS = [
   'v1/Pod',
@@ -25,54 +24,8 @@ export const SUPPORTED_KINDS = [
   'gateway.networking.k8s.io/v1/Gateway',
   'gateway.networking.k8s.io/v1/HTTPRoute',
   'v1/Secret',
+  ...WORKLOAD_KINDS,
 ] as const;
-
-export interface PodManifest {
-  name: string;
-  namespace: string;
-  labels: Record<string, string>;
-  nodeName: string;
-  pinnedIp?: string;
-  ready: boolean;
-  dnsPolicy: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
-  dnsConfig?: PodDNSConfig;
-  containers: Container[];
-  volumes: { name: string; configMap?: string }[];
-}
-
-const DNS_POLICIES = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'] as const;
-
-/** Pod.spec.dnsPolicy and dnsConfig, checked as the API server does (validateDNSPolicy,
- * validatePodDNSConfig: None needs a nameserver; at most 3 nameservers and 32 searches). */
-function parsePodDns(spec: Record<string, unknown>, problems: RelProblem[]): { dnsPolicy: PodManifest['dnsPolicy']; dnsConfig?: PodDNSConfig } {
-  const policy = (spec.dnsPolicy ?? 'ClusterFirst') as string;
-  if (!DNS_POLICIES.includes(policy as (typeof DNS_POLICIES)[number])) {
-    problems.push({ path: ['spec', 'dnsPolicy'], message: `unknown dnsPolicy "${policy}"`, fix: `use one of: ${DNS_POLICIES.join(', ')}` });
-  }
-  const raw = spec.dnsConfig;
-  let dnsConfig: PodDNSConfig | undefined;
-  if (raw !== undefined) {
-    if (!isObj(raw)) problems.push({ path: ['spec', 'dnsConfig'], message: 'dnsConfig must be a mapping' });
-    else {
-      const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined);
-      const options = Array.isArray(raw.options)
-        ? raw.options.filter(isObj).map((o) => ({ name: String(o.name), value: o.value === undefined ? undefined : String(o.value) }))
-        : undefined;
-      dnsConfig = { nameservers: list(raw.nameservers), searches: list(raw.searches), options };
-      if ((dnsConfig.nameservers?.length ?? 0) > 3)
-        problems.push({ path: ['spec', 'dnsConfig', 'nameservers'], message: 'at most 3 nameservers', fix: 'glibc reads only the first three' });
-      if ((dnsConfig.searches?.length ?? 0) > 32) problems.push({ path: ['spec', 'dnsConfig', 'searches'], message: 'at most 32 search domains' });
-    }
-  }
-  if (policy === 'None' && !dnsConfig?.nameservers?.length) {
-    problems.push({
-      path: ['spec', 'dnsConfig', 'nameservers'],
-      message: 'dnsPolicy None needs at least one nameserver in dnsConfig',
-      fix: 'add dnsConfig.nameservers, e.g. [10.96.0.10]',
-    });
-  }
-  return { dnsPolicy: policy as PodManifest['dnsPolicy'], dnsConfig };
-}
 
 interface RelProblem {
   path: (string | number)[];
@@ -82,6 +35,7 @@ interface RelProblem {
 
 export type ParsedManifest =
   | { kind: 'Pod'; pod: PodManifest }
+  | { kind: 'Workload'; workload: Workload }
   | { kind: 'Service'; service: ServiceManifest }
   | { kind: 'IPAddressPool'; pool: { name: string; ranges: [string, string][] } }
   | { kind: 'L2Advertisement' }
@@ -134,6 +88,10 @@ export function parseManifest(m: RawManifest): { manifest?: ParsedManifest; prob
   if (kindKey === 'v1/Pod') {
     const r = parsePodManifest(m);
     return { manifest: r.pod ? { kind: 'Pod', pod: r.pod } : undefined, problems: r.problems };
+  }
+  if ((WORKLOAD_KINDS as readonly string[]).includes(kindKey)) {
+    const r = parseWorkload(m);
+    return { manifest: r.workload ? { kind: 'Workload', workload: r.workload } : undefined, problems: r.problems };
   }
   if (kindKey === 'v1/Service') {
     const r = parseServiceManifest(m);
@@ -213,73 +171,4 @@ export function parseManifest(m: RawManifest): { manifest?: ParsedManifest; prob
       },
     ],
   };
-}
-
-/** wirelab.io/ready: "false" marks a pod not ready (its readiness probe fails): it stays out of
- * its services' endpoints, as the EndpointSlice controller leaves unready pods out of rotation. */
-export const POD_READY_ANNOTATION = 'wirelab.io/ready';
-
-export function parsePodManifest(m: RawManifest): { pod?: PodManifest; problems: RelProblem[] } {
-  const problems: RelProblem[] = [];
-  const spec = (m as Record<string, unknown>).spec;
-  if (!isObj(spec)) {
-    problems.push({ path: ['spec'], message: 'a Pod needs a spec', fix: 'add spec.nodeName and spec.containers' });
-    return { problems };
-  }
-  const nodeName = spec.nodeName;
-  if (typeof nodeName !== 'string')
-    problems.push({
-      path: ['spec', 'nodeName'],
-      message: 'spec.nodeName is required: the harness has no scheduler',
-      fix: "set spec.nodeName to one of the lab's nodes",
-    });
-  const containers: Container[] = [];
-  if (!Array.isArray(spec.containers) || spec.containers.length === 0) {
-    problems.push({ path: ['spec', 'containers'], message: 'a Pod needs at least one container', fix: 'add a container, e.g. agnhost serve-hostname' });
-  } else {
-    spec.containers.forEach((c: unknown, i: number) => {
-      if (!isObj(c) || typeof c.name !== 'string' || typeof c.image !== 'string') {
-        problems.push({ path: ['spec', 'containers', i], message: 'a container needs a name and an image' });
-        return;
-      }
-      const args = Array.isArray(c.args) ? c.args.map(String) : [];
-      const ports: ContainerPort[] = [];
-      if (Array.isArray(c.ports)) {
-        c.ports.forEach((p: unknown, j: number) => {
-          if (!isObj(p) || typeof p.containerPort !== 'number' || p.containerPort < 1 || p.containerPort > 65535) {
-            problems.push({ path: ['spec', 'containers', i, 'ports', j, 'containerPort'], message: 'containerPort must be a number from 1 to 65535' });
-            return;
-          }
-          const protocol = (p.protocol ?? 'TCP') as ContainerPort['protocol'];
-          ports.push({ name: typeof p.name === 'string' ? p.name : undefined, containerPort: p.containerPort, protocol });
-        });
-      }
-      const volumeMounts = Array.isArray(c.volumeMounts)
-        ? c.volumeMounts.filter(isObj).map((v) => ({ name: String(v.name), mountPath: String(v.mountPath) }))
-        : [];
-      containers.push({ name: c.name, image: c.image, args, ports, volumeMounts });
-    });
-  }
-  const pinnedIp = m.metadata.annotations?.[POD_IP_ANNOTATION];
-  const dns = parsePodDns(spec, problems);
-  if (problems.length > 0 || typeof nodeName !== 'string') return { problems };
-  return {
-    pod: {
-      name: m.metadata.name,
-      namespace: m.metadata.namespace ?? 'default',
-      labels: m.metadata.labels ?? {},
-      nodeName,
-      pinnedIp,
-      ready: m.metadata.annotations?.[POD_READY_ANNOTATION] !== 'false',
-      ...dns,
-      containers,
-      volumes: parseVolumes(spec),
-    },
-    problems,
-  };
-}
-
-function parseVolumes(spec: Record<string, unknown>): { name: string; configMap?: string }[] {
-  if (!Array.isArray(spec.volumes)) return [];
-  return spec.volumes.filter(isObj).map((v) => ({ name: String(v.name), configMap: isObj(v.configMap) ? String(v.configMap.name) : undefined }));
 }

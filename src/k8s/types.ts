@@ -19,6 +19,8 @@ export interface ContainerPort {
 export interface Container {
   name: string;
   image: string;
+  /** The image's entrypoint replaced (Kubernetes' `command`); absent: the image's own. */
+  command?: string[];
   args: string[];
   ports: ContainerPort[];
   volumeMounts: { name: string; mountPath: string }[];

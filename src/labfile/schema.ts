@@ -46,6 +46,11 @@ export const clusterSchema = z.strictObject({
   cni: z.string(),
   /** kube-proxy on every node: iptables (the default, as kubeadm), ipvs, or none. */
   kubeProxy: z.strictObject({ mode: z.enum(['iptables', 'ipvs', 'none']).default('iptables') }).default({ mode: 'iptables' }),
+  /** kubernetes: the real kube-apiserver, controllers and scheduler, with wirelab's node agents
+   * (kubelet, kube-proxy, policy) turning API objects into kernel state; none: the lab file is
+   * turned into kernel state directly. Default: kubernetes when the lab has services, workloads,
+   * policies or ingress, none for a lab of bare pods. */
+  controlPlane: z.enum(['kubernetes', 'none']).optional(),
 });
 
 /** Machines outside the cluster, on the same underlay: external clients, and a router to a

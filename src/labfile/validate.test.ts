@@ -262,16 +262,37 @@ describe('parseLabSource: manifests', () => {
     expect(problemAt(source, 'manifests[1].metadata.name').line).toBe(lineOf(source, 'name: underlay'));
   });
 
-  it('rejects an unsupported kind (apps/v1 Deployment) and lists the supported ones', () => {
+  it('rejects an unsupported kind (batch/v1 Job) and lists the supported ones', () => {
     const source = edit(
       BASE,
       'expectations:\n',
-      ['  - apiVersion: apps/v1', '    kind: Deployment', '    metadata:', '      name: web', '    spec: { replicas: 2 }', 'expectations:', ''].join('\n'),
+      ['  - apiVersion: batch/v1', '    kind: Job', '    metadata:', '      name: web', '    spec: { completions: 2 }', 'expectations:', ''].join('\n'),
     );
     const p = problemAt(source, 'manifests[3].kind');
-    expect(p.message).toBe('apps/v1 Deployment is not supported by this version of wirelab');
-    expect(p.fix).toMatch(/^supported kinds: v1\/Pod, v1\/Service, .*networking\.k8s\.io\/v1\/NetworkPolicy/);
-    expect(p.line).toBe(lineOf(source, 'kind: Deployment'));
+    expect(p.message).toBe('batch/v1 Job is not supported by this version of wirelab');
+    expect(p.fix).toMatch(/^supported kinds: v1\/Pod, v1\/Service, .*networking\.k8s\.io\/v1\/NetworkPolicy.*apps\/v1\/Deployment/);
+    expect(p.line).toBe(lineOf(source, 'kind: Job'));
+  });
+
+  it('refuses a Deployment in a lab without a control plane, saying why', () => {
+    const source = edit(
+      edit(BASE, 'cni: flannel-vxlan', 'cni: flannel-vxlan\n  controlPlane: none'),
+      'expectations:\n',
+      [
+        '  - apiVersion: apps/v1',
+        '    kind: Deployment',
+        '    metadata: { name: web }',
+        '    spec:',
+        '      selector: { matchLabels: { app: web } }',
+        '      template:',
+        '        metadata: { labels: { app: web } }',
+        '        spec: { containers: [{ name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [serve-hostname] }] }',
+        'expectations:',
+        '',
+      ].join('\n'),
+    );
+    const p = problemAt(source, 'manifests[3].kind');
+    expect(p.message).toBe('a Deployment needs the control plane: its controller creates the pods');
   });
 
   it('rejects a Pod without containers', () => {

@@ -5,7 +5,8 @@
 // creates) are checked where that knowledge lives, with the same problem shape.
 import { formatCidr, intToIp, ipToInt, isValidIpv4, lastAddress, overlaps, parseCidr, type Cidr } from '../net/cidr.js';
 import type { LabSpec } from './schema.js';
-import { POD_IP_ANNOTATION, type ParsedManifest } from '../k8s/manifest.js';
+import type { ParsedManifest } from '../k8s/manifest.js';
+import { POD_IP_ANNOTATION } from '../k8s/pod.js';
 
 export interface PathProblem {
   path: (string | number)[];
@@ -15,6 +16,18 @@ export interface PathProblem {
 
 export const IFNAMSIZ = 16; // including the trailing NUL: names have at most 15 characters
 
+/** Kinds a lab can only have with a real control plane running: its controllers create the pods
+ * of workloads, allocate addresses and publish endpoints. */
+const NEEDS_CONTROL_PLANE: ParsedManifest['kind'][] = ['Workload', 'Service', 'NetworkPolicy', 'IngressApi', 'IPAddressPool'];
+
+/** The lab's control plane: as written, or what a user would expect from its objects: a lab with
+ * services, workloads, policies or ingress runs the real API server, controllers and scheduler;
+ * a lab of bare pods (a pod-network lab) runs without, and comes up in a fraction of a second. */
+export function controlPlaneOf(spec: LabSpec, objects: LabObject[]): 'kubernetes' | 'none' {
+  if (spec.cluster.controlPlane) return spec.cluster.controlPlane;
+  return objects.some((o) => NEEDS_CONTROL_PLANE.includes(o.manifest.kind)) ? 'kubernetes' : 'none';
+}
+
 /** A manifest of the lab file as parsed (once) by its kind's parser, with its index in `manifests`. */
 export interface LabObject {
   index: number;
@@ -23,6 +36,7 @@ export interface LabObject {
 
 export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] {
   const problems: PathProblem[] = [];
+  const controlPlane = controlPlaneOf(spec, objects);
   const add = (path: (string | number)[], message: string, fix?: string) => problems.push({ path, message, fix });
 
   const cidrs: { path: (string | number)[]; label: string; cidr?: Cidr }[] = [
@@ -168,6 +182,14 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
   const nodePorts = new Map<number, string>();
   const service = cidrs[2].cidr;
   objects.forEach(({ index: i, manifest: man }) => {
+    if (man.kind === 'Workload' && controlPlane === 'none') {
+      add(
+        ['manifests', i, 'kind'],
+        `a ${man.workload.kind} needs the control plane: its controller creates the pods`,
+        'leave cluster.controlPlane out (or set it to kubernetes), or write the pods as bare Pods',
+      );
+      return;
+    }
     if (man?.kind === 'Service') {
       const svc = man.service;
       const path = ['manifests', i, 'metadata', 'name'];
@@ -227,7 +249,14 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
         `"${p.name}" is the name of a namespace of the lab's network (the physical switch or the internet router)`,
         'rename the pod',
       );
-    if (!nodeNames.has(p.nodeName))
+    if (p.nodeName === undefined) {
+      if (controlPlane === 'none')
+        add(
+          ['manifests', i, 'spec'],
+          'spec.nodeName is required: without a control plane the lab has no scheduler',
+          "set spec.nodeName to one of the lab's nodes, or run the lab with its control plane (cluster.controlPlane: kubernetes)",
+        );
+    } else if (!nodeNames.has(p.nodeName))
       add(['manifests', i, 'spec', 'nodeName'], `unknown node "${p.nodeName}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
     if (p.pinnedIp) {
       const path = ['manifests', i, 'metadata', 'annotations', POD_IP_ANNOTATION];

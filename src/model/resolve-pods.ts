@@ -2,7 +2,7 @@
 // podCIDR (flannel's CNI plugin, Canal), or Calico IPAM's /26 blocks claimed per node on demand
 // (the node's podCIDR is still assigned by the node IPAM controller; Calico ignores it).
 import type { PathProblem } from '../labfile/validate.js';
-import type { PodManifest } from '../k8s/manifest.js';
+import type { PodManifest } from '../k8s/pod.js';
 import { allocatePodIPs } from './ipam.js';
 import { allocateCalicoIPs, CALICO_DEFAULT_BLOCK_SIZE } from './calico-ipam.js';
 import type { PodNetworkIpam } from './pod-networks.js';
@@ -14,8 +14,8 @@ export interface PodRequests {
   /** The Calico IPPool's blockSize, when the lab has one. */
   blockSize?: number;
   nodes: Node[];
-  /** Pods as written, with their index in the lab file's manifests. */
-  pods: { index: number; pod: PodManifest }[];
+  /** Pods as written (with their node: this is the path without a scheduler), with their index in the lab file's manifests. */
+  pods: { index: number; pod: PodManifest & { nodeName: string } }[];
   pinnedIpPath: (index: number) => (string | number)[];
 }
 

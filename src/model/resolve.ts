@@ -4,8 +4,8 @@
 // can name the line; warnings (a selector that matches nothing) do not stop the lab. This is the
 // only place the lab file's objects become the model: later stages never parse again.
 import type { ParsedLab } from '../labfile/load.js';
-import type { PathProblem } from '../labfile/validate.js';
-import { POD_IP_ANNOTATION } from '../k8s/manifest.js';
+import { controlPlaneOf, type PathProblem } from '../labfile/validate.js';
+import { POD_IP_ANNOTATION } from '../k8s/pod.js';
 import type { ParsedManifest } from '../k8s/manifest.js';
 import { intToIp, parseCidr } from '../net/cidr.js';
 import { allocateNodeCIDRs } from './ipam.js';
@@ -68,7 +68,7 @@ export function resolveModel(lab: Pick<ParsedLab, 'spec' | 'objects'>): ClusterM
     podCIDR: spec.cluster.podCIDR,
     blockSize: pools[0]?.blockSize,
     nodes,
-    pods: all('Pod').map((o) => ({ index: o.index, pod: o.manifest.pod })),
+    pods: all('Pod').flatMap((o) => (o.manifest.pod.nodeName ? [{ index: o.index, pod: { ...o.manifest.pod, nodeName: o.manifest.pod.nodeName } }] : [])),
     pinnedIpPath: (index) => ['manifests', index, 'metadata', 'annotations', POD_IP_ANNOTATION],
   });
   if (!addresses.ok) throw new ModelProblems(addresses.problems);
@@ -91,6 +91,7 @@ export function resolveModel(lab: Pick<ParsedLab, 'spec' | 'objects'>): ClusterM
   return {
     lab: spec.name,
     description: spec.description,
+    controlPlane: controlPlaneOf(spec, lab.objects),
     underlay: {
       cidr: spec.underlay.cidr,
       prefix: parseCidr(spec.underlay.cidr).prefix,

@@ -108,6 +108,8 @@ export interface L2Announcement {
 export interface ClusterModel {
   lab: string;
   description: string;
+  /** kubernetes: the real control plane and node agents; none: the lab file straight to the kernel. */
+  controlPlane: 'kubernetes' | 'none';
   underlay: Underlay;
   network: ClusterNetwork;
   kubeProxy: KubeProxyMode;

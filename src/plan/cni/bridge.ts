@@ -24,40 +24,53 @@ export interface BridgeOptions {
   podRoutes: string[];
 }
 
-/** cni0 and the node side of its pods' veths; records cni0's address and the host veths in `out`. */
-export function planBridgeNode(model: ClusterModel, node: Node, opts: BridgeOptions, out: Pick<CniPlan, 'nodeAddresses' | 'hostVeths'>): Op[] {
+/** cni0 with the gateway address (.1 of the node's range) and the MTU. */
+export function bridgeDeviceOps(model: ClusterModel, node: Node, mtu: number): Op[] {
   const ns = netnsName(model.lab, node.name);
   const prefix = parseCidr(node.podCIDR).prefix;
-  const ops: Op[] = [
-    {
-      kind: 'ip',
-      netns: ns,
-      args: ['link', 'add', BRIDGE, 'address', macFor(`${model.lab}/${node.name}/${BRIDGE}`), 'mtu', String(opts.mtu), 'type', 'bridge'],
-    },
+  return [
+    { kind: 'ip', netns: ns, args: ['link', 'add', BRIDGE, 'address', macFor(`${model.lab}/${node.name}/${BRIDGE}`), 'mtu', String(mtu), 'type', 'bridge'] },
     { kind: 'ip', netns: ns, args: ['addr', 'add', `${gatewayOf(node.podCIDR)}/${prefix}`, 'dev', BRIDGE] },
     { kind: 'ip', netns: ns, args: ['link', 'set', BRIDGE, 'up'] },
   ];
-  addNodeAddress(out, node.name, gatewayOf(node.podCIDR));
-  for (const pod of model.pods.filter((p) => p.nodeName === node.name)) {
-    const veth = podVethName(pod.namespace, pod.name);
-    out.hostVeths[`${pod.namespace}/${pod.name}`] = veth;
-    ops.push(
+}
+
+/** A pod's veth, created from the node with its eth0 directly in the pod's namespace, on cni0
+ * with hairpin on (the plugin's ADD, node side). */
+export function bridgePodHostOps(model: ClusterModel, node: Node, pod: Pick<Pod, 'name' | 'namespace'>, mtu: number): { ops: Op[]; hostVeth: string } {
+  const ns = netnsName(model.lab, node.name);
+  const veth = podVethName(pod.namespace, pod.name);
+  return {
+    hostVeth: veth,
+    ops: [
       vethPair({
         netns: ns,
         name: veth,
         mac: macFor(`${model.lab}/${pod.namespace}/${pod.name}/${veth}`),
-        mtu: opts.mtu,
+        mtu,
         peerNetns: netnsName(model.lab, pod.name),
         peerMac: macFor(`${model.lab}/${pod.namespace}/${pod.name}/eth0`),
       }),
       bridgePort(ns, veth, BRIDGE),
       { kind: 'ip', netns: ns, args: ['link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on'] },
-    );
+    ],
+  };
+}
+
+/** cni0 and the node side of its pods' veths; records cni0's address and the host veths in `out`. */
+export function planBridgeNode(model: ClusterModel, node: Node, opts: BridgeOptions, out: Pick<CniPlan, 'nodeAddresses' | 'hostVeths'>): Op[] {
+  const ops = bridgeDeviceOps(model, node, opts.mtu);
+  addNodeAddress(out, node.name, gatewayOf(node.podCIDR));
+  for (const pod of model.pods.filter((p) => p.nodeName === node.name)) {
+    const host = bridgePodHostOps(model, node, pod, opts.mtu);
+    out.hostVeths[`${pod.namespace}/${pod.name}`] = host.hostVeth;
+    ops.push(...host.ops);
   }
   return ops;
 }
 
-export function planBridgePod(model: ClusterModel, pod: Pod, node: Node, opts: BridgeOptions): Op[] {
+/** Inside the pod: eth0 with its address, the cluster-network and default routes via the gateway. */
+export function planBridgePod(model: ClusterModel, pod: Pick<Pod, 'name' | 'ip'>, node: Node, opts: BridgeOptions): Op[] {
   const ns = netnsName(model.lab, pod.name);
   const gw = gatewayOf(node.podCIDR);
   const prefix = parseCidr(node.podCIDR).prefix;

@@ -4,20 +4,39 @@
 // pod addresses themselves, so every node must sit on one L2 segment. The MTU is the external
 // interface's (no encapsulation overhead); masquerade rules and subnet.env are those of every
 // flannel backend (pkg/trafficmngr/iptables, pkg/subnet).
-import type { ClusterModel } from '../../model/types.js';
+import type { ClusterModel, Node } from '../../model/types.js';
+import { gatewayOf } from '../../model/ipam.js';
 import { netnsName } from '../../model/names.js';
 import type { Op } from '../types.js';
-import { bridgeNodeInterfaces, planBridgeNode, planBridgePod } from './bridge.js';
-import { renderFlannelRules, renderSubnetEnv, subnetEnvPath } from './flannel-vxlan.js';
-import { emptyCniPlan, type CniBackend, type CniPlan } from './types.js';
+import { bridgeDeviceOps, bridgeNodeInterfaces, bridgePodHostOps, planBridgeNode, planBridgePod } from './bridge.js';
+import { flannelNodeFiles } from './flannel-vxlan.js';
+import { emptyCniPlan, type CniBackend, type CniPlan, type DynamicCni } from './types.js';
 
 /** route_network.go GetRoute for host-gw: the remote lease via the remote node's address. */
 export function hostGwRoutes(model: ClusterModel, nodeName: string): Op[] {
-  const ns = netnsName(model.lab, nodeName);
-  return model.nodes
-    .filter((n) => n.name !== nodeName)
-    .map((n): Op => ({ kind: 'ip', netns: ns, args: ['route', 'replace', n.podCIDR, 'via', n.ip, 'dev', 'eth0'] }));
+  return model.nodes.filter((n) => n.name !== nodeName).map((n) => hostGwRoute(model, nodeName, n));
 }
+
+/** The route to one other node's lease. */
+function hostGwRoute(model: ClusterModel, nodeName: string, peer: Node): Op {
+  return { kind: 'ip', netns: netnsName(model.lab, nodeName), args: ['route', 'replace', peer.podCIDR, 'via', peer.ip, 'dev', 'eth0'] };
+}
+
+/** flanneld host-gw for node agents. */
+export const flannelHostGwDynamic: DynamicCni = {
+  nodeSetup: (model, node) => ({
+    ops: [...bridgeDeviceOps(model, node, model.underlay.mtu), ...flannelNodeFiles(model, node, model.underlay.mtu)],
+    addresses: [gatewayOf(node.podCIDR)],
+  }),
+  peerOps: (model, node, peer) => [hostGwRoute(model, node.name, peer)],
+  peerRemoveOps: (model, node, peer) => [
+    { kind: 'ip', netns: netnsName(model.lab, node.name), args: ['route', 'del', peer.podCIDR, 'via', peer.ip, 'dev', 'eth0'] },
+  ],
+  podSetup: (model, node, pod) => {
+    const host = bridgePodHostOps(model, node, pod, model.underlay.mtu);
+    return { hostVeth: host.hostVeth, ops: [...host.ops, ...planBridgePod(model, pod, node, { mtu: model.underlay.mtu, podRoutes: [model.network.podCIDR] })] };
+  },
+};
 
 function planFlannelHostGw(model: ClusterModel): CniPlan {
   const mtu = model.underlay.mtu;
@@ -25,8 +44,9 @@ function planFlannelHostGw(model: ClusterModel): CniPlan {
   const out = emptyCniPlan(false);
   for (const node of model.nodes) {
     out.nodeOps.push(...planBridgeNode(model, node, bridge, out), ...hostGwRoutes(model, node.name));
-    out.ruleOps.push({ kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: renderFlannelRules(model.network.podCIDR, node.podCIDR) });
-    out.fileOps.push({ kind: 'file', path: subnetEnvPath(node.name), content: renderSubnetEnv(model.network.podCIDR, node.podCIDR, mtu) });
+    const [rules, subnetEnv] = flannelNodeFiles(model, node, mtu);
+    out.ruleOps.push(rules);
+    out.fileOps.push(subnetEnv);
     out.interfaces[node.name] = bridgeNodeInterfaces(model, node);
   }
   for (const pod of model.pods) {
@@ -43,4 +63,5 @@ export const flannelHostGw: CniBackend = {
   enforcesPolicy: false,
   requires: ['CONFIG_BRIDGE', 'CONFIG_VETH', 'CONFIG_BRIDGE_NETFILTER'],
   plan: planFlannelHostGw,
+  dynamic: flannelHostGwDynamic,
 };

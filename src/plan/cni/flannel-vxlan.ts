@@ -17,8 +17,8 @@ import { macFor, netnsName } from '../../model/names.js';
 import { parseCidr, intToIp } from '../../net/cidr.js';
 import { gatewayOf } from '../../model/ipam.js';
 import type { Op } from '../types.js';
-import { bridgeNodeInterfaces, planBridgeNode, planBridgePod } from './bridge.js';
-import { addNodeAddress, emptyCniPlan, type CniBackend, type CniPlan } from './types.js';
+import { bridgeDeviceOps, bridgeNodeInterfaces, bridgePodHostOps, planBridgeNode, planBridgePod } from './bridge.js';
+import { addNodeAddress, emptyCniPlan, type CniBackend, type CniPlan, type DynamicCni } from './types.js';
 
 export const FLANNEL_VNI = 1;
 /** Linux's default VXLAN port, which flannel keeps because it passes Port=0. */
@@ -100,6 +100,80 @@ export function subnetEnvPath(node: string): string {
   return `nodes/${node}/run/flannel/subnet.env`;
 }
 
+/** flannel.1: VNI 1, the node's address as the local end, learning off, the lease network /32. */
+export function flannelDeviceOps(model: ClusterModel, node: Node): Op[] {
+  const ns = netnsName(model.lab, node.name);
+  const dev = flannelDevice();
+  const leaseIp = intToIp(parseCidr(node.podCIDR).base);
+  return [
+    {
+      kind: 'ip',
+      netns: ns,
+      args: [
+        'link',
+        'add',
+        dev,
+        'address',
+        vtepMac(model.lab, node.name),
+        'mtu',
+        String(flannelMtu(model)),
+        'type',
+        'vxlan',
+        'id',
+        String(FLANNEL_VNI),
+        'local',
+        node.ip,
+        'dev',
+        'eth0',
+        'dstport',
+        String(FLANNEL_VXLAN_PORT),
+        'nolearning',
+      ],
+    },
+    { kind: 'ip', netns: ns, args: ['addr', 'add', `${leaseIp}/32`, 'dev', dev] },
+    { kind: 'ip', netns: ns, args: ['link', 'set', dev, 'up'] },
+  ];
+}
+
+/** flanneld's rules and subnet.env for a node (every flannel backend has them). */
+export function flannelNodeFiles(model: ClusterModel, node: Node, mtu: number): Op[] {
+  return [
+    { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: renderFlannelRules(model.network.podCIDR, node.podCIDR) },
+    { kind: 'file', path: subnetEnvPath(node.name), content: renderSubnetEnv(model.network.podCIDR, node.podCIDR, mtu) },
+  ];
+}
+
+const peerOf = (model: ClusterModel, n: Node): FlannelPeer => ({
+  leaseIp: intToIp(parseCidr(n.podCIDR).base),
+  lease: n.podCIDR,
+  vtepMac: vtepMac(model.lab, n.name),
+  publicIp: n.ip,
+});
+
+/** flanneld for node agents: the same devices and entries, one event at a time. */
+export const flannelVxlanDynamic: DynamicCni = {
+  nodeSetup: (model, node) => ({
+    ops: [...bridgeDeviceOps(model, node, flannelMtu(model)), ...flannelDeviceOps(model, node), ...flannelNodeFiles(model, node, flannelMtu(model))],
+    addresses: [gatewayOf(node.podCIDR), intToIp(parseCidr(node.podCIDR).base)],
+  }),
+  peerOps: (model, node, peer) => planFlannelPeers(netnsName(model.lab, node.name), [peerOf(model, peer)]),
+  peerRemoveOps: (model, node, peer) => {
+    const ns = netnsName(model.lab, node.name);
+    const p = peerOf(model, peer);
+    const dev = flannelDevice();
+    // vxlan_network.go handleSubnetEvents, lease removed: route, then FDB entry, then neighbour.
+    return [
+      { kind: 'ip', netns: ns, args: ['route', 'del', p.lease, 'via', p.leaseIp, 'dev', dev, 'onlink'] },
+      { kind: 'bridge', netns: ns, args: ['fdb', 'del', p.vtepMac, 'dev', dev, 'dst', p.publicIp, 'self'] },
+      { kind: 'ip', netns: ns, args: ['neigh', 'del', p.leaseIp, 'dev', dev] },
+    ];
+  },
+  podSetup: (model, node, pod) => {
+    const host = bridgePodHostOps(model, node, pod, flannelMtu(model));
+    return { hostVeth: host.hostVeth, ops: [...host.ops, ...planBridgePod(model, pod, node, { mtu: flannelMtu(model), podRoutes: [model.network.podCIDR] })] };
+  },
+};
+
 function planFlannelVxlan(model: ClusterModel, enforcesPolicy: boolean): CniPlan {
   const mtu = flannelMtu(model);
   const dev = flannelDevice();
@@ -108,38 +182,10 @@ function planFlannelVxlan(model: ClusterModel, enforcesPolicy: boolean): CniPlan
   for (const node of model.nodes) {
     const ns = netnsName(model.lab, node.name);
     const leaseIp = intToIp(parseCidr(node.podCIDR).base);
-    out.nodeOps.push(
-      ...planBridgeNode(model, node, bridge, out),
-      {
-        kind: 'ip',
-        netns: ns,
-        args: [
-          'link',
-          'add',
-          dev,
-          'address',
-          vtepMac(model.lab, node.name),
-          'mtu',
-          String(mtu),
-          'type',
-          'vxlan',
-          'id',
-          String(FLANNEL_VNI),
-          'local',
-          node.ip,
-          'dev',
-          'eth0',
-          'dstport',
-          String(FLANNEL_VXLAN_PORT),
-          'nolearning',
-        ],
-      },
-      { kind: 'ip', netns: ns, args: ['addr', 'add', `${leaseIp}/32`, 'dev', dev] },
-      { kind: 'ip', netns: ns, args: ['link', 'set', dev, 'up'] },
-      ...planFlannelPeers(ns, peersOf(model, node)),
-    );
-    out.ruleOps.push({ kind: 'iptables-restore', netns: ns, rules: renderFlannelRules(model.network.podCIDR, node.podCIDR) });
-    out.fileOps.push({ kind: 'file', path: subnetEnvPath(node.name), content: renderSubnetEnv(model.network.podCIDR, node.podCIDR, mtu) });
+    out.nodeOps.push(...planBridgeNode(model, node, bridge, out), ...flannelDeviceOps(model, node), ...planFlannelPeers(ns, peersOf(model, node)));
+    const [rules, subnetEnv] = flannelNodeFiles(model, node, mtu);
+    out.ruleOps.push(rules);
+    out.fileOps.push(subnetEnv);
     out.interfaces[node.name] = [...bridgeNodeInterfaces(model, node), dev];
     addNodeAddress(out, node.name, leaseIp);
   }
@@ -157,6 +203,7 @@ export const flannelVxlan: CniBackend = {
   enforcesPolicy: false,
   requires: ['CONFIG_VXLAN', 'CONFIG_BRIDGE', 'CONFIG_VETH', 'CONFIG_BRIDGE_NETFILTER'],
   plan: (model) => planFlannelVxlan(model, false),
+  dynamic: flannelVxlanDynamic,
 };
 
 /** Canal: flannel's VXLAN network with a policy engine next to it (Calico's Felix in the real
@@ -167,4 +214,5 @@ export const canal: CniBackend = {
   description: "Canal: flannel's VXLAN network plus NetworkPolicy enforcement",
   enforcesPolicy: true,
   plan: (model) => planFlannelVxlan(model, true),
+  dynamic: flannelVxlanDynamic,
 };

@@ -1,6 +1,6 @@
 // What a pod-network backend contributes to a lab's plan, and what it tells the other planners
 // (kube-proxy, the policy engine) about the nodes it programmed: data, never argv to dig in.
-import type { ClusterModel } from '../../model/types.js';
+import type { ClusterModel, Node, Pod } from '../../model/types.js';
 import type { PodNetworkKind } from '../../model/pod-networks.js';
 import type { Op, ProcessSpec } from '../types.js';
 
@@ -29,6 +29,19 @@ export interface CniPlan {
   converged?: { netns: string; routes: string[] }[];
 }
 
+/** A pod network as a node agent runs it, one event at a time (flanneld and the CNI plugin):
+ * the node once its pod range is known, each other node as it appears or goes, each pod. The
+ * static plan (`plan`) is made of the same pieces. */
+export interface DynamicCni {
+  /** Devices, rules and files of the node (its podCIDR set). */
+  nodeSetup(model: ClusterModel, node: Node): { ops: Op[]; addresses: string[] };
+  /** What this node needs to reach another node's pod range, and what undoes it. */
+  peerOps(model: ClusterModel, node: Node, peer: Node): Op[];
+  peerRemoveOps(model: ClusterModel, node: Node, peer: Node): Op[];
+  /** A pod's network (the plugin's ADD): node side, then the pod's own namespace. */
+  podSetup(model: ClusterModel, node: Node, pod: Pick<Pod, 'name' | 'namespace' | 'ip'>): { ops: Op[]; hostVeth: string };
+}
+
 export interface CniBackend {
   kind: PodNetworkKind;
   description: string;
@@ -37,6 +50,8 @@ export interface CniBackend {
   /** Kernel features the backend needs, as CONFIG_ names (checked before `lab up`). */
   requires: string[];
   plan(model: ClusterModel): CniPlan;
+  /** How node agents run it; absent: only the static path (no control plane) knows this network. */
+  dynamic?: DynamicCni;
 }
 
 /** An empty plan for a backend to fill in. */
