@@ -17,6 +17,7 @@ export const META = join(DIST, 'build-meta.json');
 
 const ENTRIES = {
   'cli/main': 'src/cli/main.ts',
+  'agent/main': 'src/agent/main.ts',
   'images/ingress-controller': 'images/ingress-controller/main.ts',
   'images/kube-apiserver': 'images/kube-apiserver/main.ts',
 };

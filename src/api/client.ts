@@ -40,8 +40,8 @@ export function endpointFromFiles(o: {
 
 /** A Kubernetes object as JSON. */
 export interface K8sObject {
-  apiVersion?: string;
-  kind?: string;
+  apiVersion: string;
+  kind: string;
   metadata: {
     name: string;
     namespace?: string;
@@ -135,8 +135,12 @@ export class ApiClient {
 
   /** A list and its resourceVersion (where a watch continues from). */
   async list<T = K8sObject>(path: string): Promise<{ items: T[]; resourceVersion: string }> {
-    const r = await this.request<{ items?: T[]; metadata?: { resourceVersion?: string } }>('GET', path);
-    return { items: r.items ?? [], resourceVersion: r.metadata?.resourceVersion ?? '' };
+    const r = await this.request<{ apiVersion?: string; kind?: string; items?: T[]; metadata?: { resourceVersion?: string } }>('GET', path);
+    // A list's items leave out their kind and apiVersion (the list says them once); the objects
+    // of a watch have them. Filled in, so both read the same.
+    const kind = r.kind?.replace(/List$/, '');
+    const items = (r.items ?? []).map((o) => ({ apiVersion: r.apiVersion, kind, ...(o as object) }) as T);
+    return { items, resourceVersion: r.metadata?.resourceVersion ?? '' };
   }
 
   create<T = K8sObject>(path: string, obj: unknown): Promise<T> {

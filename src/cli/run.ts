@@ -22,6 +22,7 @@ export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: strin
   const release = onInterrupt();
   let report: LabReport | undefined;
   let failure: unknown;
+  let notes: string[] = [];
   // Tear down only what this command started: a lab that was already up is left alone.
   let claimed = true;
   try {
@@ -30,7 +31,7 @@ export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: strin
         title: `Bring up ${lab}: ${p.plan.namespaces.length} namespaces, ${opCount(p.plan)} operations`,
         task: async (_ctx, task) => {
           try {
-            await upLab(p, { onStep: (t) => (task.output = t) });
+            notes = await upLab(p, { onStep: (t) => (task.output = t) });
           } catch (e) {
             if (e instanceof LabAlreadyUp) claimed = false;
             throw e;
@@ -73,6 +74,7 @@ export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: strin
     }
     throw failure;
   }
+  for (const n of notes) console.error(`note: ${n}`);
   printReport(report!);
   return exitCodeOf(report!);
 }

@@ -21,11 +21,14 @@ export async function cmdUp(labArg: string, opts: { dryRun?: boolean }): Promise
     return 3;
   }
   const release = onInterrupt();
+  let notes: string[] = [];
   try {
     await listr([
       {
         title: `Bring up ${p.model.lab}: ${p.plan.namespaces.length} namespaces, ${opCount(p.plan)} operations`,
-        task: async (_c, task) => upLab(p, { onStep: (t) => (task.output = t) }),
+        task: async (_c, task) => {
+          notes = await upLab(p, { onStep: (t) => (task.output = t) });
+        },
       },
     ]).run();
   } catch (e) {
@@ -37,6 +40,8 @@ export async function cmdUp(labArg: string, opts: { dryRun?: boolean }): Promise
   } finally {
     release();
   }
-  console.log(`lab "${p.model.lab}" is up. Next: lab test ${p.model.lab} | lab exec ${p.model.lab} <node-or-pod> -- <cmd> | lab down ${p.model.lab}`);
+  for (const n of notes) console.error(`note: ${n}`);
+  const kubectl = p.model.controlPlane === 'kubernetes' ? ` | lab kubectl ${p.model.lab} -- get pods -o wide` : '';
+  console.log(`lab "${p.model.lab}" is up. Next: lab test ${p.model.lab} | lab exec ${p.model.lab} <node-or-pod> -- <cmd>${kubectl} | lab down ${p.model.lab}`);
   return 0;
 }

@@ -51,7 +51,8 @@ export type ToolRun =
   | { tool: 'netns'; names: string[] }
   | { tool: 'file'; path: string; content: string }
   | { tool: 'netns-file'; netns: string; name: string; content: string }
-  | { tool: 'tls-cert'; path: string; hosts: string[] };
+  | { tool: 'tls-cert'; path: string; hosts: string[] }
+  | { tool: 'pki'; op: Extract<Op, { kind: 'x509-ca' | 'x509-cert' | 'key-pair' }> };
 
 /** Groups a step's operations: per namespace, consecutive operations of one tool form a run,
  * so that a step costs one process per namespace per tool, not one per operation. */
@@ -91,11 +92,16 @@ export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }
       case 'tls-cert':
         runs.push({ tool: 'tls-cert', path: op.path, hosts: op.hosts });
         return;
+      case 'x509-ca':
+      case 'x509-cert':
+      case 'key-pair':
+        runs.push({ tool: 'pki', op });
+        return;
     }
   };
   for (const op of step.ops) {
     // Namespace creation and files are not inside any namespace: one group each.
-    push(op.kind === 'netns' || op.kind === 'file' || op.kind === 'netns-file' || op.kind === 'tls-cert' ? null : op.netns, op);
+    push('netns' in op && op.kind !== 'netns' && op.kind !== 'netns-file' ? op.netns : null, op);
   }
   return [...byNs.entries()].map(([netns, runs]) => ({ netns, runs }));
 }
@@ -124,6 +130,80 @@ export function opensslArgv(stateDir: string, path: string, hosts: string[]): st
 }
 
 const lines = (xs: string[]) => xs.join('\n') + '\n';
+
+/** openssl for the control plane's PKI: P-256 keys (fast to make), 30 days. A certificate is a
+ * request with its extensions, then signed by the CA copying them (openssl 3's -copy_extensions). */
+export function pkiCommands(state: string, op: Extract<Op, { kind: 'x509-ca' | 'x509-cert' | 'key-pair' }>): Command[] {
+  const p = `${state}/${op.path}`;
+  const dir: Command = { kind: 'mkdir', path: dirname(p) };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  switch (op.kind) {
+    case 'x509-ca':
+      return [
+        dir,
+        {
+          kind: 'exec',
+          argv: [
+            'openssl',
+            'req',
+            '-x509',
+            ...ec,
+            '-days',
+            '30',
+            '-subj',
+            op.subject,
+            '-addext',
+            'basicConstraints=critical,CA:TRUE',
+            '-addext',
+            'keyUsage=critical,keyCertSign,cRLSign',
+            '-keyout',
+            `${p}.key`,
+            '-out',
+            `${p}.crt`,
+          ],
+        },
+      ];
+    case 'x509-cert': {
+      const ext = [
+        '-addext',
+        `extendedKeyUsage=${op.usage === 'server' ? 'serverAuth' : 'clientAuth'}`,
+        ...(op.sans?.length ? ['-addext', `subjectAltName=${op.sans.join(',')}`] : []),
+      ];
+      const ca = `${state}/${op.ca}`;
+      return [
+        dir,
+        { kind: 'exec', argv: ['openssl', 'req', '-new', ...ec, '-subj', op.subject, ...ext, '-keyout', `${p}.key`, '-out', `${p}.csr`] },
+        {
+          kind: 'exec',
+          argv: [
+            'openssl',
+            'x509',
+            '-req',
+            '-in',
+            `${p}.csr`,
+            '-CA',
+            `${ca}.crt`,
+            '-CAkey',
+            `${ca}.key`,
+            '-CAcreateserial',
+            '-days',
+            '30',
+            '-copy_extensions',
+            'copyall',
+            '-out',
+            `${p}.crt`,
+          ],
+        },
+      ];
+    }
+    case 'key-pair':
+      return [
+        dir,
+        { kind: 'exec', argv: ['openssl', 'ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${p}.key`] },
+        { kind: 'exec', argv: ['openssl', 'ec', '-in', `${p}.key`, '-pubout', '-out', `${p}.pub`] },
+      ];
+  }
+}
 
 /** The commands of one run of a tool. */
 export function runCommands(lab: string, r: ToolRun): Command[] {
@@ -164,6 +244,8 @@ export function runCommands(lab: string, r: ToolRun): Command[] {
     case 'netns-file':
       // `ip netns exec` bind-mounts /etc/netns/<netns>/<name> over /etc/<name>.
       return [{ kind: 'write', path: `/etc/netns/${r.netns}/${r.name}`, content: r.content }];
+    case 'pki':
+      return pkiCommands(labStateDir(lab), r.op);
     case 'tls-cert':
       return [
         { kind: 'mkdir', path: dirname(`${labStateDir(lab)}/${r.path}`) },
@@ -204,7 +286,7 @@ export function processCommand(lab: string, p: ProcessSpec): ProcessCommand {
         : undefined;
   return {
     name: p.name,
-    argv: inNetns(p.netns, p.argv),
+    argv: inNetns(p.netns, p.argv, p.hostMounts),
     env: { [PROCESS_MARKER]: lab, ...p.env },
     log: processLogFile(state, p.name),
     ready,

@@ -78,6 +78,17 @@ export async function findLabProcesses(netnsNames: string[], lab: string | undef
   return found;
 }
 
+/** Of these pids, the ones still running with the lab's marker (a recorded pid may have been
+ * reused by an unrelated process since). */
+export async function markedPids(pids: number[], lab: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const pid of pids) {
+    const env = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
+    if (env.split('\0').includes(`${PROCESS_MARKER}=${lab}`)) out.push(pid);
+  }
+  return out;
+}
+
 /** SIGTERM, then SIGKILL for whatever is still there after graceMs. Gone already is success. */
 export async function stopProcesses(pids: number[], graceMs = 1000): Promise<void> {
   const live = pids.filter(isAlive);

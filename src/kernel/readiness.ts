@@ -1,7 +1,8 @@
 // Waiting for what a lab starts to be ready: a file a process writes, a socket it listens on,
 // routes a routing daemon installs. Each wait fails naming what is not ready, with the last
 // lines of its log, and stops early when the process died.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { run } from './exec.js';
 import { isAlive } from './processes.js';
@@ -91,5 +92,36 @@ export async function waitForRoutes(items: { netns: string; routes: string[] }[]
     if (pending.length === 0) return;
     if (Date.now() > deadline) throw new Error(`routes not learned after ${timeoutMs} ms: ${missing.join('; ')}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits until GET <path> answers 200 over HTTPS through a unix socket (the API server's
+ * /readyz); fails with the last answer and the log's last lines, or when the process died. */
+export async function waitForHttps(
+  items: { pid: number; what: string; log?: string; socketPath: string; path: string; servername: string; caFile: string; certFile: string; keyFile: string }[],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const it of items) {
+    const tls = { ca: readFileSync(it.caFile), cert: readFileSync(it.certFile), key: readFileSync(it.keyFile) };
+    let last = 'no answer yet';
+    for (;;) {
+      const r = await new Promise<{ status: number; body: string } | string>((resolve) => {
+        const req = httpsRequest({ socketPath: it.socketPath, path: it.path, servername: it.servername, ...tls, timeout: 2000 }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', (e) => resolve(e.message));
+        req.on('timeout', () => req.destroy(new Error('timed out')));
+        req.end();
+      });
+      if (typeof r !== 'string' && r.status === 200) break;
+      last = typeof r === 'string' ? r : `HTTP ${r.status}: ${r.body.trim().split('\n').slice(-3).join(' | ')}`;
+      if (!isAlive(it.pid) || Date.now() > deadline) {
+        throw new Error(`${it.what} ${isAlive(it.pid) ? `not ready after ${timeoutMs} ms` : 'exited'} (${it.path}: ${last}): ${await lastLines(it.log)}`);
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
   }
 }

@@ -8,7 +8,7 @@ import type { ProcessSpec } from '../plan/types.js';
 import { processCommand } from './commands.js';
 import { record } from './apply.js';
 import { startDetached } from './processes.js';
-import { waitForFiles, waitForListening } from './readiness.js';
+import { waitForFiles, waitForHttps, waitForListening } from './readiness.js';
 
 export interface StartedProcess {
   name: string;
@@ -22,6 +22,8 @@ export interface StagingHooks {
   onStarted?: (started: StartedProcess[]) => Promise<void>;
   checkInterrupted?: () => void;
   timeoutMs?: number;
+  /** How long an API server may take to answer /readyz (longer under emulation). */
+  httpsTimeoutMs?: number;
 }
 
 export async function startProcesses(lab: string, processes: ProcessSpec[], hooks: StagingHooks = {}): Promise<void> {
@@ -48,6 +50,10 @@ export async function startProcesses(lab: string, processes: ProcessSpec[], hook
         ...(s.spec.readyTcpPort !== undefined ? [{ pid: s.pid, port: s.spec.readyTcpPort, what: s.spec.name, log: s.cmd.log, tcp: true }] : []),
       ]),
       timeoutMs,
+    );
+    await waitForHttps(
+      started.flatMap((s) => (s.spec.readyHttps ? [{ pid: s.pid, what: s.spec.name, log: s.cmd.log, ...s.spec.readyHttps }] : [])),
+      hooks.httpsTimeoutMs ?? 60_000,
     );
   }
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './exec.js';
 import { ownedNetns } from './netns.js';
-import { findLabProcesses, stopProcesses } from './processes.js';
+import { findLabProcesses, markedPids, stopProcesses } from './processes.js';
 import { readState, removeStateDir } from './state.js';
 import { STATE_ROOT, labOfNetns } from '../model/names.js';
 
@@ -32,7 +32,13 @@ export async function teardownLab(lab: string): Promise<TeardownResult> {
   // namespace inodes find them; the environment marker (reading every process's environ) is
   // only needed when some namespace is already gone (an interrupted run).
   const allPresent = state !== undefined && state.namespaces.every((n) => present.includes(n));
-  const pids = await findLabProcesses(namespaces, lab, !allPresent);
+  const found = await findLabProcesses(namespaces, lab, !allPresent);
+  // Processes outside any lab namespace (the loopback relay to the API server) are recorded.
+  const recorded = await markedPids(
+    (state?.processes ?? []).filter((p) => p.netns === '').map((p) => p.pid),
+    lab,
+  );
+  const pids = [...new Set([...found, ...recorded])];
   await stopProcesses(pids);
   await deleteNamespaces(present);
   await removeStateDir(lab);

@@ -3,6 +3,8 @@
 import { join } from 'node:path';
 import type { ExpectationSpec } from '../labfile/schema.js';
 import { addressBook } from '../model/address-book.js';
+import type { ClusterModel } from '../model/types.js';
+import { adminClient, liveModel, waitSettled } from './cluster-api.js';
 import { isAlive } from '../kernel/processes.js';
 import { readState } from '../kernel/state.js';
 import { probeReachability } from '../probe/reachability.js';
@@ -13,6 +15,17 @@ import { writeArtefacts } from '../report/artefacts.js';
 import { gatherExpectations } from './gather.js';
 import { checkInterrupted } from './interrupt.js';
 import type { PreparedLab } from './prepare.js';
+
+/** The lab as the API has it once it has settled (kubectl may have changed it since `lab up`). */
+async function settledModel(model: ClusterModel): Promise<ClusterModel> {
+  const client = adminClient(model.lab);
+  try {
+    await waitSettled(model, client, 60_000);
+    return await liveModel(model, client);
+  } finally {
+    client.close();
+  }
+}
 
 export interface TestOptions {
   outDir?: string;
@@ -27,16 +40,17 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
   if (!state || state.phase !== 'up') throw new Error(`lab "${lab}" is not up: run \`lab up ${lab}\` (or \`lab run ${lab}\`)`);
   if (state.digest !== p.digest) throw new Error(`the lab file ${p.loaded.file} changed since \`lab up\`: run \`lab down ${lab}\` and bring it up again`);
   const dead = state.processes.filter((x) => !isAlive(x.pid));
-  const book = addressBook(p.model);
+  const model = p.model.controlPlane === 'kubernetes' ? await settledModel(p.model) : p.model;
+  const book = addressBook(model);
   const { expectations, reachability } = p.loaded.spec;
-  const { windows, captured } = await gatherExpectations(p.model, book, expectations, opts.outDir ? join(opts.outDir, 'pcaps') : undefined, {
+  const { windows, captured } = await gatherExpectations(model, book, expectations, opts.outDir ? join(opts.outDir, 'pcaps') : undefined, {
     onExpectation: opts.onExpectation,
     checkInterrupted,
   });
   const results: ExpectationResult[] = expectations.map((e, i) => judgeExpectation(e, windows[i], captured, book));
   for (const t of reachability) {
     checkInterrupted();
-    results.push(t.pending ? pendingResult(t.name, t.pending) : judgeReachability(t, await probeReachability(p.model, book, t)));
+    results.push(t.pending ? pendingResult(t.name, t.pending) : judgeReachability(t, await probeReachability(model, book, t)));
   }
   if (dead.length > 0 && results.some((r) => !r.passed)) {
     const note = `; note: ${dead.map((d) => d.name).join(', ')} ${dead.length === 1 ? 'is' : 'are'} not running`;

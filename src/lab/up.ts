@@ -7,6 +7,7 @@ import { claimState, readState, writeState, type LabState } from '../kernel/stat
 import { teardownLab } from '../kernel/teardown.js';
 import { ownedNetns } from '../kernel/netns.js';
 import { checkInterrupted } from './interrupt.js';
+import { adminClient, applyLabObjects, waitSettled } from './cluster-api.js';
 import type { PreparedLab } from './prepare.js';
 
 export class LabAlreadyUp extends Error {}
@@ -15,7 +16,11 @@ export interface UpHooks {
   onStep?: (title: string) => void;
 }
 
-export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<void> {
+/** How long a lab with a control plane may take to settle after its objects are applied. */
+const SETTLE_TIMEOUT_MS = Number(process.env.WIRELAB_SETTLE_TIMEOUT_MS ?? 120_000);
+
+/** Brings the lab up; returns notes on pods that settled without becoming ready. */
+export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<string[]> {
   const lab = p.model.lab;
   const existing = await readState(lab);
   if (existing || (await ownedNetns(lab)).length > 0) {
@@ -53,8 +58,20 @@ export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<void> 
       hooks.onStep?.('routing converged');
       await waitForRoutes(p.plan.converged, 30_000, checkInterrupted);
     }
+    let notes: string[] = [];
+    if (p.model.controlPlane === 'kubernetes') {
+      const client = adminClient(lab);
+      try {
+        await applyLabObjects(p.loaded, p.model, client, (s) => hooks.onStep?.(`applying ${s}`));
+        hooks.onStep?.('waiting for every pod and node agent');
+        notes = await waitSettled(p.model, client, SETTLE_TIMEOUT_MS, (moving) => hooks.onStep?.(`still waiting: ${moving.slice(0, 3).join('; ')}`));
+      } finally {
+        client.close();
+      }
+    }
     state.phase = 'up';
     await writeState(state);
+    return notes;
   } catch (e) {
     await teardownLab(lab);
     throw e;

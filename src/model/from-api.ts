@@ -4,7 +4,7 @@
 // machines outside the cluster, the pod network's kind) still comes from the lab file. Pure: the
 // objects come in as JSON lists; the same k8s/ parsers read them as read a lab file.
 import type { RawManifest } from '../k8s/types.js';
-import { parsePodSpec } from '../k8s/pod.js';
+import { parsePodSpec, POD_IP_ANNOTATION } from '../k8s/pod.js';
 import { parseServiceManifest } from '../k8s/service.js';
 import { parseNetworkPolicy } from '../k8s/network-policy.js';
 import { parseIngressApiManifest } from '../k8s/ingress.js';
@@ -52,16 +52,23 @@ export function nodeFromApi(n: RawManifest, lab: ClusterModel): Node | undefined
 export function podFromApi(p: RawManifest, model: Pick<ClusterModel, 'externals' | 'network'>): Pod | undefined {
   const status = obj(p.status);
   const ip = status.podIP;
-  const spec = parsePodSpec(obj(p.spec));
-  if (typeof ip !== 'string' || !spec.nodeName) return undefined;
+  if (typeof ip !== 'string') return undefined;
   const ready = arr(status.conditions).some((c) => c.type === 'Ready' && c.status === 'True');
+  return podOf(p, model, ip, ready);
+}
+
+/** A pod object bound to a node, with the address its node gives it (the kubelet's view,
+ * before any status is reported); undefined while it is not scheduled. */
+export function podOf(p: RawManifest, model: Pick<ClusterModel, 'externals' | 'network'>, ip: string, ready: boolean): Pod | undefined {
+  const spec = parsePodSpec(obj(p.spec));
+  if (!spec.nodeName) return undefined;
   const pod: Pod = {
     name: p.metadata.name,
     namespace: p.metadata.namespace ?? 'default',
     labels: p.metadata.labels ?? {},
     nodeName: spec.nodeName,
     ip,
-    ipSource: 'allocated',
+    ipSource: p.metadata.annotations?.[POD_IP_ANNOTATION] ? 'pinned' : 'allocated',
     ready,
     dnsPolicy: spec.dnsPolicy,
     dnsConfig: spec.dnsConfig,
@@ -154,14 +161,16 @@ export function modelFromApi(lab: ClusterModel, snap: ApiSnapshot): ClusterModel
       namespace: c.metadata.namespace ?? 'default',
       data: (obj((c as Json).data) as Record<string, string>) ?? {},
     })),
-    secrets: resolveSecrets(
-      (snap.secrets ?? []).map((s) => ({
-        name: s.metadata.name,
-        namespace: s.metadata.namespace ?? 'default',
-        type: String((s as Json).type ?? 'Opaque'),
-        generate: false,
-      })),
-      ingress,
-    ),
+    // The lab file's secrets know which certificates `lab up` generated and for which hosts;
+    // secrets created later (kubectl) are read as the API has them.
+    secrets: [
+      ...lab.secrets,
+      ...resolveSecrets(
+        (snap.secrets ?? [])
+          .filter((s) => !lab.secrets.some((x) => x.name === s.metadata.name && x.namespace === (s.metadata.namespace ?? 'default')))
+          .map((s) => ({ name: s.metadata.name, namespace: s.metadata.namespace ?? 'default', type: String((s as Json).type ?? 'Opaque'), generate: false })),
+        ingress,
+      ),
+    ],
   };
 }

@@ -10,7 +10,7 @@
 // cni0 bridge) and the network and broadcast addresses are never handed out; requested
 // addresses are reserved first; the others get the lowest free address from .2 upwards, taken
 // in sorted pod order so the result never depends on call order.
-import { type Cidr, formatCidr, nthSubnet, parseCidr, size, containsCidr, containsIp, ipToInt, intToIp, lastAddress } from '../net/cidr.js';
+import { type Cidr, formatCidr, nthSubnet, parseCidr, size, containsCidr, containsIp, ipToInt, intToIp, isValidIpv4, lastAddress } from '../net/cidr.js';
 
 export interface NodeCidrRequest {
   name: string;
@@ -125,4 +125,23 @@ export function allocatePodIPs(nodePodCidr: string, pods: PodIpRequest[]): Alloc
     out.set(p.key, intToIp(n));
   }
   return { ok: true, value: out };
+}
+
+/** host-local's next address for a pod that arrives while others hold theirs: the lowest free
+ * one of the node's range (host-local itself continues after the last one it gave; lowest-free
+ * keeps labs reproducible). A pinned address is taken when it is free and in range. */
+export function nextPodIp(nodePodCidr: string, used: ReadonlySet<string>, pinned?: string): { ip: string } | { error: string } {
+  const range = parseCidr(nodePodCidr);
+  const reserved = reservedPodAddresses(range);
+  if (pinned !== undefined) {
+    if (!isValidIpv4(pinned) || !containsIp(range, pinned)) return { error: `the pinned address ${pinned} is not in the node's pod range ${nodePodCidr}` };
+    if (reserved.has(ipToInt(pinned))) return { error: `${pinned} is the network, gateway or broadcast address of ${nodePodCidr}` };
+    if (used.has(pinned)) return { error: `${pinned} is already in use on this node` };
+    return { ip: pinned };
+  }
+  for (let a = range.base; a <= lastAddress(range); a++) {
+    const ip = intToIp(a);
+    if (!reserved.has(a) && !used.has(ip)) return { ip };
+  }
+  return { error: `no free address left in ${nodePodCidr}` };
 }

@@ -2,7 +2,9 @@
 import type { ClusterModel } from '../model/types.js';
 import { netnsName, UNDERLAY } from '../model/names.js';
 import { cniBackend } from './cni/registry.js';
-import { planWorkloadFiles, planWorkloads } from './workloads/processes.js';
+import { planOutsideProcesses, planWorkloadFiles, planWorkloads } from './workloads/processes.js';
+import { planControlPlane } from './control-plane/plan.js';
+import { internetCorefile } from './dns/coredns.js';
 import { planNodeBase, planNodeSysctls } from './node.js';
 import { planUnderlay, underlayInterfaces } from './underlay.js';
 import { outsideNamespaces, planNodeDefaultRoutes, planOutsideHosts, planOutsidePorts, planRouterInternet } from './outside.js';
@@ -14,6 +16,7 @@ import type { Op, Plan, PlannedNamespace } from './types.js';
 import { renderResolvConf } from './dns/resolv-conf.js';
 
 export function planLab(model: ClusterModel): Plan {
+  if (model.controlPlane === 'kubernetes') return planLabWithControlPlane(model);
   // The pod network first: kube-proxy and the policy engine build on what it reports.
   const net = cniBackend(model.network.cni).plan(model);
   const namespaces: PlannedNamespace[] = [
@@ -92,4 +95,38 @@ export function planPodResolvConfs(model: ClusterModel): Op[] {
 
 export function opCount(plan: Plan): number {
   return plan.steps.reduce((n, s) => n + s.ops.length, 0);
+}
+
+/** A lab with the real control plane: the machines and their cables as a plan, the control
+ * plane's PKI and processes, and one node agent per node. Pods, their addresses, kube-proxy's
+ * and the policy engine's rules come later, from the API, through the agents. */
+function planLabWithControlPlane(model: ClusterModel): Plan {
+  // The static plan of the lab file's bare pods tells which interfaces nodes get (cni0,
+  // flannel.1): hops may name them before any pod exists.
+  const net = cniBackend(model.network.cni).plan(model);
+  const cp = planControlPlane(model);
+  const namespaces: PlannedNamespace[] = [
+    { name: UNDERLAY, netns: netnsName(model.lab, UNDERLAY), kind: 'underlay', interfaces: [...underlayInterfaces(model), ...model.externals.filter((h) => h.kind === 'client' || h.kind === 'router').map((h) => underlayPortName(h.name))] },
+    ...model.nodes.map((n): PlannedNamespace => ({ name: n.name, netns: netnsName(model.lab, n.name), kind: 'node', interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? []).filter((i) => !i.startsWith('veth') && !i.startsWith('cali'))] })),
+    ...outsideNamespaces(model),
+  ];
+  return {
+    lab: model.lab,
+    namespaces,
+    steps: [
+      { name: 'namespaces', ops: namespaces.map((n) => ({ kind: 'netns', netns: n.netns })) },
+      { name: 'underlay and sysctls', ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n))] },
+      { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model)] },
+      {
+        name: 'outside hosts and the control plane\'s PKI',
+        ops: [
+          ...planOutsideHosts(model),
+          ...cp.ops,
+          ...planCertificates(model),
+          ...model.externals.filter((h) => h.kind === 'dns').map((h): Op => ({ kind: 'file', path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) })),
+        ],
+      },
+    ],
+    processes: [...planOutsideProcesses(model), ...cp.processes],
+  };
 }

@@ -23,6 +23,12 @@ export type Op =
   /** A self-signed certificate and key for these host names (a kubernetes.io/tls Secret the
    * lab asks to generate), at <path>.crt and <path>.key in the state directory. */
   | { kind: 'tls-cert'; path: string; hosts: string[] }
+  /** A certificate authority (<path>.crt, <path>.key in the state directory). */
+  | { kind: 'x509-ca'; path: string; subject: string }
+  /** A certificate signed by a CA of the lab: a server's (with its names) or a client's. */
+  | { kind: 'x509-cert'; path: string; ca: string; subject: string; usage: 'server' | 'client'; sans?: string[] }
+  /** A key pair (<path>.key, public half <path>.pub): the service-account signing key. */
+  | { kind: 'key-pair'; path: string }
   /** A file in the lab's state directory (e.g. a node's subnet.env). */
   | { kind: 'file'; path: string; content: string };
 
@@ -44,6 +50,7 @@ export interface PlannedNamespace {
 
 /** A long-running process in a namespace: a pod's pause or container process. */
 export interface ProcessSpec {
+  /** The namespace it runs in; "" for the host's own (only the harness's loopback relay). */
   netns: string;
   /** "<pod>/<container>" or "<pod>/pause". */
   name: string;
@@ -55,6 +62,12 @@ export interface ProcessSpec {
   readyUdpPort?: number;
   /** Or: ... listens on this TCP port. */
   readyTcpPort?: number;
+  /** Or: answers GET <path> with 200 over HTTPS through a unix socket (the API server's /readyz,
+   * reached from outside the lab's network), with these client credentials. */
+  readyHttps?: { socketPath: string; path: string; servername: string; caFile: string; certFile: string; keyFile: string };
+  /** Only the network namespace is the node's; the mount namespace stays the host's, where
+   * network namespaces a process creates are visible to all (the node agent makes pods'). */
+  hostMounts?: boolean;
   /** Processes start stage by stage, each stage ready before the next (default 1): the API
    * server and upstream DNS before the pods that use them. */
   stage?: number;

@@ -9,7 +9,7 @@ import { gatewayOf } from '../../model/ipam.js';
 import { netnsName } from '../../model/names.js';
 import type { Op } from '../types.js';
 import { bridgeDeviceOps, bridgeNodeInterfaces, bridgePodHostOps, planBridgeNode, planBridgePod } from './bridge.js';
-import { flannelNodeFiles } from './flannel-vxlan.js';
+import { flannelAnnotations, flannelNodeFiles } from './flannel-vxlan.js';
 import { emptyCniPlan, type CniBackend, type CniPlan, type DynamicCni } from './types.js';
 
 /** route_network.go GetRoute for host-gw: the remote lease via the remote node's address. */
@@ -24,6 +24,7 @@ function hostGwRoute(model: ClusterModel, nodeName: string, peer: Node): Op {
 
 /** flanneld host-gw for node agents. */
 export const flannelHostGwDynamic: DynamicCni = {
+  nodeAnnotations: (_model, node) => flannelAnnotations('host-gw', node),
   nodeSetup: (model, node) => ({
     ops: [...bridgeDeviceOps(model, node, model.underlay.mtu), ...flannelNodeFiles(model, node, model.underlay.mtu)],
     addresses: [gatewayOf(node.podCIDR)],

@@ -150,8 +150,22 @@ const peerOf = (model: ClusterModel, n: Node): FlannelPeer => ({
   publicIp: n.ip,
 });
 
+/** The annotations flanneld's kube subnet manager writes on its Node (flannel v0.28
+ * pkg/subnet/kube/annotations.go: backend-data, backend-type, kube-subnet-manager, public-ip),
+ * which the other nodes' flanneld read their peer's VTEP from. */
+export function flannelAnnotations(backend: 'vxlan' | 'host-gw', node: Node, vtep?: string): Record<string, string> {
+  const p = 'flannel.alpha.coreos.com';
+  return {
+    [`${p}/backend-data`]: vtep ? JSON.stringify({ VNI: FLANNEL_VNI, VtepMAC: vtep }) : 'null',
+    [`${p}/backend-type`]: backend,
+    [`${p}/kube-subnet-manager`]: 'true',
+    [`${p}/public-ip`]: node.ip,
+  };
+}
+
 /** flanneld for node agents: the same devices and entries, one event at a time. */
 export const flannelVxlanDynamic: DynamicCni = {
+  nodeAnnotations: (model, node) => flannelAnnotations('vxlan', node, vtepMac(model.lab, node.name)),
   nodeSetup: (model, node) => ({
     ops: [...bridgeDeviceOps(model, node, flannelMtu(model)), ...flannelDeviceOps(model, node), ...flannelNodeFiles(model, node, flannelMtu(model))],
     addresses: [gatewayOf(node.podCIDR), intToIp(parseCidr(node.podCIDR).base)],

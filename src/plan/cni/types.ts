@@ -40,6 +40,8 @@ export interface DynamicCni {
   peerRemoveOps(model: ClusterModel, node: Node, peer: Node): Op[];
   /** A pod's network (the plugin's ADD): node side, then the pod's own namespace. */
   podSetup(model: ClusterModel, node: Node, pod: Pick<Pod, 'name' | 'namespace' | 'ip'>): { ops: Op[]; hostVeth: string };
+  /** What the daemon writes on its Node object (flannel's lease annotations). */
+  nodeAnnotations?(model: ClusterModel, node: Node): Record<string, string>;
 }
 
 export interface CniBackend {

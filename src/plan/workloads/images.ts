@@ -7,7 +7,8 @@ import { labStateDir } from '../../model/names.js';
 import type { PathProblem } from '../../labfile/validate.js';
 import { withKubeconfig } from '../dns/coredns.js';
 import { controllerKind, nginxConfFor } from '../ingress/controller.js';
-import { AGNHOST_SCRIPT, COREDNS_BIN, imageProgram, KUBECONFIG_CONTEXT, KUBECONFIG_FILE, MODEL_FILE } from './programs.js';
+import { AGNHOST_SCRIPT, COREDNS_BIN, imageProgram, MODEL_FILE } from './programs.js';
+import { KUBECONFIG_CONTEXT, POD_KUBECONFIG } from '../control-plane/paths.js';
 
 const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns';
 
@@ -75,7 +76,7 @@ export const IMAGES: ImageKind[] = [
     files: (c, pod, model) => [
       {
         path: `${podFilesDir(pod)}/Corefile`,
-        content: withKubeconfig(configMapFile(c, pod, model, corefileArg(c)).content!, `${labStateDir(model.lab)}/${KUBECONFIG_FILE}`, KUBECONFIG_CONTEXT),
+        content: withKubeconfig(configMapFile(c, pod, model, corefileArg(c)).content!, `${labStateDir(model.lab)}/${POD_KUBECONFIG}`, KUBECONFIG_CONTEXT),
       },
     ],
     argv: (c, pod, model) => {

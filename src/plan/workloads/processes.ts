@@ -1,7 +1,7 @@
 // The lab's long-running processes and the files they read: every pod's pause process and
 // containers, the hosts of the lab's "internet", its read-only API server, the internet DNS
 // server and the MetalLB speakers, each with how the executor knows it is ready.
-import type { ClusterModel } from '../../model/types.js';
+import type { ClusterModel, Pod } from '../../model/types.js';
 import { labStateDir, netnsName, PROCESS_MARKER } from '../../model/names.js';
 import type { ProcessSpec } from '../types.js';
 import { internetCorefile } from '../dns/coredns.js';
@@ -12,7 +12,7 @@ import { apiServerEndpoint, imageKind, needsApiServer } from './images.js';
 /** Files the lab's processes read, in the state directory. */
 export function planWorkloadFiles(model: ClusterModel): { path: string; content: string }[] {
   const files: { path: string; content: string }[] = [];
-  for (const pod of model.pods) for (const c of pod.containers) files.push(...(imageKind(c.image)?.files?.(c, pod, model) ?? []));
+  for (const pod of model.pods) files.push(...planPodFiles(model, pod));
   for (const h of model.externals.filter((x) => x.kind === 'dns'))
     files.push({ path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) });
   // The lab's objects, which the API server serves and the ingress controllers render from.
@@ -21,7 +21,8 @@ export function planWorkloadFiles(model: ClusterModel): { path: string; content:
   return files;
 }
 
-export function planWorkloads(model: ClusterModel): ProcessSpec[] {
+/** The machines of the lab's "internet": web hosts answering with their name, its DNS server. */
+export function planOutsideProcesses(model: ClusterModel): ProcessSpec[] {
   const state = labStateDir(model.lab);
   const out: ProcessSpec[] = [];
   // Hosts of the lab's "internet" answer HTTP with their name, like the pods do.
@@ -35,6 +36,63 @@ export function planWorkloads(model: ClusterModel): ProcessSpec[] {
       readyFile,
     });
   }
+  // The internet DNS server (real CoreDNS, hosts plugin).
+  for (const h of model.externals.filter((x) => x.kind === 'dns')) {
+    out.push({
+      netns: netnsName(model.lab, h.name),
+      name: `${h.name}/coredns`,
+      argv: [COREDNS_BIN, '-conf', `${state}/outside/${h.name}/Corefile`],
+      env: { [PROCESS_MARKER]: model.lab },
+      readyUdpPort: 53,
+      stage: 0,
+    });
+  }
+  return out;
+}
+
+/** MetalLB's speaker (a hostNetwork DaemonSet pod) on a node that won the election for these
+ * addresses. */
+export function planSpeaker(model: ClusterModel, node: string, ips: string[]): ProcessSpec {
+  const readyFile = `ready/${node}_speaker`;
+  return {
+    netns: netnsName(model.lab, node),
+    name: `${node}/metallb-speaker`,
+    argv: [PYTHON, L2_SPEAKER_SCRIPT, '--interface', 'eth0', ...ips.flatMap((ip) => ['--ip', ip]), '--ready-file', `${labStateDir(model.lab)}/${readyFile}`],
+    env: { [PROCESS_MARKER]: model.lab },
+    readyFile,
+  };
+}
+
+/** A pod's processes: its pause process and one per container, each with how it shows it is ready. */
+export function planPodProcesses(model: ClusterModel, pod: Pod): ProcessSpec[] {
+  const state = labStateDir(model.lab);
+  const netns = netnsName(model.lab, pod.name);
+  const env = { [PROCESS_MARKER]: model.lab, WIRELAB_HOSTNAME: pod.name };
+  // The pause process: owns nothing the bind-mounted namespace does not already hold, but it
+  // is what a pod looks like on a node (and what `lab exec` users expect to see in `ps`).
+  const out: ProcessSpec[] = [{ netns, name: `${pod.name}/pause`, argv: ['sleep', 'infinity'], env }];
+  for (const c of pod.containers) {
+    const kind = imageKind(c.image)!;
+    const name = `${pod.name}/${c.name}`;
+    if (kind.readyUdpPort !== undefined || kind.readyTcpPort !== undefined) {
+      out.push({ netns, name, argv: kind.argv(c, pod, model), env, readyUdpPort: kind.readyUdpPort, readyTcpPort: kind.readyTcpPort });
+      continue;
+    }
+    const readyFile = `ready/${pod.name}_${c.name}`;
+    out.push({ netns, name, argv: kind.argv(c, pod, model), env: { ...env, WIRELAB_READY_FILE: `${state}/${readyFile}` }, readyFile });
+  }
+  return out;
+}
+
+/** Files a pod's containers read (a CoreDNS pod's Corefile), in the state directory. */
+export function planPodFiles(model: ClusterModel, pod: Pod): { path: string; content: string }[] {
+  return pod.containers.flatMap((c) => imageKind(c.image)?.files?.(c, pod, model) ?? []);
+}
+
+export function planWorkloads(model: ClusterModel): ProcessSpec[] {
+  const state = labStateDir(model.lab);
+  const out: ProcessSpec[] = [];
+  out.push(...planOutsideProcesses(model).filter((p) => !p.name.endsWith('/coredns')));
   // The lab's read-only Kubernetes API, started (and ready) before anything that watches it.
   if (needsApiServer(model)) {
     const api = apiServerEndpoint(model);
@@ -58,46 +116,10 @@ export function planWorkloads(model: ClusterModel): ProcessSpec[] {
       stage: 0,
     });
   }
-  // The internet DNS server (real CoreDNS, hosts plugin).
-  for (const h of model.externals.filter((x) => x.kind === 'dns')) {
-    out.push({
-      netns: netnsName(model.lab, h.name),
-      name: `${h.name}/coredns`,
-      argv: [COREDNS_BIN, '-conf', `${state}/outside/${h.name}/Corefile`],
-      env: { [PROCESS_MARKER]: model.lab },
-      readyUdpPort: 53,
-      stage: 0,
-    });
-  }
-  // MetalLB's speaker (a hostNetwork DaemonSet pod) on each node that won an election.
+  out.push(...planOutsideProcesses(model).filter((p) => p.name.endsWith('/coredns')));
   const byNode = new Map<string, string[]>();
   for (const a of model.announcements) byNode.set(a.node, [...(byNode.get(a.node) ?? []), a.ip]);
-  for (const [node, ips] of [...byNode.entries()].sort()) {
-    const readyFile = `ready/${node}_speaker`;
-    out.push({
-      netns: netnsName(model.lab, node),
-      name: `${node}/metallb-speaker`,
-      argv: [PYTHON, L2_SPEAKER_SCRIPT, '--interface', 'eth0', ...ips.flatMap((ip) => ['--ip', ip]), '--ready-file', `${state}/${readyFile}`],
-      env: { [PROCESS_MARKER]: model.lab },
-      readyFile,
-    });
-  }
-  for (const pod of model.pods) {
-    const netns = netnsName(model.lab, pod.name);
-    const env = { [PROCESS_MARKER]: model.lab, WIRELAB_HOSTNAME: pod.name };
-    // The pause process: owns nothing the bind-mounted namespace does not already hold, but it
-    // is what a pod looks like on a node (and what `lab exec` users expect to see in `ps`).
-    out.push({ netns, name: `${pod.name}/pause`, argv: ['sleep', 'infinity'], env });
-    for (const c of pod.containers) {
-      const kind = imageKind(c.image)!;
-      const name = `${pod.name}/${c.name}`;
-      if (kind.readyUdpPort !== undefined || kind.readyTcpPort !== undefined) {
-        out.push({ netns, name, argv: kind.argv(c, pod, model), env, readyUdpPort: kind.readyUdpPort, readyTcpPort: kind.readyTcpPort });
-        continue;
-      }
-      const readyFile = `ready/${pod.name}_${c.name}`;
-      out.push({ netns, name, argv: kind.argv(c, pod, model), env: { ...env, WIRELAB_READY_FILE: `${state}/${readyFile}` }, readyFile });
-    }
-  }
+  for (const [node, ips] of [...byNode.entries()].sort()) out.push(planSpeaker(model, node, ips));
+  for (const pod of model.pods) out.push(...planPodProcesses(model, pod));
   return out;
 }

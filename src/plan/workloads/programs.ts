@@ -2,6 +2,7 @@
 // run: agnhost, the ingress controller, the MetalLB speaker, the lab's API server) and the ones
 // setup builds (CoreDNS). TypeScript programs run from their build in dist/images (setup and
 // `lab` rebuild it when a source changed), so a container starts in milliseconds.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGES_DIR, REPO_ROOT, TOOLS_BIN_DIR } from '../../paths.js';
 
@@ -13,6 +14,28 @@ export const L2_SPEAKER_SCRIPT = join(IMAGES_DIR, 'metallb-speaker/l2-speaker.py
 export const PYTHON = '/usr/bin/python3';
 /** Real CoreDNS, built from source by scripts/build-coredns.sh. */
 export const COREDNS_BIN = join(TOOLS_BIN_DIR, 'coredns');
+/** The Kubernetes components built from source (scripts/build-kubernetes.sh). */
+export const KUBE_BIN = {
+  apiserver: join(TOOLS_BIN_DIR, 'kube-apiserver'),
+  controllerManager: join(TOOLS_BIN_DIR, 'kube-controller-manager'),
+  scheduler: join(TOOLS_BIN_DIR, 'kube-scheduler'),
+  proxy: join(TOOLS_BIN_DIR, 'kube-proxy'),
+  agnhost: join(TOOLS_BIN_DIR, 'agnhost'),
+};
+/** Debian's etcd-server. */
+export const ETCD_BIN = '/usr/bin/etcd';
+
+/** kubectl: the one built with the components, or the system's when it was recent enough that
+ * the build left it out. */
+export function kubectlBin(): string {
+  return existsSync(join(TOOLS_BIN_DIR, 'kubectl')) ? join(TOOLS_BIN_DIR, 'kubectl') : 'kubectl';
+}
+
+/** The node agent (kubelet, kube-proxy and the policy agent of a node), built to dist/. */
+export function agentProgram(): string[] {
+  return [process.execPath, join(REPO_ROOT, 'dist', 'agent', 'main.js')];
+}
+
 /** Where the TypeScript programs of images/ are built (scripts/build.mjs). */
 export const IMAGES_BUILD_DIR = join(REPO_ROOT, 'dist', 'images');
 

@@ -1,0 +1,76 @@
+// The node agent as kubelet for one pod: the sandbox (the pod's namespace, the pod network's
+// ADD with the address host-local IPAM gave it, its resolv.conf), then its containers (the
+// images registry decides what each runs; an image or configuration it cannot run leaves the
+// container waiting with kubelet's reason), then readiness. Stopping undoes it: processes,
+// then the namespace (which takes the pod's end of the veth, and with it the host's end).
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { ClusterModel, Node, Pod } from '../model/types.js';
+import { netnsName } from '../model/names.js';
+import type { DynamicCni } from '../plan/cni/types.js';
+import type { Op } from '../plan/types.js';
+import { renderResolvConf } from '../plan/dns/resolv-conf.js';
+import { planPodFiles, planPodProcesses } from '../plan/workloads/processes.js';
+import { imageKind, IMAGES } from '../plan/workloads/images.js';
+import { applyPlan } from '../kernel/apply.js';
+import { startProcesses } from '../kernel/staging.js';
+import { findLabProcesses, stopProcesses } from '../kernel/processes.js';
+import { run } from '../kernel/exec.js';
+import type { ContainerState } from './decide.js';
+
+/** Applies ops as one plan step (the executor groups them per namespace, as for `lab up`). */
+export async function applyOps(lab: string, name: string, ops: Op[]): Promise<void> {
+  if (ops.length > 0) await applyPlan({ lab, namespaces: [], steps: [{ name, ops }], processes: [] });
+}
+
+/** Containers kubelet could not start, with its reason: an image there is no program for
+ * (ErrImagePull, with the images that can run), or a configuration the container cannot use
+ * (CreateContainerConfigError: a missing ConfigMap key, an agnhost command not built in). */
+export function blockedContainers(model: ClusterModel, pod: Pod): ContainerState[] {
+  const known = IMAGES.map((k) => k.label).join(', ');
+  return pod.containers.flatMap((c): ContainerState[] => {
+    const kind = imageKind(c.image);
+    if (!kind)
+      return [{ name: c.name, image: c.image, waiting: { reason: 'ErrImagePull', message: `image "${c.image}" cannot be run here: wirelab runs ${known}` } }];
+    const problem = kind.check(c, pod, model);
+    return problem
+      ? [{ name: c.name, image: c.image, waiting: { reason: 'CreateContainerConfigError', message: `${problem.message} (${problem.fix ?? problem.field})` } }]
+      : [];
+  });
+}
+
+/** The sandbox: namespace, network, resolv.conf. Returns the host side of the pod's veth. */
+export async function createSandbox(model: ClusterModel, node: Node, cni: DynamicCni, pod: Pod): Promise<string> {
+  const netns = netnsName(model.lab, pod.name);
+  const net = cni.podSetup(model, node, pod);
+  // The namespace first: the executor runs a step's namespaces side by side.
+  await applyOps(model.lab, `sandbox of ${pod.namespace}/${pod.name}`, [{ kind: 'netns', netns }]);
+  await applyOps(model.lab, `network of ${pod.namespace}/${pod.name}`, [
+    ...net.ops,
+    { kind: 'netns-file', netns, name: 'resolv.conf', content: renderResolvConf(pod.resolver) },
+  ]);
+  return net.hostVeth;
+}
+
+/** The pause process and the containers, each ready (listening, or its ready file written). */
+export async function startContainers(model: ClusterModel, pod: Pod): Promise<void> {
+  await applyOps(
+    model.lab,
+    `files of ${pod.namespace}/${pod.name}`,
+    planPodFiles(model, pod).map((f): Op => ({ kind: 'file', path: f.path, content: f.content })),
+  );
+  await startProcesses(model.lab, planPodProcesses(model, pod), { timeoutMs: 20_000 });
+}
+
+/** Only the pause process (a pod whose containers cannot start still has its sandbox). */
+export async function startPause(model: ClusterModel, pod: Pod): Promise<void> {
+  await startProcesses(model.lab, planPodProcesses({ ...model }, { ...pod, containers: [] }), { timeoutMs: 20_000 });
+}
+
+export async function stopPod(lab: string, podName: string): Promise<void> {
+  const netns = netnsName(lab, podName);
+  if (!existsSync(`/run/netns/${netns}`)) return;
+  await stopProcesses(await findLabProcesses([netns], lab, false));
+  await run(['ip', 'netns', 'del', netns], { allowFailure: true });
+  await rm(`/etc/netns/${netns}`, { recursive: true, force: true });
+}

@@ -1,0 +1,340 @@
+// One node's agent: kubelet, flanneld, kube-proxy (iptables mode), the policy engine and the
+// MetalLB speaker of one node, fed by the real API server. Informers keep the objects; every
+// change schedules a reconcile (one at a time; changes during one schedule the next), which
+// compares what the API wants with what this node has and applies the difference: the node's
+// pod network once its range is known, peers as nodes come and go, pods bound here started or
+// stopped (with their status reported), then kube-proxy's and the policy engine's rules and the
+// speaker's announcements, rendered by the same renderers the static path uses.
+import { writeFile, rename, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ApiClient, endpointFromFiles, type K8sObject } from '../api/client.js';
+import { Informer, keyOf } from '../api/informer.js';
+import { modelFromApi, podOf } from '../model/from-api.js';
+import { nextPodIp } from '../model/ipam.js';
+import type { ClusterModel, Node, Pod } from '../model/types.js';
+import { parsePodSpec, POD_IP_ANNOTATION, POD_READY_ANNOTATION } from '../k8s/pod.js';
+import { cniBackend } from '../plan/cni/registry.js';
+import type { DynamicCni } from '../plan/cni/types.js';
+import type { AgentConfig } from '../plan/control-plane/plan.js';
+import { planSpeaker } from '../plan/workloads/processes.js';
+import { startProcesses } from '../kernel/staging.js';
+import { stopProcesses } from '../kernel/processes.js';
+import { nodeObject, nodeStatus, peerChanges, podActions, podStatus, type AppliedPeer, type ContainerState } from './decide.js';
+import { applyOps, blockedContainers, createSandbox, startContainers, startPause, stopPod } from './kubelet.js';
+import { kubeProxySync, policySync, type RulesState } from './rules.js';
+import { finalDelete, patchNode, patchNodeStatus, patchPodStatus, recordEvent, registerNode, renewLease } from './api-writes.js';
+import { digestOf, WATCHED, type AgentStatus, type WatchedKind } from './watched.js';
+
+/** The Kubernetes version the components are built from (tools/kubernetes/go.mod). */
+export const KUBE_VERSION = 'v1.34.2';
+const LEASE_SECONDS = 40;
+const RENEW_MS = 10_000;
+/** Pods started at once (each is a handful of short commands and a process or two). */
+const POD_PARALLELISM = 8;
+
+interface RunningPod {
+  uid: string;
+  ip: string;
+  hostVeth: string;
+  startedAt: string;
+  containers: ContainerState[];
+  ready: boolean;
+}
+
+const parsePodContainers = (obj: K8sObject) =>
+  parsePodSpec((obj.spec ?? {}) as Record<string, unknown>).containers.map((c) => ({ name: c.name, image: c.image }));
+
+const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+
+export class NodeAgent {
+  private readonly client: ApiClient;
+  private readonly informers: Record<WatchedKind, Informer>;
+  private readonly abort = new AbortController();
+  private readonly cni: DynamicCni;
+  private readonly running = new Map<string, RunningPod>();
+  private readonly peers = new Map<string, AppliedPeer>();
+  private networkFor = '';
+  private proxy?: RulesState;
+  private policy?: RulesState;
+  private speaker: { ips: string; pids: number[] } = { ips: '', pids: [] };
+  private nodeUid?: string;
+  private registered = false;
+  private readyWritten = false;
+  private pending = false;
+  private loop: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly cfg: AgentConfig) {
+    this.client = new ApiClient(endpointFromFiles({ server: cfg.server, caFile: cfg.caFile, certFile: cfg.certFile, keyFile: cfg.keyFile }));
+    const backend = cniBackend(cfg.model.network.cni);
+    if (!backend.dynamic) throw new Error(`the pod network ${backend.kind} has no node agent yet`);
+    this.cni = backend.dynamic;
+    this.informers = Object.fromEntries(Object.entries(WATCHED).map(([k, path]) => [k, new Informer(this.client, path)])) as Record<WatchedKind, Informer>;
+    for (const inf of Object.values(this.informers)) inf.onChange(() => this.schedule());
+  }
+
+  private get self(): Node {
+    return this.cfg.model.nodes.find((n) => n.name === this.cfg.node)!;
+  }
+
+  async run(): Promise<void> {
+    const signal = this.abort.signal;
+    const watching = Object.entries(this.informers).map(([k, inf]) => inf.run(signal, (e) => log(`watch ${k}: ${(e as Error).message}`)));
+    await Promise.all(Object.values(this.informers).map((i) => i.synced));
+    await this.register();
+    const renew = setInterval(
+      () => void renewLease(this.client, this.cfg.node, this.nodeUid, LEASE_SECONDS).catch((e) => log(`lease: ${(e as Error).message}`)),
+      RENEW_MS,
+    );
+    this.schedule();
+    await Promise.all(watching);
+    clearInterval(renew);
+    await this.loop;
+  }
+
+  stop(): void {
+    this.abort.abort();
+    this.client.close();
+  }
+
+  /** Registers the Node once the nodes before it are there (see AgentConfig.registerAfter). */
+  private async register(): Promise<void> {
+    while (!this.cfg.registerAfter.every((n) => this.informers.nodes.cache.has(n))) {
+      if (this.abort.signal.aborted) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const self = this.self;
+    const node = await registerNode(this.client, nodeObject({ name: self.name, role: self.role, podCIDR: this.cfg.podCIDR }));
+    this.nodeUid = node.metadata.uid;
+    await patchNodeStatus(this.client, self.name, nodeStatus({ name: self.name, ip: self.ip, version: KUBE_VERSION }));
+    await renewLease(this.client, self.name, this.nodeUid, LEASE_SECONDS);
+    this.registered = true;
+    log(`registered node ${self.name}`);
+  }
+
+  /** Debounced: a burst of events (a Deployment's pods, their slices) is one reconcile. */
+  private schedule(): void {
+    this.pending = true;
+    if (this.timer || !this.registered) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.loop) return;
+      this.loop = (async () => {
+        while (this.pending && !this.abort.signal.aborted) {
+          this.pending = false;
+          await this.reconcile().catch((e) => log(`reconcile: ${(e as Error).stack ?? e}`));
+        }
+        this.loop = undefined;
+      })();
+    }, 10);
+  }
+
+  private objects(): Record<WatchedKind, K8sObject[]> {
+    return Object.fromEntries(Object.entries(this.informers).map(([k, inf]) => [k, inf.list()])) as Record<WatchedKind, K8sObject[]>;
+  }
+
+  private async reconcile(): Promise<void> {
+    const objects = this.objects();
+    const digest = digestOf(objects);
+    const live = modelFromApi(this.cfg.model, objects);
+    const self = live.nodes.find((n) => n.name === this.cfg.node);
+    if (!self?.podCIDR) return this.writeStatus(digest, `waiting for node ${this.cfg.node}'s pod range (spec.podCIDR)`);
+    await this.ensureNetwork(live, self);
+    await this.syncPeers(live, self);
+    await this.syncPods(live, self, objects.pods);
+    await this.syncRules(live, self);
+    await this.syncSpeaker(live);
+    await this.writeStatus(digest);
+    if (!this.readyWritten) {
+      await writeFile(this.cfg.readyFile, '');
+      this.readyWritten = true;
+    }
+  }
+
+  /** flanneld's start: the node's devices and rules for its range, its annotations. */
+  private async ensureNetwork(live: ClusterModel, self: Node): Promise<void> {
+    if (this.networkFor === self.podCIDR) return;
+    if (this.networkFor) throw new Error(`node ${self.name}'s pod range changed from ${this.networkFor} to ${self.podCIDR}; recreate the lab`);
+    await applyOps(live.lab, `pod network of ${self.name}`, this.cni.nodeSetup(live, self).ops);
+    this.networkFor = self.podCIDR;
+    const annotations = this.cni.nodeAnnotations?.(live, self);
+    if (annotations) await patchNode(this.client, self.name, { metadata: { annotations } });
+    log(`pod network up for ${self.podCIDR}`);
+  }
+
+  private async syncPeers(live: ClusterModel, self: Node): Promise<void> {
+    const { add, remove } = peerChanges(this.peers, live.nodes, self.name);
+    for (const p of remove) {
+      const node: Node = { name: p.name, ip: p.ip, podCIDR: p.podCIDR, role: 'worker', podCIDRSource: 'allocated' };
+      await applyOps(live.lab, `peer ${p.name} gone`, this.cni.peerRemoveOps(live, self, node));
+      this.peers.delete(p.name);
+    }
+    if (add.length > 0) {
+      await applyOps(
+        live.lab,
+        'peers',
+        add.flatMap((p) => this.cni.peerOps(live, self, p)),
+      );
+      for (const p of add) this.peers.set(p.name, { name: p.name, ip: p.ip, podCIDR: p.podCIDR });
+    }
+  }
+
+  private async syncPods(live: ClusterModel, self: Node, all: K8sObject[]): Promise<void> {
+    const mine = all.filter((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === self.name);
+    const byKey = new Map(mine.map((p) => [keyOf(p), p]));
+    const { start, stop } = podActions(
+      mine.map((p) => ({ key: keyOf(p), uid: p.metadata.uid ?? '', deleting: !!p.metadata.deletionTimestamp })),
+      this.running,
+    );
+    await Promise.all(
+      stop.map(async (key) => {
+        await stopPod(live.lab, key.split('/')[1]);
+        this.running.delete(key);
+        log(`stopped pod ${key}`);
+      }),
+    );
+    // Pods being deleted whose containers are gone: the final delete lets the object go.
+    for (const p of mine)
+      if (p.metadata.deletionTimestamp && !this.running.has(keyOf(p)))
+        await finalDelete(this.client, p.metadata.namespace ?? 'default', p.metadata.name, p.metadata.uid ?? '');
+    // Addresses first, in order (pinned ones reserved before any is handed out), then the pods
+    // start side by side.
+    const used = new Set([...this.running.values()].map((r) => r.ip));
+    for (const key of start) {
+      const pinned = byKey.get(key)!.metadata.annotations?.[POD_IP_ANNOTATION];
+      if (pinned) used.add(pinned);
+    }
+    const planned: { key: string; ip?: string; error?: string }[] = start.map((key) => {
+      const pinned = byKey.get(key)!.metadata.annotations?.[POD_IP_ANNOTATION];
+      const r = nextPodIp(self.podCIDR, pinned ? new Set([...used].filter((x) => x !== pinned)) : used, pinned);
+      if ('error' in r) return { key, error: r.error };
+      used.add(r.ip);
+      return { key, ip: r.ip };
+    });
+    for (let i = 0; i < planned.length; i += POD_PARALLELISM) {
+      await Promise.all(planned.slice(i, i + POD_PARALLELISM).map((p) => this.startPod(live, self, byKey.get(p.key)!, p.ip, p.error)));
+    }
+  }
+
+  private async startPod(live: ClusterModel, self: Node, obj: K8sObject, ip: string | undefined, ipError: string | undefined): Promise<void> {
+    const key = keyOf(obj);
+    const ns = obj.metadata.namespace ?? 'default';
+    const ref = { kind: 'Pod', namespace: ns, name: obj.metadata.name, uid: obj.metadata.uid };
+    const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const wantsReady = obj.metadata.annotations?.[POD_READY_ANNOTATION] !== 'false';
+    if (ipError || !ip) {
+      return this.sandboxFailed(obj, self, startedAt, `failed to set up the sandbox: ${ipError}`);
+    }
+    const pod: Pod = podOf(obj, live, ip, wantsReady)!;
+    let hostVeth: string;
+    try {
+      hostVeth = await createSandbox(live, self, this.cni, pod);
+    } catch (e) {
+      // kubelet reports a failed sandbox and tries again later; here the pod stays failed (the
+      // message says why) until it is deleted, rather than retrying in a loop.
+      await stopPod(live.lab, pod.name);
+      return this.sandboxFailed(obj, self, startedAt, `failed to set up the sandbox: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`);
+    }
+    const blocked = blockedContainers(live, pod);
+    let containers: ContainerState[];
+    if (blocked.length > 0) {
+      await startPause(live, pod);
+      containers = pod.containers.map(
+        (c) => blocked.find((b) => b.name === c.name) ?? { name: c.name, image: c.image, waiting: { reason: 'PodInitializing', message: '' } },
+      );
+      for (const b of blocked)
+        await recordEvent(
+          this.client,
+          ref,
+          'Warning',
+          b.waiting!.reason === 'ErrImagePull' ? 'Failed' : 'Failed',
+          `Error: ${b.waiting!.reason}: ${b.waiting!.message}`,
+          self.name,
+        );
+    } else {
+      try {
+        await startContainers(live, pod);
+        containers = pod.containers.map((c) => ({ name: c.name, image: c.image, running: { startedAt } }));
+        await recordEvent(
+          this.client,
+          ref,
+          'Normal',
+          'Started',
+          `Started container${pod.containers.length > 1 ? 's' : ''} ${pod.containers.map((c) => c.name).join(', ')}`,
+          self.name,
+        );
+      } catch (e) {
+        const message = (e as Error).message;
+        containers = pod.containers.map((c) => ({ name: c.name, image: c.image, waiting: { reason: 'CrashLoopBackOff', message } }));
+        await recordEvent(this.client, ref, 'Warning', 'BackOff', message, self.name);
+      }
+    }
+    const ready = wantsReady && containers.every((c) => c.running);
+    this.running.set(key, { uid: obj.metadata.uid ?? '', ip, hostVeth, startedAt, containers, ready });
+    await patchPodStatus(this.client, ns, obj.metadata.name, podStatus({ podIP: ip, hostIP: self.ip, ready, startTime: startedAt, containers }));
+    log(`started pod ${key} at ${ip}${ready ? '' : ' (not ready)'}`);
+  }
+
+  /** A pod whose sandbox could not be made: ContainerCreating, with kubelet's event. */
+  private async sandboxFailed(obj: K8sObject, self: Node, startedAt: string, message: string): Promise<void> {
+    const ns = obj.metadata.namespace ?? 'default';
+    await recordEvent(
+      this.client,
+      { kind: 'Pod', namespace: ns, name: obj.metadata.name, uid: obj.metadata.uid },
+      'Warning',
+      'FailedCreatePodSandBox',
+      message,
+      self.name,
+    );
+    const containers = parsePodContainers(obj).map((c) => ({ ...c, waiting: { reason: 'ContainerCreating', message } }));
+    this.running.set(keyOf(obj), { uid: obj.metadata.uid ?? '', ip: '', hostVeth: '', startedAt, containers, ready: false });
+    await patchPodStatus(this.client, ns, obj.metadata.name, podStatus({ hostIP: self.ip, ready: false, startTime: startedAt, containers }));
+    log(`pod ${keyOf(obj)}: ${message}`);
+  }
+
+  private async syncRules(live: ClusterModel, self: Node): Promise<void> {
+    if (live.kubeProxy === 'iptables') {
+      const sync = kubeProxySync(live, self, this.proxy);
+      if (sync) {
+        await applyOps(live.lab, 'kube-proxy sync', [sync.op]);
+        this.proxy = sync.state;
+      }
+    }
+    if (cniBackend(live.network.cni).enforcesPolicy) {
+      const veths = Object.fromEntries([...this.running].filter(([, r]) => r.hostVeth).map(([k, r]) => [k, r.hostVeth]));
+      const sync = policySync(live, self, veths, this.policy);
+      if (sync) {
+        await applyOps(live.lab, 'policy sync', [sync.op]);
+        this.policy = sync.state;
+      }
+    }
+  }
+
+  /** MetalLB's speaker on this node, announcing what the election gave it. */
+  private async syncSpeaker(live: ClusterModel): Promise<void> {
+    const ips = live.announcements.filter((a) => a.node === this.cfg.node).map((a) => a.ip);
+    const key = ips.join(',');
+    if (key === this.speaker.ips) return;
+    if (this.speaker.pids.length > 0) await stopProcesses(this.speaker.pids);
+    this.speaker = { ips: key, pids: [] };
+    if (ips.length === 0) return;
+    await startProcesses(live.lab, [planSpeaker(live, this.cfg.node, ips)], {
+      onStarted: async (started) => {
+        this.speaker.pids.push(...started.map((s) => s.pid));
+      },
+    });
+  }
+
+  private async writeStatus(digest: string, error?: string): Promise<void> {
+    const status: AgentStatus = {
+      node: this.cfg.node,
+      digest,
+      syncedAt: new Date().toISOString(),
+      pods: Object.fromEntries([...this.running].map(([k, r]) => [k, r.ip])),
+      ...(error ? { error } : {}),
+    };
+    await mkdir(dirname(this.cfg.statusFile), { recursive: true });
+    await writeFile(`${this.cfg.statusFile}.tmp`, JSON.stringify(status) + '\n');
+    await rename(`${this.cfg.statusFile}.tmp`, this.cfg.statusFile);
+  }
+}

@@ -1,0 +1,58 @@
+// The node agent as kube-proxy (iptables mode) and as the pod network's policy engine: each sync
+// renders the whole ruleset from the live model with the same renderers the static path uses and
+// restores it in one iptables-restore. Chains a sync no longer writes are deleted in the same
+// restore; jump rules from the built-in chains go in on the first sync only, as kube-proxy's
+// EnsureRule inserts them only when missing, so a re-sync never duplicates them.
+import type { ClusterModel, Node } from '../model/types.js';
+import { netnsName } from '../model/names.js';
+import type { Op } from '../plan/types.js';
+import { renderKubeProxyRuleset } from '../plan/proxy/iptables.js';
+import { toRestoreText } from '../plan/proxy/iptables-restore.js';
+import { withJumps } from '../plan/proxy/registry.js';
+import { renderPodsFromModel, renderPolicyRules } from '../plan/policy/render.js';
+
+export interface RulesState {
+  /** The last text restored (a sync with the same text is skipped). */
+  text: string;
+  /** Chains it declared: the next sync deletes those it no longer writes. */
+  chains: string[];
+}
+
+const declared = (text: string) => [...text.matchAll(/^:(\S+) - /gm)].map((m) => m[1]);
+
+/** kube-proxy's sync of this node, or undefined when nothing changed. */
+export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesState): { op: Op; state: RulesState } | undefined {
+  const ruleset = renderKubeProxyRuleset({
+    hostname: node.name,
+    nodeIPs: [node.ip],
+    clusterCIDR: model.network.podCIDR,
+    services: model.services,
+    endpointSlices: model.endpointSlices,
+  });
+  const body = toRestoreText(ruleset);
+  if (previous?.text === body) return undefined;
+  const text = previous ? toRestoreText(ruleset, { deleteChains: previous.chains }) : withJumps(body);
+  return {
+    op: { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: text },
+    state: { text: body, chains: [...ruleset.tables.nat.keys()] },
+  };
+}
+
+/** The policy engine's sync of this node, or undefined when nothing changed. */
+export function policySync(
+  model: ClusterModel,
+  node: Node,
+  hostVeths: Record<string, string>,
+  previous?: RulesState,
+): { op: Op; state: RulesState } | undefined {
+  const input = {
+    node: node.name,
+    pods: renderPodsFromModel(model.pods, (namespace: string, pod: string) => hostVeths[`${namespace}/${pod}`] ?? ''),
+    namespaces: model.namespaces,
+    policies: model.networkPolicies,
+  };
+  const body = renderPolicyRules({ ...input, includeJump: false });
+  if (previous?.text === body) return undefined;
+  const text = renderPolicyRules({ ...input, includeJump: !previous, staleChains: previous?.chains });
+  return { op: { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: text }, state: { text: body, chains: declared(body) } };
+}
