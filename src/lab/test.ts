@@ -1,5 +1,5 @@
 // testLab: gather the evidence of every expectation and truth table of a lab that is up, judge
-// it, and report (report.json and junit.xml with --out).
+// it, and report (report.json, junit.xml and capture.pcapng with --out).
 import { join } from 'node:path';
 import type { ExpectationSpec } from '../labfile/schema.js';
 import { addressBook } from '../model/address-book.js';
@@ -10,6 +10,7 @@ import { judgeExpectation, type ExpectationResult } from '../assert/expectation.
 import { judgeReachability, pendingResult } from '../assert/reachability.js';
 import { buildReport, type LabReport } from '../report/report.js';
 import { writeArtefacts } from '../report/artefacts.js';
+import { writeMergedCapture } from '../capture/merge.js';
 import { gatherExpectations } from './gather.js';
 import { checkInterrupted } from './interrupt.js';
 import type { PreparedLab } from './prepare.js';
@@ -33,6 +34,8 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
     onExpectation: opts.onExpectation,
     checkInterrupted,
   });
+  // Every capture point in one pcapng for Wireshark, next to the per-point pcaps.
+  if (opts.outDir) await writeMergedCapture(join(opts.outDir, 'capture.pcapng'), captured.files, `wirelab: lab ${lab}`);
   const results: ExpectationResult[] = expectations.map((e, i) => judgeExpectation(e, windows[i], captured, book));
   for (const t of reachability) {
     checkInterrupted();
