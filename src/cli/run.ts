@@ -73,6 +73,6 @@ export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: strin
     }
     throw failure;
   }
-  printReport(report!);
+  printReport(report!, opts.out);
   return exitCodeOf(report!);
 }

@@ -132,11 +132,11 @@ export function walk(t: Topology, points: WalkPoint[]): Walk {
     if (points[i].point === points[i - 1].point) continue;
     segments.push(route(t, points[i - 1], points[i]));
   }
-  return { segments, overlay: overlayLinks(t, segments) };
+  return { segments, overlay: overlayOf(t, segments) };
 }
 
 /** Tunnel links between the tunnel devices a walk crossed one after the other. */
-function overlayLinks(t: Topology, segments: Segment[]): string[] {
+export function overlayOf(t: Topology, segments: Segment[]): string[] {
   const kindOf = new Map(t.devices.map((d) => [d.id, d.kind]));
   const crossed = segments.flatMap((s, i) => (i === 0 ? s.devices : s.devices.slice(1))).filter((d) => TUNNEL_KINDS.has(kindOf.get(d) ?? ''));
   const out: string[] = [];
