@@ -18,6 +18,8 @@ export interface HopResult {
   /** The packet the verdict rests on (the one that matched, or the first of the flow that
    * differed or should not have been there), when one was seen: for the report page. */
   evidence?: CapturedPacket;
+  /** Every packet of the flow seen at this hop (the evidence is one of them). */
+  flow?: CapturedPacket[];
   /** The capture points the hop names (any of them), its direction, and where its evidence was seen. */
   points?: string[];
   direction?: 'forward' | 'reply';
@@ -276,7 +278,7 @@ export function evaluateHop(
   const sel = hopSelector(flow, hop.direction, hop.packet, resolve);
   const ofFlow = packets.filter((p) => selects(p.frame, sel));
   const at = Array.isArray(hop.at) ? hop.at.join(' | ') : hop.at;
-  const base = { at, seen: ofFlow.length, absent: hop.absent };
+  const base = { at, seen: ofFlow.length, absent: hop.absent, ...(ofFlow.length > 0 ? { flow: ofFlow } : {}) };
   const dir = hop.direction === 'reply' ? 'reply' : 'request';
   const what = `${sel.src.text} > ${sel.dst.text} ${flow.protocol.toUpperCase()}${sel.dstPort ? ` dport ${sel.dstPort}` : ''}${sel.srcPort ? ` sport ${sel.srcPort}` : ''}`;
   if (hop.absent) {

@@ -76,6 +76,10 @@ export function renderDot(t: Topology, ids: DotIds = dotIds()): string {
     out.push(`${pad}}`);
   };
   for (const g of childrenOf(t, undefined)) emitGroup(g, 1);
+  // Services one under the other (invisible edges give each its own layer): a row of them
+  // would make the drawing as wide as all their labels.
+  const services = t.devices.filter((d) => d.kind === 'service');
+  for (let i = 1; i < services.length; i++) out.push(`  ${quote(services[i - 1].id)} -> ${quote(services[i].id)} [style=invis];`);
   for (const l of t.links)
     out.push(
       `  ${quote(l.a)} -> ${quote(l.b)} [id=${quote(ids.link(l.id))}, class=${quote(`link ${l.kind}`)}, tooltip=${quote(`${l.a} — ${l.b}${l.label ? `: ${l.label}` : ''}`)}, ${LINK_STYLE[l.kind]}];`,

@@ -4,7 +4,7 @@
 // Pure: decoded frames in, rows out.
 import type { DecodedFrame } from '../../capture/decode.js';
 import { innermost, tcpFlagsToString } from '../../capture/decode.js';
-import { dnsOf } from '../../assert/hops.js';
+import { dnsOf, type HopResult } from '../../assert/hops.js';
 
 export interface Field {
   name: string;
@@ -56,6 +56,58 @@ export function rewriteBetween(prev: { tuple: Tuple; reply: boolean } | undefine
   const names = cur.reply ? [src && 'un-DNAT', dst && 'un-SNAT'] : [dst && 'DNAT', src && 'SNAT'];
   const label = names.filter(Boolean).join(' + ');
   return { changed, ...(label ? { label } : {}) };
+}
+
+/**
+ * Which exchange a packet belongs to, whatever NAT did to its addresses and ports: a TCP
+ * connection by the client's initial sequence number (a SYN's seq, its SYN-ACK's ack - 1), a
+ * ping by its sequence number, a DNS exchange by its id. Undefined when the packet does not say.
+ */
+export function exchangeOf(frame: DecodedFrame): string | undefined {
+  const f = innermost(frame);
+  if (f.tcp?.flags.includes('S')) return `tcp ${f.tcp.flags.includes('A') ? (f.tcp.ack - 1) >>> 0 : f.tcp.seq}`;
+  if (f.icmp && (f.icmp.type === 0 || f.icmp.type === 8)) return `icmp ${f.icmp.seq}`;
+  const dns = dnsOf(f);
+  if (dns) return `dns ${dns.id}`;
+  return undefined;
+}
+
+export interface Sighting {
+  /** What NAT did since the last sighting of the same exchange. */
+  rewrite: Rewrite;
+  /** The packet was encapsulated (or decapsulated) since then. */
+  encapsulated?: boolean;
+  decapsulated?: boolean;
+}
+
+/**
+ * For each hop (in lab-file order) with a packet, what changed since the same exchange was last
+ * seen at an earlier hop. With many requests (repeat), two hops usually show different
+ * connections: the earlier sighting is found among every packet of the flow seen there, so a
+ * packet is only ever compared with itself (or its own request, for a reply).
+ */
+export function sightings(hops: HopResult[]): (Sighting | undefined)[] {
+  return hops.map((h, i) => {
+    if (!h.evidence || h.absent) return undefined;
+    const frame = h.evidence.frame;
+    const cur = { tuple: tupleOf(frame), reply: h.direction === 'reply' };
+    const key = exchangeOf(frame);
+    let prev: { frame: DecodedFrame; reply: boolean } | undefined;
+    for (let j = i - 1; j >= 0 && !prev; j--) {
+      const e = hops[j];
+      if (!e.evidence || e.absent) continue;
+      const reply = e.direction === 'reply';
+      if (key === undefined) prev = { frame: e.evidence.frame, reply };
+      else {
+        const same = (e.flow ?? [e.evidence]).find((p) => exchangeOf(p.frame) === key && tupleOf(p.frame).src !== undefined);
+        if (same) prev = { frame: same.frame, reply };
+      }
+    }
+    if (!prev) return { rewrite: { changed: new Set() } };
+    const rewrite = rewriteBetween({ tuple: tupleOf(prev.frame), reply: prev.reply }, cur);
+    const [was, is] = [isEncapsulated(prev.frame), isEncapsulated(frame)];
+    return { rewrite, ...(is && !was ? { encapsulated: true } : {}), ...(was && !is ? { decapsulated: true } : {}) };
+  });
 }
 
 const ICMP_NAMES: Record<number, string> = { 0: 'echo reply', 3: 'destination unreachable', 8: 'echo request', 11: 'time exceeded' };

@@ -6,7 +6,7 @@ import type { ExpectationResult } from '../../assert/expectation.js';
 import type { HopResult } from '../../assert/hops.js';
 import { globToRegExp } from '../../assert/chains.js';
 import type { LabReport } from '../report.js';
-import { headerLayers, rewriteBetween, tupleOf, isEncapsulated, type Layer, type Tuple } from './headers.js';
+import { headerLayers, sightings, type Layer } from './headers.js';
 import { captureHops, type Drawing } from './walks.js';
 import { PAGE_SCRIPT } from './script.js';
 import { PAGE_STYLE } from './style.js';
@@ -129,20 +129,17 @@ function summarizeBodies(bodies: string[]): string {
 
 /** Each hop: where, the verdict, and the packet there with what changed since the last hop. */
 function renderHops(hops: { hop: HopResult; n: number }[]): string {
-  let prev: { tuple: Tuple; reply: boolean; encapsulated: boolean } | undefined;
-  const rows = hops.map(({ hop, n }) => {
+  const seen = sightings(hops.map((x) => x.hop));
+  const rows = hops.map(({ hop, n }, i) => {
     let packet = '';
-    if (hop.evidence && !hop.absent) {
-      const frame = hop.evidence.frame;
-      const cur = { tuple: tupleOf(frame), reply: hop.direction === 'reply', encapsulated: isEncapsulated(frame) };
-      const rw = rewriteBetween(prev, cur);
+    const s = seen[i];
+    if (hop.evidence && s) {
       const notes = [
-        rw.label ? `<span class="nat">${esc(rw.label)}</span>` : '',
-        prev && cur.encapsulated && !prev.encapsulated ? '<span class="nat">encapsulated</span>' : '',
-        prev && !cur.encapsulated && prev.encapsulated ? '<span class="nat">decapsulated</span>' : '',
+        s.rewrite.label ? `<span class="nat">${esc(s.rewrite.label)}</span>` : '',
+        s.encapsulated ? '<span class="nat">encapsulated</span>' : '',
+        s.decapsulated ? '<span class="nat">decapsulated</span>' : '',
       ].join('');
-      packet = `${notes}${renderLayers(headerLayers(frame, rw.changed))}`;
-      prev = cur;
+      packet = `${notes}${renderLayers(headerLayers(hop.evidence.frame, s.rewrite.changed))}`;
     }
     const where = hop.seenAt && hop.points && hop.points.length > 1 ? `${hop.seenAt} <span class="muted">(one of ${hop.points.length})</span>` : esc(hop.at);
     return `<tr data-point="${esc(hop.seenAt ?? hop.points![0])}"><td class="n">${hop.direction === 'reply' ? '↩' : ''}${n}</td><td class="${hop.passed ? 'ok' : 'ko'}">${hop.passed ? '✓' : '✗'}</td><td><span class="at">${where}</span>${hop.absent ? ' <em>must not see the packet</em>' : ''}${hop.direction === 'reply' ? ' <em>reply</em>' : ''}<div class="mono">${esc(hop.detail)}</div>${packet}</td></tr>`;

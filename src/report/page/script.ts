@@ -69,6 +69,9 @@ export const PAGE_SCRIPT = String.raw`
       overlay.appendChild(tag);
     });
     svg.setAttribute('data-walk', d.devices.join(' '));
+    // A drawing wider than the window scrolls: bring the walk's first hop into view.
+    var first = overlay.querySelector('g.marker');
+    if (first && first.scrollIntoView) first.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
 
   function select(i, focus) {

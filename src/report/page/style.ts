@@ -24,7 +24,8 @@ nav h2, section h2 { font-size: 13px; text-transform: uppercase; letter-spacing:
 .badge { font-weight: 700; font-size: 12px; min-width: 34px; }
 .content { padding: 12px 20px; overflow: auto; }
 #topology { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px; overflow: auto; }
-#topology svg { max-width: 100%; height: auto; }
+/* Natural size on screen (scroll when wider), fitted to the paper when printed. */
+#topology svg { max-width: none; height: auto; }
 #topology svg text { font-family: Helvetica, Arial, "Liberation Sans", "DejaVu Sans Condensed", sans-serif; }
 .legend { color: var(--muted); font-size: 12px; margin: 6px 2px 0; }
 .legend span { margin-right: 14px; }
@@ -83,6 +84,7 @@ pre { white-space: pre-wrap; margin: 0; }
   nav, .legend, .noprint { display: none; }
   main { display: block; }
   #topology { border: 0; padding: 0; overflow: visible; }
+  #topology svg { max-width: 100%; }
   .panel { display: block; break-inside: avoid; border: 0; border-top: 1px solid #999; border-radius: 0; }
   a { color: inherit; text-decoration: none; }
 }

@@ -9,7 +9,7 @@ import type { HopResult } from '../../assert/hops.js';
 import type { DotIds } from '../../topology/dot.js';
 import type { Topology } from '../../topology/types.js';
 import { overlayOf, route, walk, type Segment, type WalkPoint } from '../../topology/walk.js';
-import { isEncapsulated, rewriteBetween, tupleOf, type Tuple } from './headers.js';
+import { isEncapsulated, sightings, tupleOf } from './headers.js';
 
 export type MarkerState = 'pass' | 'fail' | 'missed' | 'absent-ok' | 'absent-fail';
 
@@ -67,10 +67,9 @@ export function drawWalk(t: Topology, ids: DotIds, r: ExpectationResult): Drawin
     else if (state === 'seen') prev.state = 'seen';
   };
   const point = (h: HopResult): WalkPoint => ({ point: pointOf(h), ...(h.evidence ? { encapsulated: isEncapsulated(h.evidence.frame) } : {}) });
-  let prevTuple: { tuple: Tuple; reply: boolean } | undefined;
   const seenSegments: Segment[] = [];
+  const nat = sightings(onWalk.map((x) => x.hop));
   onWalk.forEach((x, i) => {
-    const cur = x.hop.evidence ? { tuple: tupleOf(x.hop.evidence.frame), reply: x.hop.direction === 'reply' } : undefined;
     if (i > 0) {
       const before = onWalk[i - 1].hop;
       const w = walk(t, [point(before), point(x.hop)]);
@@ -81,13 +80,12 @@ export function drawWalk(t: Topology, ids: DotIds, r: ExpectationResult): Drawin
         for (const d of s.devices) if (!devices.includes(ids.device(d))) devices.push(ids.device(d));
         // NAT happens in a routing namespace: a request is rewritten by the first node it
         // crosses, and a reply is put back by that same node, the last on its way back.
-        const rw = cur && rewriteBetween(prevTuple, cur);
+        const label = nat[i]?.rewrite.label;
         const stacks = s.devices.filter((d) => d.startsWith('stack:'));
-        const stack = (cur?.reply ? stacks[stacks.length - 1] : stacks[0]) ?? s.to;
-        if (rw?.label && state === 'seen') tags.push({ dev: ids.device(stack), text: rw.label });
+        const stack = ids.device((x.hop.direction === 'reply' ? stacks[stacks.length - 1] : stacks[0]) ?? s.to);
+        if (label && state === 'seen' && !tags.some((g) => g.dev === stack && g.text === label)) tags.push({ dev: stack, text: label });
       }
     } else devices.push(ids.device(pointOf(x.hop)));
-    if (cur) prevTuple = cur;
   });
   // The overlay tunnel between the tunnel devices the packet was seen crossing.
   for (const l of overlayOf(t, seenSegments)) add(ids.link(l), 'seen');
