@@ -11,6 +11,7 @@ header p { margin: 2px 0; color: var(--muted); }
 .verdict { font-weight: 700; }
 .verdict.pass, .pass > .badge { color: var(--pass); }
 .verdict.fail, .fail > .badge { color: var(--fail); }
+.verdict.skip { color: var(--skip); }
 .skip > .badge { color: var(--skip); }
 .files a { margin-right: 12px; }
 main { display: grid; grid-template-columns: minmax(220px, 300px) 1fr; min-height: calc(100vh - 80px); }
