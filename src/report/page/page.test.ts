@@ -175,6 +175,32 @@ describe('the drawing of a walk', () => {
     expect(d.links).toContainEqual({ id: ids.link(t.links.find((l) => l.kind === 'tunnel')!.id), state: 'seen' });
   });
 
+  it('an expectation without hops: from the sender to where it was addressed (a Service, or a pod by a path)', async () => {
+    const t = await labTopology('clusterip');
+    const ids = dotIds();
+    const sent = (dst: string, reply: boolean): ExpectationResult => ({
+      name: 'no hops',
+      passed: reply,
+      message: '',
+      durationMs: 1,
+      hops: [],
+      sent: { kind: 'http', flow: { protocol: 'tcp', src: '10.244.0.2', dst, dstPort: 80 }, outcome: { reply, bodies: [], exitCode: reply ? 0 : 7 } },
+    });
+    const toService = drawWalk(t, ids, sent('10.97.253.216', true));
+    expect(toService.markers.map((m) => [m.point, m.state])).toEqual([
+      ['test-dns/eth0', 'pass'],
+      ['svc:default/web-service', 'pass'],
+    ]);
+    expect(toService.services).toEqual([ids.device('svc:default/web-service')]);
+    const toPod = drawWalk(t, ids, sent('10.244.1.3', false));
+    expect(toPod.markers.map((m) => [m.point, m.state])).toEqual([
+      ['test-dns/eth0', 'pass'],
+      ['web-64c966cf88-n66tm/eth0', 'fail'],
+    ]);
+    expect(toPod.links.length).toBeGreaterThan(8);
+    expect(toPod.links.every((l) => l.state === 'missed')).toBe(true);
+  });
+
   it('a failed walk: red at the last hop seen ("last seen here"), the hops after it missed, their links dashed', async () => {
     const t = await labTopology('flannel-vxlan');
     const ids = dotIds();

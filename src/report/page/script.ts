@@ -86,6 +86,9 @@ export const PAGE_SCRIPT = String.raw`
     });
     var e = data.expectations[i];
     draw(e.drawing);
+    // A truth table draws a cell when one is picked; a failed one starts with its first wrong cell.
+    var wrong = panels[i] && panels[i].querySelector('td.wrong .cell');
+    if (e.cells && wrong) selectCell(wrong);
     if (focus) items[i].focus();
     if (history.replaceState) history.replaceState(null, '', '#e' + (i + 1));
     document.body.setAttribute('data-selected', String(i + 1));

@@ -46,6 +46,7 @@ const pointOf = (h: HopResult) => h.seenAt ?? h.points![0];
 export function drawWalk(t: Topology, ids: DotIds, r: ExpectationResult): Drawing {
   const known = new Set(t.devices.map((d) => d.id));
   const hops = captureHops(r).filter((x) => known.has(pointOf(x.hop)));
+  if (hops.length === 0 && r.sent) return drawSent(t, ids, r);
   const seen = (h: HopResult) => h.seen > 0 && !h.absent;
   const lastSeen = r.passed ? undefined : [...hops].reverse().find((x) => seen(x.hop));
   const markers: Marker[] = hops.map(({ hop, n }) => ({
@@ -120,16 +121,32 @@ function servicesAddressed(t: Topology, ids: DotIds, hops: HopResult[]): string[
 export function drawCell(t: Topology, ids: DotIds, from: string, target: string, reachable: boolean): Drawing {
   const name = target.split(':')[0];
   const to = t.devices.find((d) => d.id === `${name}/eth0`) ?? t.devices.find((d) => d.kind === 'service' && (d.name === name || d.id.endsWith(`/${name}`)));
-  const src = `${from}/eth0`;
-  const markers: Marker[] = [];
-  const drawing: Drawing = { markers, links: [], devices: [], tags: [], services: [] };
-  if (t.devices.some((d) => d.id === src)) markers.push({ dev: ids.device(src), point: src, n: 1, state: 'pass' });
+  return drawBetween(t, ids, t.devices.find((d) => d.id === `${from}/eth0`)?.id, to?.id, reachable);
+}
+
+/** An expectation without hops: what its probe sent, from the sender to where it was addressed. */
+export function drawSent(t: Topology, ids: DotIds, r: ExpectationResult): Drawing {
+  const flow = r.sent?.flow;
+  return drawBetween(t, ids, flow && deviceWith(t, flow.src), flow && deviceWith(t, flow.dst), r.sent?.outcome.reply ?? false);
+}
+
+/** The device an address stands for: a Service's virtual IP first (kube-ipvs0 holds them all
+ * too), then an interface with that address. */
+function deviceWith(t: Topology, ip: string): string | undefined {
+  const has = (d: { addresses: string[] }) => d.addresses.some((a) => a.split('/')[0] === ip);
+  return (t.devices.find((d) => d.kind === 'service' && has(d)) ?? t.devices.find((d) => d.kind !== 'dummy' && has(d)))?.id;
+}
+
+function drawBetween(t: Topology, ids: DotIds, from: string | undefined, to: string | undefined, ok: boolean): Drawing {
+  const drawing: Drawing = { markers: [], links: [], devices: [], tags: [], services: [] };
+  if (from) drawing.markers.push({ dev: ids.device(from), point: from, n: 1, state: 'pass' });
   if (!to) return drawing;
-  if (to.kind === 'service') drawing.services.push(ids.device(to.id));
-  markers.push({ dev: ids.device(to.id), point: to.id, n: 2, state: reachable ? 'pass' : 'fail' });
-  if (to.kind === 'service' || markers.length < 2) return drawing;
-  const s = route(t, { point: src }, { point: to.id });
-  drawing.links = s.links.map((l) => ({ id: ids.link(l), state: reachable ? 'seen' : 'missed' }));
+  const service = to.startsWith('svc:');
+  if (service) drawing.services.push(ids.device(to));
+  drawing.markers.push({ dev: ids.device(to), point: to, n: 2, state: ok ? 'pass' : 'fail' });
+  if (service || !from) return drawing;
+  const s = route(t, { point: from }, { point: to });
+  drawing.links = s.links.map((l) => ({ id: ids.link(l), state: ok ? 'seen' : 'missed' }));
   drawing.devices = s.devices.map((d) => ids.device(d));
   return drawing;
 }
