@@ -102,7 +102,7 @@ function renderSent(r: ExpectationResult): string {
   const { kind, flow, outcome } = r.sent!;
   const rows: [string, string][] = [
     ['sent', `${kind} ${flow.protocol.toUpperCase()} ${flow.src} → ${flow.dst}${flow.dstPort ? `:${flow.dstPort}` : ''}`],
-    ['command', `<code>${esc(r.probe?.argv.join(' ') ?? '')}</code>`],
+    ['command', `<code>${esc(commandLine(r.probe?.argv ?? []))}</code>`],
   ];
   if (outcome.statuses && outcome.statuses.length > 0) {
     const counts = new Map<number, number>();
@@ -116,6 +116,18 @@ function renderSent(r: ExpectationResult): string {
   if (outcome.bodies.length > 0 && kind !== 'dns') rows.push(['answers', `<pre>${esc(summarizeBodies(outcome.bodies))}</pre>`]);
   if (outcome.error) rows.push(['error', `<pre>${esc(outcome.error.slice(0, 400))}</pre>`]);
   return `<dl class="sent">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${k === 'sent' ? esc(v) : v}</dd>`).join('')}</dl>`;
+}
+
+/** A command line with a repeated argument (a URL asked 40 times) said once, with its count. */
+export function commandLine(argv: string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length;) {
+    let n = 1;
+    while (argv[i + n] === argv[i]) n++;
+    out.push(n > 2 ? `${argv[i]} (× ${n})` : argv.slice(i, i + n).join(' '));
+    i += n;
+  }
+  return out.join(' ');
 }
 
 function summarizeBodies(bodies: string[]): string {

@@ -14,7 +14,7 @@ import { dotIds } from '../../topology/dot.js';
 import { labTopology } from '../../topology/testing/labs.js';
 import { buildReport } from '../report.js';
 import { headerLayers, rewriteBetween, sightings } from './headers.js';
-import { renderPage } from './html.js';
+import { commandLine, renderPage } from './html.js';
 import { buildReportPage } from './page.js';
 import { drawWalk } from './walks.js';
 
@@ -175,6 +175,22 @@ describe('the drawing of a walk', () => {
     expect(d.links).toContainEqual({ id: ids.link(t.links.find((l) => l.kind === 'tunnel')!.id), state: 'seen' });
   });
 
+  it('names NAT on a bridged path at the node whose bridge it crossed', async () => {
+    const t = await labTopology('flannel-vxlan');
+    const ids = dotIds();
+    const r: ExpectationResult = {
+      name: 'pod -> service on one node',
+      passed: true,
+      message: '',
+      durationMs: 1,
+      hops: [
+        hop(['pod-a/eth0'], { evidence: tcp('10.8.0.5', '10.96.10.50', 46342, 80) }),
+        hop(['pod-b/eth0'], { evidence: tcp('10.8.0.5', '10.8.0.8', 46342, 80) }),
+      ],
+    };
+    expect(drawWalk(t, ids, r).tags).toEqual([{ dev: ids.device('stack:w1'), text: 'DNAT' }]);
+  });
+
   it('an expectation without hops: from the sender to where it was addressed (a Service, or a pod by a path)', async () => {
     const t = await labTopology('clusterip');
     const ids = dotIds();
@@ -229,6 +245,11 @@ describe('the drawing of a walk', () => {
 });
 
 describe('the page', () => {
+  it('says a repeated argument once, with its count', () => {
+    expect(commandLine(['curl', '-sS', 'http://a/', 'http://a/', 'http://a/'])).toBe('curl -sS http://a/ (× 3)');
+    expect(commandLine(['ping', '-c', '2', '2'])).toBe('ping -c 2 2');
+  });
+
   const results: ExpectationResult[] = [
     { name: 'a </script><b> "quoted" & odd', passed: false, message: 'expected <x> & y', hops: [], durationMs: 1 },
     { name: 'pending one', passed: false, skipped: 'pending: later', message: 'pending: later', hops: [], durationMs: 0 },

@@ -7,7 +7,7 @@
 import type { ExpectationResult } from '../../assert/expectation.js';
 import type { HopResult } from '../../assert/hops.js';
 import type { DotIds } from '../../topology/dot.js';
-import type { Topology } from '../../topology/types.js';
+import { stackId, type Topology } from '../../topology/types.js';
 import { overlayOf, route, walk, type Segment, type WalkPoint } from '../../topology/walk.js';
 import { isEncapsulated, sightings, tupleOf } from './headers.js';
 
@@ -45,6 +45,7 @@ const pointOf = (h: HopResult) => h.seenAt ?? h.points![0];
 
 export function drawWalk(t: Topology, ids: DotIds, r: ExpectationResult): Drawing {
   const known = new Set(t.devices.map((d) => d.id));
+  const groupOf = new Map(t.devices.map((d) => [d.id, d.group]));
   const hops = captureHops(r).filter((x) => known.has(pointOf(x.hop)));
   if (hops.length === 0 && r.sent) return drawSent(t, ids, r);
   const seen = (h: HopResult) => h.seen > 0 && !h.absent;
@@ -82,7 +83,10 @@ export function drawWalk(t: Topology, ids: DotIds, r: ExpectationResult): Drawin
         // NAT happens in a routing namespace: a request is rewritten by the first node it
         // crosses, and a reply is put back by that same node, the last on its way back.
         const label = nat[i]?.rewrite.label;
-        const stacks = s.devices.filter((d) => d.startsWith('stack:'));
+        // A bridged path (pod to pod on one node) crosses no stack, yet the node's netfilter
+        // sees it (br_netfilter): then it is the stack of the node whose bridge it crossed.
+        const crossed = s.devices.filter((d) => d.startsWith('stack:'));
+        const stacks = crossed.length > 0 ? crossed : s.devices.map((d) => stackId(groupOf.get(d) ?? '')).filter((d) => known.has(d));
         const stack = ids.device((x.hop.direction === 'reply' ? stacks[stacks.length - 1] : stacks[0]) ?? s.to);
         if (label && state === 'seen' && !tags.some((g) => g.dev === stack && g.text === label)) tags.push({ dev: stack, text: label });
       }
