@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { guardLeftovers, lab, ROOT, sh } from './helpers.js';
 import { vtepMac } from '../../src/plan/cni/flannel-vxlan.js';
+import { FLANNEL_CROSS_NODE_PATH } from '../../src/topology/testing/labs.js';
 
 const tmp = guardLeftovers('wirelab-report-');
 const ARTEFACTS = join(ROOT, 'test-results', 'report');
@@ -141,23 +142,7 @@ describe('report.html', () => {
       [6, 'w2/flannel.1', 'pass'],
       [7, 'pod-d/eth0', 'pass'],
     ]);
-    expect(d.walk).toEqual([
-      'pod-a/eth0',
-      expect.stringMatching(/^w1\/veth/),
-      'w1/cni0',
-      'stack:w1',
-      'w1/flannel.1',
-      'w1/eth0',
-      'underlay/p-w1',
-      'underlay/br0',
-      'underlay/p-w2',
-      'w2/eth0',
-      'w2/flannel.1',
-      'stack:w2',
-      'w2/cni0',
-      expect.stringMatching(/^w2\/veth/),
-      'pod-d/eth0',
-    ]);
+    expect(d.walk).toEqual(FLANNEL_CROSS_NODE_PATH);
     // The VXLAN overlay between the two flannel.1 devices is lit; no link is dashed red.
     expect(await page.locator('g.edge.tunnel.walk-seen').count()).toBe(1);
     expect(await page.locator('g.edge.walk-missed').count()).toBe(0);
@@ -248,7 +233,7 @@ describe('report.html', () => {
     expect(await red.locator('text.last-seen-label').textContent()).toBe('last seen here');
     expect(await red.locator('circle').evaluate((c) => getComputedStyle(c).fill)).toBe('rgb(198, 40, 40)');
     // Seen as far as flannel.1 (solid green), expected beyond it (dashed red).
-    expect(d.walk.slice(0, 5)).toEqual(['pod-a/eth0', expect.stringMatching(/^w1\/veth/), 'w1/cni0', 'stack:w1', 'w1/flannel.1']);
+    expect(d.walk.slice(0, 5)).toEqual(FLANNEL_CROSS_NODE_PATH.slice(0, 5));
     expect(await page.locator('g.edge.walk-seen').count()).toBe(4);
     expect(await page.locator('g.edge.walk-missed').count()).toBeGreaterThan(4);
     await expect.poll(() => page.locator('#panel-2 .message').textContent()).toContain('packet last seen at w1/flannel.1');

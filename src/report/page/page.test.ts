@@ -31,6 +31,14 @@ function tcp(src: string, dst: string, sport: number, dport: number, flags = 'S'
     buildEthernet({ ...MAC, payload: buildIpv4({ src, dst, protocol: 6, payload: buildTcp({ srcPort: sport, dstPort: dport, flags, payload, seq, ack }) }) }),
   );
 }
+const result = (hops: HopResult[], r: Partial<ExpectationResult> = {}): ExpectationResult => ({
+  name: 'e',
+  passed: true,
+  message: '',
+  durationMs: 1,
+  hops,
+  ...r,
+});
 const hop = (points: string[], h: Partial<HopResult>): HopResult => ({
   at: points.join(' | '),
   passed: true,
@@ -145,20 +153,14 @@ describe('the drawing of a walk', () => {
     const t = await labTopology('clusterip');
     const ids = dotIds();
     const web = ['web-64c966cf88-n66tm/eth0', 'web-64c966cf88-4x8xq/eth0', 'web-64c966cf88-45528/eth0'];
-    const r: ExpectationResult = {
-      name: 'pod -> ClusterIP',
-      passed: true,
-      message: 'ok',
-      durationMs: 1,
-      hops: [
-        hop(['test-dns/eth0'], { evidence: tcp('10.244.0.2', '10.97.253.216', 50478, 80) }),
-        hop(['controlplane/flannel.1'], { evidence: tcp('10.244.0.2', '10.244.1.5', 50478, 80) }),
-        hop(web, { evidence: tcp('10.244.0.2', '10.244.1.5', 50478, 80), seenAt: web[2] }),
-        // The SYN-ACK acknowledges the SYN (seq 1000): the same connection, seen on its way back.
-        hop(['test-dns/eth0'], { evidence: tcp('10.97.253.216', '10.244.0.2', 80, 50478, 'SA', undefined, 5000, 1001), direction: 'reply' }),
-        { at: 'controlplane nat chains', chain: true, passed: true, detail: '', seen: 1, absent: false },
-      ],
-    };
+    const r = result([
+      hop(['test-dns/eth0'], { evidence: tcp('10.244.0.2', '10.97.253.216', 50478, 80) }),
+      hop(['controlplane/flannel.1'], { evidence: tcp('10.244.0.2', '10.244.1.5', 50478, 80) }),
+      hop(web, { evidence: tcp('10.244.0.2', '10.244.1.5', 50478, 80), seenAt: web[2] }),
+      // The SYN-ACK acknowledges the SYN (seq 1000): the same connection, seen on its way back.
+      hop(['test-dns/eth0'], { evidence: tcp('10.97.253.216', '10.244.0.2', 80, 50478, 'SA', undefined, 5000, 1001), direction: 'reply' }),
+      { at: 'controlplane nat chains', chain: true, passed: true, detail: '', seen: 1, absent: false },
+    ]);
     const d = drawWalk(t, ids, r);
     expect(d.markers.map((m) => [m.n, m.point, m.state, !!m.reply])).toEqual([
       [1, 'test-dns/eth0', 'pass', false],
@@ -194,14 +196,11 @@ describe('the drawing of a walk', () => {
   it('an expectation without hops: from the sender to where it was addressed (a Service, or a pod by a path)', async () => {
     const t = await labTopology('clusterip');
     const ids = dotIds();
-    const sent = (dst: string, reply: boolean): ExpectationResult => ({
-      name: 'no hops',
-      passed: reply,
-      message: '',
-      durationMs: 1,
-      hops: [],
-      sent: { kind: 'http', flow: { protocol: 'tcp', src: '10.244.0.2', dst, dstPort: 80 }, outcome: { reply, bodies: [], exitCode: reply ? 0 : 7 } },
-    });
+    const sent = (dst: string, reply: boolean) =>
+      result([], {
+        passed: reply,
+        sent: { kind: 'http', flow: { protocol: 'tcp', src: '10.244.0.2', dst, dstPort: 80 }, outcome: { reply, bodies: [], exitCode: reply ? 0 : 7 } },
+      });
     const toService = drawWalk(t, ids, sent('10.97.253.216', true));
     expect(toService.markers.map((m) => [m.point, m.state])).toEqual([
       ['test-dns/eth0', 'pass'],
@@ -222,13 +221,10 @@ describe('the drawing of a walk', () => {
     const ids = dotIds();
     const seen = packet(vxlanEcho().subarray(50)); // the inner frame: pod-a -> pod-d, unencapsulated
     const points = ['pod-a/eth0', 'w1/cni0', 'w1/flannel.1', 'w1/eth0', 'pod-d/eth0'];
-    const r: ExpectationResult = {
-      name: 'cross-node',
-      passed: false,
-      message: 'hop w1/eth0: ...; packet last seen at w1/flannel.1',
-      durationMs: 1,
-      hops: points.map((p, i) => (i < 3 ? hop([p], { evidence: seen }) : hop([p], { passed: false, seen: 0 }))),
-    };
+    const r = result(
+      points.map((p, i) => (i < 3 ? hop([p], { evidence: seen }) : hop([p], { passed: false, seen: 0 }))),
+      { passed: false },
+    );
     const d = drawWalk(t, ids, r);
     expect(d.markers.map((m) => [m.point, m.state, !!m.lastSeen])).toEqual([
       ['pod-a/eth0', 'pass', false],

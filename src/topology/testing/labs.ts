@@ -36,3 +36,23 @@ export function topologyText(t: Topology): string {
   for (const l of t.links) lines.push(`${l.kind} ${l.a} -- ${l.b}${l.label ? ` (${l.label})` : ''}`);
   return lines.join('\n') + '\n';
 }
+
+/** flannel-vxlan's cross-node walk (pod-a -> pod-d) device by device, as its hops imply it: the
+ * unit tests compute it, the browser tests find it lit on the page. */
+export const FLANNEL_CROSS_NODE_PATH = [
+  'pod-a/eth0',
+  'w1/veth71866a09',
+  'w1/cni0',
+  'stack:w1',
+  'w1/flannel.1',
+  'w1/eth0',
+  'underlay/p-w1',
+  'underlay/br0',
+  'underlay/p-w2',
+  'w2/eth0',
+  'w2/flannel.1',
+  'stack:w2',
+  'w2/cni0',
+  'w2/vethf8f7afdc',
+  'pod-d/eth0',
+];
