@@ -1,13 +1,32 @@
 // The layer rules of src/, checked by `npm run check:layers` (part of `npm test`): the folders are
 // the pipeline, and imports flow one way, from a later stage to an earlier one, never back.
-//   paths, shell-quote, net < k8s < labfile < model < plan < vm < api < kernel < agent < capture
-//   < probe < assert < report < lab < cli
+//   paths, shell-quote, net < k8s < labfile < model < plan < topology < vm < api < kernel < agent
+//   < capture < probe < assert < report < lab < cli
 // Inside plan/, the backends (cni, proxy, policy, dns, ingress) build on plan's own core
 // (types.ts, chain-hash.ts, node/underlay/outside) and talk to each other only through the data
 // plan-lab.ts passes between them; workloads/ may use dns/ and ingress/ (a CoreDNS pod needs its
 // Corefile, an ingress controller pod its nginx.conf). images/ (programs that run inside pods)
 // may use src/, never the other way round. testing/ folders hold test helpers only.
-const STAGES = ['paths', 'shell-quote', 'net', 'k8s', 'labfile', 'model', 'plan', 'vm', 'api', 'kernel', 'agent', 'capture', 'probe', 'assert', 'report', 'lab', 'cli'];
+const STAGES = [
+  'paths',
+  'shell-quote',
+  'net',
+  'k8s',
+  'labfile',
+  'model',
+  'plan',
+  'topology',
+  'vm',
+  'api',
+  'kernel',
+  'agent',
+  'capture',
+  'probe',
+  'assert',
+  'report',
+  'lab',
+  'cli',
+];
 const BASE = ['paths', 'shell-quote', 'net']; // stage 0: may be imported by everyone, import no stage
 
 const stagePath = (s) => (['paths', 'shell-quote'].includes(s) ? `^src/${s}\\.ts$` : `^src/${s}/`);

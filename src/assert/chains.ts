@@ -23,7 +23,8 @@ export function chainPath(packet: TracePacket, table?: string): string[] {
   return path;
 }
 
-function globToRegExp(glob: string): RegExp {
+/** A chain glob of the lab file (`*`, `?`) as a regular expression. */
+export function globToRegExp(glob: string): RegExp {
   const body = glob
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
@@ -64,17 +65,20 @@ export function judgeChains(e: Pick<ExpectationSpec, 'chains'>, traces: TracePac
   return e.chains.map((c, k) => {
     const packets = traces[k] ?? [];
     const at = `${c.node} ${c.table} chains`;
-    if (packets.length === 0) return { at, chain: true, passed: false, seen: 0, absent: false, detail: `no packet of the flow was traced on ${c.node}` };
+    const trace = (actual: string[]) => ({ node: c.node, ...(c.table ? { table: c.table } : {}), expected: c.path, actual });
+    if (packets.length === 0)
+      return { at, chain: true, passed: false, seen: 0, absent: false, trace: trace([]), detail: `no packet of the flow was traced on ${c.node}` };
     const paths = packets.map((p) => chainPath(p, c.table)).filter((x) => x.length > 0);
     const verdicts = paths.map((path) => matchChainPath(path, c.path));
-    const ok = verdicts.find((v) => v.ok);
+    const ok = verdicts.findIndex((v) => v.ok);
     return {
       at,
       chain: true,
-      passed: !!ok,
+      passed: ok >= 0,
+      trace: trace(paths[ok >= 0 ? ok : 0] ?? []),
       seen: packets.length,
       absent: false,
-      detail: (ok ?? verdicts[0] ?? { detail: 'no chain of that table was traversed' }).detail,
+      detail: (verdicts[ok >= 0 ? ok : 0] ?? { detail: 'no chain of that table was traversed' }).detail,
     };
   });
 }

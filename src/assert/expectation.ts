@@ -2,7 +2,7 @@
 // The message explains a failure by the first hop that failed and the last hop where the
 // packet was seen, which is where a learner starts looking.
 import { hopPoints, type ExpectationSpec, type HopSpec } from '../labfile/schema.js';
-import type { Probe, ProbeOutcome } from '../probe/probe.js';
+import type { Flow, Probe, ProbeOutcome } from '../probe/probe.js';
 import type { AddressBook } from '../model/address-book.js';
 import type { Captured } from '../capture/session.js';
 import type { TracePacket } from '../capture/nft-trace.js';
@@ -21,6 +21,10 @@ export interface ExpectationResult {
   hops: HopResult[];
   probe?: { argv: string[]; exitCode: number; output: string };
   durationMs: number;
+  /** For the report page (report.json keeps its shape): what was sent and how it was answered. */
+  sent?: { kind: Probe['kind']; flow: Flow; outcome: ProbeOutcome };
+  /** A truth table, cell by cell ("." reachable, "X" blocked). */
+  table?: { from: string[]; to: string[]; expected: string[][]; observed: string[][] };
 }
 
 /** What was gathered for one expectation while its probe ran: the evidence the judges read. */
@@ -44,10 +48,15 @@ export function judgeExpectation(e: ExpectationSpec, w: ProbeWindow | undefined,
       .flatMap((at) => captured.packetsAt.get(at) ?? [])
       .filter((x) => x.timeMs >= w.from && x.timeMs <= w.to);
   const hopResult = (h: HopSpec): HopResult => {
-    const bad = hopPoints(h).filter((at) => captured.broken.has(at));
+    const points = hopPoints(h);
+    const where = { points, direction: h.direction };
+    const bad = points.filter((at) => captured.broken.has(at));
     if (bad.length > 0)
-      return { at: hopPoints(h).join(' | '), passed: false, seen: 0, absent: h.absent, detail: bad.map((at) => captured.broken.get(at)).join('; ') };
-    return evaluateHop(h, inWindow(h), w.probe.flow, book.resolve, book.macOf);
+      return { at: points.join(' | '), passed: false, seen: 0, absent: h.absent, detail: bad.map((at) => captured.broken.get(at)).join('; '), ...where };
+    const r = evaluateHop(h, inWindow(h), w.probe.flow, book.resolve, book.macOf);
+    // Of several capture points, the one where the packet the verdict rests on was seen.
+    const seenAt = r.evidence && points.find((at) => captured.packetsAt.get(at)?.includes(r.evidence!));
+    return { ...r, ...where, ...(seenAt ? { seenAt } : {}) };
   };
   const hops = [...e.hops.map(hopResult), ...judgeChains(e, w.traces), ...judgeStates(e, w.states)];
   let expected =
@@ -63,6 +72,7 @@ export function judgeExpectation(e: ExpectationSpec, w: ProbeWindow | undefined,
     hops,
     probe: { argv: w.probe.runs[0], exitCode: w.outcome.exitCode, output: (w.outcome.error ?? w.outcome.bodies.join('\n')).slice(0, 500) },
     durationMs: w.to - w.from,
+    sent: { kind: w.probe.kind, flow: w.probe.flow, outcome: w.outcome },
   };
 }
 

@@ -15,6 +15,17 @@ export interface HopResult {
   absent: boolean;
   /** A chain-traversal check rather than a capture point. */
   chain?: boolean;
+  /** The packet the verdict rests on (the one that matched, or the first of the flow that
+   * differed or should not have been there), when one was seen: for the report page. */
+  evidence?: CapturedPacket;
+  /** Every packet of the flow seen at this hop (the evidence is one of them). */
+  flow?: CapturedPacket[];
+  /** The capture points the hop names (any of them), its direction, and where its evidence was seen. */
+  points?: string[];
+  direction?: 'forward' | 'reply';
+  seenAt?: string;
+  /** A chain check: the chains expected and those the traced packet went through. */
+  trace?: { node: string; table?: string; expected: string[]; actual: string[] };
 }
 
 const PROTO: Record<Flow['protocol'], number> = { icmp: 1, tcp: 6, udp: 17 };
@@ -193,7 +204,7 @@ export function evaluateArpHop(hop: HopSpec, packets: CapturedPacket[], resolve:
   const ip = resolve(arp.ip);
   const op = arp.op === 'request' ? 1 : 2;
   const frames = packets.filter((p) => p.frame.arp?.op === op && (op === 1 ? p.frame.arp.targetIp : p.frame.arp.senderIp) === ip);
-  const base = { at, seen: frames.length, absent: hop.absent };
+  const base = { at, seen: frames.length, absent: hop.absent, ...(frames[0] ? { evidence: frames[0] } : {}) };
   const what = `ARP ${arp.op} for ${ip}`;
   if (hop.absent)
     return frames.length === 0
@@ -208,10 +219,11 @@ export function evaluateArpHop(hop: HopSpec, packets: CapturedPacket[], resolve:
     return {
       ...base,
       passed: true,
+      evidence: frames[0],
       detail: `${what}: ${ip} is-at ${mac} (${arp.from}), ${frames.length} frame${frames.length === 1 ? '' : 's'}, no other node answered`,
     };
   }
-  return { ...base, passed: true, detail: `${what} from ${frames[0].frame.arp!.senderMac}` };
+  return { ...base, passed: true, evidence: frames[0], detail: `${what} from ${frames[0].frame.arp!.senderMac}` };
 }
 
 const normName = (n: string | undefined) => n?.toLowerCase().replace(/\.$/, '');
@@ -243,10 +255,12 @@ export function evaluateQueriesHop(hop: HopSpec, packets: CapturedPacket[]): Hop
   const seen = queryNames(packets);
   const want = hop.queries!.map((q) => normName(q)!);
   const passed = seen.length === want.length && seen.every((n, i) => n === want[i]);
+  const first = packets.find((p) => dnsOf(p.frame)?.type === 'query');
   return {
     at,
     seen: seen.length,
     absent: false,
+    ...(first ? { evidence: first } : {}),
     passed,
     detail: passed ? `queries in order: ${seen.join(', ')}` : `expected the queries ${want.join(', ')}; saw ${seen.join(', ') || 'none'}`,
   };
@@ -264,7 +278,7 @@ export function evaluateHop(
   const sel = hopSelector(flow, hop.direction, hop.packet, resolve);
   const ofFlow = packets.filter((p) => selects(p.frame, sel));
   const at = Array.isArray(hop.at) ? hop.at.join(' | ') : hop.at;
-  const base = { at, seen: ofFlow.length, absent: hop.absent };
+  const base = { at, seen: ofFlow.length, absent: hop.absent, ...(ofFlow.length > 0 ? { flow: ofFlow } : {}) };
   const dir = hop.direction === 'reply' ? 'reply' : 'request';
   const what = `${sel.src.text} > ${sel.dst.text} ${flow.protocol.toUpperCase()}${sel.dstPort ? ` dport ${sel.dstPort}` : ''}${sel.srcPort ? ` sport ${sel.srcPort}` : ''}`;
   if (hop.absent) {
@@ -273,7 +287,13 @@ export function evaluateHop(
     const like = hop.packet ? ofFlow.filter((p) => mismatches(p.frame, hop.packet!, resolve).length === 0) : ofFlow;
     const shape = hop.packet ? ` with ${JSON.stringify(hop.packet).replace(/"/g, '')}` : '';
     if (like.length === 0) return { ...base, seen: 0, passed: true, detail: `no ${dir} packet ${what}${shape}, as expected (${packets.length} other packets)` };
-    return { ...base, seen: like.length, passed: false, detail: `expected no ${dir} packet${shape} here, saw ${like.length}: ${describeFrame(like[0].frame)}` };
+    return {
+      ...base,
+      seen: like.length,
+      passed: false,
+      evidence: like[0],
+      detail: `expected no ${dir} packet${shape} here, saw ${like.length}: ${describeFrame(like[0].frame)}`,
+    };
   }
   if (ofFlow.length === 0) {
     // Show what of the same protocol did pass here: often the packet, rewritten by a NAT.
@@ -284,16 +304,17 @@ export function evaluateHop(
       detail: `no ${dir} packet ${what} seen (${packets.length} other packets${similar ? `, e.g. ${describeFrame(similar.frame)}` : ''})`,
     };
   }
-  if (!hop.packet) return { ...base, passed: true, detail: `${ofFlow.length} packets, e.g. ${describeFrame(ofFlow[0].frame)}` };
+  if (!hop.packet) return { ...base, passed: true, evidence: ofFlow[0], detail: `${ofFlow.length} packets, e.g. ${describeFrame(ofFlow[0].frame)}` };
   let firstMismatch: string[] | undefined;
   for (const p of ofFlow) {
     const diff = mismatches(p.frame, hop.packet, resolve);
-    if (diff.length === 0) return { ...base, passed: true, detail: `${describeFrame(p.frame)} (${p.originalLength} bytes)` };
+    if (diff.length === 0) return { ...base, passed: true, evidence: p, detail: `${describeFrame(p.frame)} (${p.originalLength} bytes)` };
     firstMismatch ??= diff;
   }
   return {
     ...base,
     passed: false,
+    evidence: ofFlow[0],
     detail: `${ofFlow.length} packets of the flow, none as expected: ${firstMismatch!.join('; ')} (e.g. ${describeFrame(ofFlow[0].frame)})`,
   };
 }

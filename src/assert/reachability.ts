@@ -43,5 +43,6 @@ export function judgeReachability(t: ReachabilitySpec, evidence: { observed: boo
     message: passed ? `ok: ${cells} cells as expected` : `${wrongCells.length} wrong cell${wrongCells.length === 1 ? '' : 's'}: ${wrongCells.join('; ')}`,
     hops,
     durationMs: evidence.durationMs,
+    table: { from: t.from, to: t.to, expected: t.from.map((_, i) => t.to.map((_, j) => expected[i]?.[j] ?? '?')), observed },
   };
 }

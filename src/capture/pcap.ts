@@ -14,9 +14,9 @@ export interface CapturedPacket {
   frame: DecodedFrame;
 }
 
-const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_ETHERNET = 1;
 /** Raw IP, no link layer: what tcpdump writes for a tunnel device such as tunl0. */
-const LINKTYPE_RAW = 101;
+export const LINKTYPE_RAW = 101;
 const LINKTYPE_IPV4 = 228;
 
 // Names for the link types a lab is likely to produce by mistake, to make the error actionable.
@@ -26,14 +26,24 @@ const LINKTYPE_NAMES: Record<number, string> = {
   276: 'Linux cooked SLL2 (tcpdump -i any)',
 };
 
+/** One record of a classic pcap file, undecoded: what merging captures into pcapng needs. */
+export interface PcapRecord {
+  seconds: number;
+  micros: number;
+  originalLength: number;
+  data: Buffer;
+}
+
 /**
- * Reads every packet of a classic pcap file and decodes it: Ethernet, or raw IPv4 (tunnels).
- * A 0-byte file (tcpdump killed before writing its header), a partial header or a header
- * alone yields []; a partially written last packet is dropped. Other link types throw.
+ * Reads every record of a classic pcap file with its link type, undecoded. A 0-byte file
+ * (tcpdump killed before writing its header), a partial header or a header alone yields no
+ * records; a partially written last packet is dropped. Link types other than Ethernet and raw
+ * IPv4 throw.
  */
-export function readPcapFile(path: string, opts?: DecodeOptions): Promise<CapturedPacket[]> {
+export function readPcapRecords(path: string): Promise<{ linkType: number; records: PcapRecord[] }> {
   return new Promise((resolve, reject) => {
-    const packets: CapturedPacket[] = [];
+    const records: PcapRecord[] = [];
+    let linkType = LINKTYPE_ETHERNET;
     let settled = false;
     // Our own stream, so that on a bad link type we can stop reading instead of decoding on.
     const stream = createReadStream(path);
@@ -46,13 +56,12 @@ export function readPcapFile(path: string, opts?: DecodeOptions): Promise<Captur
       reject(new Error(message, cause === undefined ? undefined : { cause }));
     };
 
-    let decode = decodeEthernet;
     parser.on('globalHeader', (header: PcapGlobalHeader) => {
-      if (header.linkLayerType === LINKTYPE_RAW || header.linkLayerType === LINKTYPE_IPV4) decode = decodeRawIpv4;
-      else if (header.linkLayerType !== LINKTYPE_ETHERNET) {
-        const name = LINKTYPE_NAMES[header.linkLayerType];
+      linkType = header.linkLayerType;
+      if (linkType !== LINKTYPE_ETHERNET && linkType !== LINKTYPE_RAW && linkType !== LINKTYPE_IPV4) {
+        const name = LINKTYPE_NAMES[linkType];
         fail(
-          `${path}: unsupported pcap link-layer type ${header.linkLayerType}${name ? ` (${name})` : ''}; ` +
+          `${path}: unsupported pcap link-layer type ${linkType}${name ? ` (${name})` : ''}; ` +
             `only Ethernet (1) and raw IP (101) are supported — capture on a specific interface, not "any"`,
         );
       }
@@ -60,21 +69,32 @@ export function readPcapFile(path: string, opts?: DecodeOptions): Promise<Captur
     parser.on('packet', (packet: PcapPacket) => {
       if (settled) return;
       const { header, data } = packet;
-      packets.push({
-        index: packets.length,
-        timeMs: header.timestampSeconds * 1000 + header.timestampMicroseconds / 1000,
-        capturedLength: header.capturedLength,
-        originalLength: header.originalLength,
-        frame: decode(data, opts, header.originalLength),
-      });
+      records.push({ seconds: header.timestampSeconds, micros: header.timestampMicroseconds, originalLength: header.originalLength, data });
     });
     parser.on('error', (err: Error) => fail(`${path}: cannot read pcap: ${err.message}`, err));
     parser.on('end', () => {
       if (settled) return;
       settled = true;
-      resolve(packets);
+      resolve({ linkType, records });
     });
   });
+}
+
+/** Decodes one captured frame of a given link type: Ethernet, or raw IPv4 (tunnels). */
+export function decodeLinkFrame(linkType: number, data: Buffer, originalLength: number, opts?: DecodeOptions): DecodedFrame {
+  return linkType === LINKTYPE_RAW || linkType === LINKTYPE_IPV4 ? decodeRawIpv4(data, opts, originalLength) : decodeEthernet(data, opts, originalLength);
+}
+
+/** Reads every packet of a classic pcap file and decodes it (see readPcapRecords). */
+export async function readPcapFile(path: string, opts?: DecodeOptions): Promise<CapturedPacket[]> {
+  const { linkType, records } = await readPcapRecords(path);
+  return records.map((r, index) => ({
+    index,
+    timeMs: r.seconds * 1000 + r.micros / 1000,
+    capturedLength: r.data.length,
+    originalLength: r.originalLength,
+    frame: decodeLinkFrame(linkType, r.data, r.originalLength, opts),
+  }));
 }
 
 const SNAPLEN = 262144;

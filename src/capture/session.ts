@@ -8,12 +8,15 @@ import { netnsName } from '../model/names.js';
 import { startCapture, type RunningCapture } from '../kernel/capture.js';
 import { pcapFileName, tcpdumpArgv } from './tcpdump.js';
 import { readPcapFile, type CapturedPacket } from './pcap.js';
+import type { CapturePoint } from './merge.js';
 
 /** What the captures saw, by capture point ("w1/eth0"). */
 export interface Captured {
   packetsAt: Map<string, CapturedPacket[]>;
   /** Capture points that could not be captured, with the reason. */
   broken: Map<string, string>;
+  /** The pcap of each point that was captured, in the order the points were named. */
+  files: CapturePoint[];
 }
 
 export interface CaptureSession {
@@ -41,7 +44,8 @@ export async function startCaptures(lab: string, points: string[], pcapDir: stri
         await Promise.all(running.map((r) => r.capture.stop()));
         const packetsAt = new Map<string, CapturedPacket[]>();
         for (const r of running) packetsAt.set(r.at, await readPcapFile(r.capture.file));
-        return { packetsAt, broken };
+        const files = running.map((r) => ({ at: r.at, file: r.capture.file, description: `${r.capture.iface} in network namespace ${r.capture.netns}` }));
+        return { packetsAt, broken, files };
       })();
       return stopped;
     },

@@ -8,7 +8,10 @@ import { peekLabFile } from '../labfile/peek.js';
 import { prepareLab, formatWarnings, type PreparedLab } from '../lab/prepare.js';
 import { interruption } from '../lab/interrupt.js';
 import { renderTable, skippedReport, type LabReport } from '../report/report.js';
-import { writeArtefacts } from '../report/artefacts.js';
+import { REPORT_PAGE, writeArtefacts } from '../report/artefacts.js';
+import { labTopology } from '../lab/test.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 export { ExitCode };
 
@@ -52,8 +55,13 @@ export function listr(tasks: ConstructorParameters<typeof Listr>[0]) {
   });
 }
 
-export function printReport(report: LabReport): void {
+/** The final table; with --out, then the page to open (and the capture for Wireshark). */
+export function printReport(report: LabReport, outDir?: string): void {
   process.stdout.write('\n' + renderTable(report, isTTY));
+  if (outDir) {
+    const capture = join(outDir, 'capture.pcapng');
+    process.stdout.write(`\nReport: ${join(outDir, REPORT_PAGE)}${existsSync(capture) ? `  (every capture point in one file: ${capture})` : ''}\n`);
+  }
 }
 
 export function exitCodeOf(report: LabReport): number {
@@ -99,7 +107,8 @@ export async function reportSkipped(p: PreparedLab, reason: string, outDir: stri
     p.loaded.spec.expectations.map((e) => e.name),
     reason,
   );
-  if (outDir) await writeArtefacts(outDir, report);
-  printReport(report);
+  const results = report.expectations.map((e) => ({ ...e, hops: [], durationMs: 0 }));
+  if (outDir) await writeArtefacts(outDir, report, { results, topology: labTopology(p) });
+  printReport(report, outDir);
   return 3;
 }

@@ -1,4 +1,4 @@
-// The `lab` command. Verbs: run, up, test, down, exec, list, clean, doctor; one module each,
+// The `lab` command. Verbs: run, up, test, down, exec, list, graph, clean, doctor; one module each,
 // loaded only when its verb runs, so `lab --help` and `lab exec` start fast.
 // `lab <name>` (and `npm run lab <name>`) means `lab run <name>`.
 // Exit codes: 0 all expectations passed; 1 an expectation failed or an operation failed;
@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-code.js';
 
-const VERBS = ['run', 'up', 'test', 'down', 'exec', 'list', 'clean', 'doctor', 'help'];
+const VERBS = ['run', 'up', 'test', 'down', 'exec', 'list', 'graph', 'clean', 'doctor', 'help'];
 
 /** `lab exec <lab> <target> [-- cmd...]` with a plain lab name skips the option parser. */
 async function fastExec(argv: string[]): Promise<number | undefined> {
@@ -29,11 +29,11 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      "\nExamples:\n  sudo npm run lab flannel-vxlan          # up, test, down\n  sudo lab run flannel-vxlan --out out/   # with report.json, junit.xml, pcaps/\n  sudo lab up flannel-vxlan && sudo lab exec flannel-vxlan pod-a -- ping -c1 10.8.1.10\n  sudo lab run clusterip-ipvs --kernel debian   # under Debian's stock kernel, in a VM\n\nExit codes: 0 passed, 1 failed, 2 bad lab file or arguments, 3 skipped (kernel lacks a feature), 130 interrupted.",
+      "\nExamples:\n  sudo npm run lab flannel-vxlan          # up, test, down\n  sudo lab run flannel-vxlan --out out/   # with report.html, report.json, junit.xml, capture.pcapng, pcaps/\n  lab graph flannel-vxlan                 # its topology as Mermaid (--format dot|svg)\n  sudo lab up flannel-vxlan && sudo lab exec flannel-vxlan pod-a -- ping -c1 10.8.1.10\n  sudo lab run clusterip-ipvs --kernel debian   # under Debian's stock kernel, in a VM\n\nExit codes: 0 passed, 1 failed, 2 bad lab file or arguments, 3 skipped (kernel lacks a feature), 130 interrupted.",
     );
   const labArg = '<lab>';
   const labHelp = 'a lab name from labs/ (see `lab list`) or a path to a lab YAML file';
-  const outHelp = 'write report.json, junit.xml and pcaps/<namespace>_<interface>.pcap';
+  const outHelp = 'write report.html, report.json, junit.xml, capture.pcapng and pcaps/<namespace>_<interface>.pcap';
   const kernelHelp = 'run the lab in a VM booted from another kernel: "debian" (Debian\'s stock kernel, fetched once with apt) or the path of a vmlinuz';
   program
     .command('run')
@@ -86,6 +86,14 @@ export async function main(argv: string[]): Promise<number> {
     .description('the labs in labs/, with a description and whether each is up')
     .action(async () => {
       code = await (await import('./list.js')).cmdList();
+    });
+  program
+    .command('graph')
+    .description("draw a lab's topology without running it: Mermaid (default), DOT or SVG on stdout")
+    .argument(labArg, labHelp)
+    .option('--format <format>', 'mermaid (pastes into GitHub Markdown), dot (Graphviz) or svg (laid out by Graphviz)', 'mermaid')
+    .action(async (lab, opts) => {
+      code = await (await import('./graph.js')).cmdGraph(lab, opts);
     });
   program
     .command('clean')

@@ -75,6 +75,6 @@ export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: strin
     throw failure;
   }
   for (const n of notes) console.error(`note: ${n}`);
-  printReport(report!);
+  printReport(report!, opts.out);
   return exitCodeOf(report!);
 }

@@ -30,6 +30,6 @@ export async function cmdTest(labArg: string, opts: { out?: string }): Promise<n
     release();
   }
   if (interruption.signal.aborted) return 130;
-  printReport(report!);
+  printReport(report!, opts.out);
   return exitCodeOf(report!);
 }

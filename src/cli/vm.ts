@@ -2,14 +2,15 @@
 // host's userspace; the guest's console streams here, Ctrl-C stops the VM, the exit code is the
 // lab's. `lab test --kernel` does the same (a lab under another kernel lives only as long as its
 // VM), and `lab doctor --kernel` lists that kernel's features without booting it.
-import { resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
 import { interruption } from '../lab/interrupt.js';
 import { describeMissing, missingIn, prepareVm, runLabInVm } from '../lab/vm-run.js';
 import { featureState, FEATURES, readKernelConfigFile } from '../kernel/features.js';
 import { listLabFiles } from '../labfile/load.js';
 import { prepareLab } from '../lab/prepare.js';
 import { onInterrupt, prepare, reportSkipped, requireRoot } from './common.js';
+import { REPORT_PAGE } from '../report/artefacts.js';
 
 export interface VmOptions {
   kernel: string;
@@ -41,6 +42,8 @@ export async function cmdRunInVm(labArg: string, opts: VmOptions): Promise<numbe
     if (interruption.signal.aborted) return 130;
     const code = r.exitCodes[0];
     say(`VM done in ${(r.durationMs / 1000).toFixed(1)} s`);
+    // The guest named the page by its own path; this is where it is on the host.
+    if (outDir && existsSync(join(outDir, REPORT_PAGE))) console.log(`Report: ${join(outDir, REPORT_PAGE)}`);
     if (code === null) {
       console.error(`the VM stopped before the lab finished (qemu exit ${r.qemuExit}); its console is above`);
       return 1;

@@ -104,7 +104,6 @@ export async function waitForHttps(
   const deadline = Date.now() + timeoutMs;
   for (const it of items) {
     const tls = { ca: readFileSync(it.caFile), cert: readFileSync(it.certFile), key: readFileSync(it.keyFile) };
-    let last = 'no answer yet';
     for (;;) {
       const r = await new Promise<{ status: number; body: string } | string>((resolve) => {
         const req = httpsRequest({ socketPath: it.socketPath, path: it.path, servername: it.servername, ...tls, timeout: 2000 }, (res) => {
@@ -117,7 +116,7 @@ export async function waitForHttps(
         req.end();
       });
       if (typeof r !== 'string' && r.status === 200) break;
-      last = typeof r === 'string' ? r : `HTTP ${r.status}: ${r.body.trim().split('\n').slice(-3).join(' | ')}`;
+      const last = typeof r === 'string' ? r : `HTTP ${r.status}: ${r.body.trim().split('\n').slice(-3).join(' | ')}`;
       if (!isAlive(it.pid) || Date.now() > deadline) {
         throw new Error(`${it.what} ${isAlive(it.pid) ? `not ready after ${timeoutMs} ms` : 'exited'} (${it.path}: ${last}): ${await lastLines(it.log)}`);
       }

@@ -1,5 +1,5 @@
 // testLab: gather the evidence of every expectation and truth table of a lab that is up, judge
-// it, and report (report.json and junit.xml with --out).
+// it, and report (report.html, report.json, junit.xml and capture.pcapng with --out).
 import { join } from 'node:path';
 import type { ExpectationSpec } from '../labfile/schema.js';
 import { addressBook } from '../model/address-book.js';
@@ -12,6 +12,9 @@ import { judgeExpectation, type ExpectationResult } from '../assert/expectation.
 import { judgeReachability, pendingResult } from '../assert/reachability.js';
 import { buildReport, type LabReport } from '../report/report.js';
 import { writeArtefacts } from '../report/artefacts.js';
+import { writeMergedCapture } from '../capture/merge.js';
+import { buildTopology, expectationPoints } from '../topology/build.js';
+import type { Topology } from '../topology/types.js';
 import { gatherExpectations } from './gather.js';
 import { checkInterrupted } from './interrupt.js';
 import type { PreparedLab } from './prepare.js';
@@ -47,6 +50,8 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
     onExpectation: opts.onExpectation,
     checkInterrupted,
   });
+  // Every capture point in one pcapng for Wireshark, next to the per-point pcaps.
+  if (opts.outDir) await writeMergedCapture(join(opts.outDir, 'capture.pcapng'), captured.files, `wirelab: lab ${lab}`);
   const results: ExpectationResult[] = expectations.map((e, i) => judgeExpectation(e, windows[i], captured, book));
   for (const t of reachability) {
     checkInterrupted();
@@ -58,6 +63,11 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
   }
   const report = buildReport(lab, results, Date.now() - started);
   if (p.warnings.length > 0) report.warnings = p.warnings.map((w) => w.message);
-  if (opts.outDir) await writeArtefacts(opts.outDir, report);
+  if (opts.outDir) await writeArtefacts(opts.outDir, report, { results, topology: labTopology(p) });
   return report;
+}
+
+/** The lab's topology, with every capture point its expectations name. */
+export function labTopology(p: PreparedLab): Topology {
+  return buildTopology(p.model, p.plan, expectationPoints(p.loaded.spec.expectations));
 }

@@ -106,8 +106,21 @@ function planLabWithControlPlane(model: ClusterModel): Plan {
   const net = cniBackend(model.network.cni).plan(model);
   const cp = planControlPlane(model);
   const namespaces: PlannedNamespace[] = [
-    { name: UNDERLAY, netns: netnsName(model.lab, UNDERLAY), kind: 'underlay', interfaces: [...underlayInterfaces(model), ...model.externals.filter((h) => h.kind === 'client' || h.kind === 'router').map((h) => underlayPortName(h.name))] },
-    ...model.nodes.map((n): PlannedNamespace => ({ name: n.name, netns: netnsName(model.lab, n.name), kind: 'node', interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? []).filter((i) => !i.startsWith('veth') && !i.startsWith('cali'))] })),
+    {
+      name: UNDERLAY,
+      netns: netnsName(model.lab, UNDERLAY),
+      kind: 'underlay',
+      interfaces: [
+        ...underlayInterfaces(model),
+        ...model.externals.filter((h) => h.kind === 'client' || h.kind === 'router').map((h) => underlayPortName(h.name)),
+      ],
+    },
+    ...model.nodes.map((n): PlannedNamespace => ({
+      name: n.name,
+      netns: netnsName(model.lab, n.name),
+      kind: 'node',
+      interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? []).filter((i) => !i.startsWith('veth') && !i.startsWith('cali'))],
+    })),
     ...outsideNamespaces(model),
   ];
   return {
@@ -115,15 +128,20 @@ function planLabWithControlPlane(model: ClusterModel): Plan {
     namespaces,
     steps: [
       { name: 'namespaces', ops: namespaces.map((n) => ({ kind: 'netns', netns: n.netns })) },
-      { name: 'underlay and sysctls', ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n))] },
+      {
+        name: 'underlay and sysctls',
+        ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n))],
+      },
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model)] },
       {
-        name: 'outside hosts and the control plane\'s PKI',
+        name: "outside hosts and the control plane's PKI",
         ops: [
           ...planOutsideHosts(model),
           ...cp.ops,
           ...planCertificates(model),
-          ...model.externals.filter((h) => h.kind === 'dns').map((h): Op => ({ kind: 'file', path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) })),
+          ...model.externals
+            .filter((h) => h.kind === 'dns')
+            .map((h): Op => ({ kind: 'file', path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) })),
         ],
       },
     ],
