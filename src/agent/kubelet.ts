@@ -43,12 +43,22 @@ export function blockedContainers(model: ClusterModel, pod: Pod): ContainerState
 export async function createSandbox(model: ClusterModel, node: Node, cni: DynamicCni, pod: Pod): Promise<string> {
   const netns = netnsName(model.lab, pod.name);
   const net = cni.podSetup(model, node, pod);
-  // The namespace first: the executor runs a step's namespaces side by side.
-  await applyOps(model.lab, `sandbox of ${pod.namespace}/${pod.name}`, [{ kind: 'netns', netns }]);
-  await applyOps(model.lab, `network of ${pod.namespace}/${pod.name}`, [
-    ...net.ops,
-    { kind: 'netns-file', netns, name: 'resolv.conf', content: renderResolvConf(pod.resolver) },
-  ]);
+  // The namespace, then the node's side (which makes the veth and moves its end into the
+  // pod), then the pod's side: the executor runs a step's namespaces side by side.
+  const inPod = (o: Op) => 'netns' in o && o.netns === netns;
+  await applyPlan({
+    lab: model.lab,
+    namespaces: [],
+    processes: [],
+    steps: [
+      { name: `sandbox of ${pod.namespace}/${pod.name}`, ops: [{ kind: 'netns', netns }] },
+      { name: `network of ${pod.namespace}/${pod.name} (node)`, ops: net.ops.filter((o) => !inPod(o)) },
+      {
+        name: `network of ${pod.namespace}/${pod.name} (pod)`,
+        ops: [...net.ops.filter(inPod), { kind: 'netns-file', netns, name: 'resolv.conf', content: renderResolvConf(pod.resolver) }],
+      },
+    ],
+  });
   return net.hostVeth;
 }
 

@@ -44,6 +44,8 @@ interface RunningPod {
 const parsePodContainers = (obj: K8sObject) =>
   parsePodSpec((obj.spec ?? {}) as Record<string, unknown>).containers.map((c) => ({ name: c.name, image: c.image }));
 
+/** WIRELAB_AGENT_DEBUG=1: every event and reconcile in the agent's log. */
+const DEBUG = process.env.WIRELAB_AGENT_DEBUG === '1';
 const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
 
 export class NodeAgent {
@@ -63,6 +65,8 @@ export class NodeAgent {
   private pending = false;
   private loop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** What the reconcile in progress is doing (debug log). */
+  private step = '';
 
   constructor(private readonly cfg: AgentConfig) {
     this.client = new ApiClient(endpointFromFiles({ server: cfg.server, caFile: cfg.caFile, certFile: cfg.certFile, keyFile: cfg.keyFile }));
@@ -70,7 +74,11 @@ export class NodeAgent {
     if (!backend.dynamic) throw new Error(`the pod network ${backend.kind} has no node agent yet`);
     this.cni = backend.dynamic;
     this.informers = Object.fromEntries(Object.entries(WATCHED).map(([k, path]) => [k, new Informer(this.client, path)])) as Record<WatchedKind, Informer>;
-    for (const inf of Object.values(this.informers)) inf.onChange(() => this.schedule());
+    for (const [kind, inf] of Object.entries(this.informers))
+      inf.onChange((c) => {
+        if (DEBUG) log(`event ${kind} ${c.type} ${keyOf(c.object)} ${c.object.metadata.resourceVersion}`);
+        this.schedule();
+      });
   }
 
   private get self(): Node {
@@ -87,7 +95,11 @@ export class NodeAgent {
       RENEW_MS,
     );
     this.schedule();
+    const pulse = DEBUG
+      ? setInterval(() => log(`state: loop=${!!this.loop} timer=${!!this.timer} pending=${this.pending} step=${this.step}`), 5000)
+      : undefined;
     await Promise.all(watching);
+    clearInterval(pulse);
     clearInterval(renew);
     await this.loop;
   }
@@ -115,18 +127,24 @@ export class NodeAgent {
   /** Debounced: a burst of events (a Deployment's pods, their slices) is one reconcile. */
   private schedule(): void {
     this.pending = true;
-    if (this.timer || !this.registered) return;
+    if (this.timer || !this.registered || this.loop) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.loop) return;
-      this.loop = (async () => {
-        while (this.pending && !this.abort.signal.aborted) {
-          this.pending = false;
-          await this.reconcile().catch((e) => log(`reconcile: ${(e as Error).stack ?? e}`));
-        }
+      this.loop ??= this.drain().finally(() => {
         this.loop = undefined;
-      })();
+        // An event that came while the last reconcile was finishing.
+        if (this.pending) this.schedule();
+      });
     }, 10);
+  }
+
+  /** Reconciles until no change is pending (changes during a reconcile schedule the next). */
+  private async drain(): Promise<void> {
+    while (this.pending && !this.abort.signal.aborted) {
+      this.pending = false;
+      await this.reconcile().catch((e) => log(`reconcile: ${(e as Error).stack ?? e}`));
+      if (DEBUG) log('reconciled');
+    }
   }
 
   private objects(): Record<WatchedKind, K8sObject[]> {
@@ -134,17 +152,25 @@ export class NodeAgent {
   }
 
   private async reconcile(): Promise<void> {
+    if (DEBUG) log('reconcile');
     const objects = this.objects();
     const digest = digestOf(objects);
     const live = modelFromApi(this.cfg.model, objects);
     const self = live.nodes.find((n) => n.name === this.cfg.node);
     if (!self?.podCIDR) return this.writeStatus(digest, `waiting for node ${this.cfg.node}'s pod range (spec.podCIDR)`);
+    this.step = 'ensureNetwork';
     await this.ensureNetwork(live, self);
+    this.step = 'syncPeers';
     await this.syncPeers(live, self);
+    this.step = 'syncPods';
     await this.syncPods(live, self, objects.pods);
+    this.step = 'syncRules';
     await this.syncRules(live, self);
+    this.step = 'syncSpeaker';
     await this.syncSpeaker(live);
+    this.step = 'status';
     await this.writeStatus(digest);
+    this.step = '';
     if (!this.readyWritten) {
       await writeFile(this.cfg.readyFile, '');
       this.readyWritten = true;

@@ -60,7 +60,7 @@ export function judgeExpectation(e: ExpectationSpec, w: ProbeWindow | undefined,
   };
   const hops = [...e.hops.map(hopResult), ...judgeChains(e, w.traces), ...judgeStates(e, w.states)];
   let expected =
-    e.expect.spread && !e.expect.backends ? { ...e, expect: { ...e.expect, backends: e.send.to ? book.serviceBackends(e.send.to) : undefined } } : e;
+    e.expect.spread && !e.expect.backends ? { ...e, expect: { ...e.expect, backends: e.send?.to ? book.serviceBackends(e.send.to) : undefined } } : e;
   // Expected DNS answers may name services, pods or hosts: they stand for their addresses.
   if (expected.expect.answers) expected = { ...expected, expect: { ...expected.expect, answers: expected.expect.answers.map((a) => book.resolve(a)) } };
   const verdict = summarize(e, judgeOutcome(expected, w.outcome), hops);
@@ -93,7 +93,7 @@ export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[
     problems.push(
       wantReply
         ? `expected a reply, got none (${firstLine(outcome.error) || `exit ${outcome.exitCode}`})`
-        : `expected no reply, but ${e.send.ping ? 'ping' : 'the connection'} succeeded`,
+        : `expected no reply, but ${e.send?.ping ? 'ping' : 'the connection'} succeeded`,
     );
   }
   if (e.expect.body !== undefined && outcome.reply) {
@@ -110,7 +110,7 @@ export function judgeOutcome(e: ExpectationSpec, outcome: ProbeOutcome): string[
   }
   if (e.expect.spread) problems.push(...judgeSpread(e.expect.spread, e.expect.backends ?? [], outcome.bodies));
   if (e.expect.shares) problems.push(...judgeShares(e.expect.shares, e.expect.tolerance, outcome.bodies));
-  if (e.send.dns && outcome.dns) problems.push(...judgeDns(e.send.dns.type, e.expect, outcome.dns));
+  if (e.send?.dns && outcome.dns) problems.push(...judgeDns(e.send.dns.type, e.expect, outcome.dns));
   problems.push(...judgeRange('round-trip time', 'ms', e.expect.rttMs, outcome.rttMs));
   problems.push(...judgeRange('retransmissions', '', e.expect.retransmits, outcome.transfer?.retransmits));
   problems.push(...judgeRange('transfer time', 's', e.expect.seconds, outcome.transfer?.seconds));

@@ -1,6 +1,7 @@
 // `lab graph <lab>`: the lab's topology without running anything (no root needed): Mermaid by
 // default (it pastes into GitHub Markdown), or Graphviz DOT, or an SVG laid out by Graphviz.
 import { buildTopology, expectationPoints } from '../topology/build.js';
+import { topologyPlan } from '../plan/plan-lab.js';
 import { renderMermaid } from '../topology/mermaid.js';
 import { renderDot } from '../topology/dot.js';
 import { layoutSvg } from '../topology/layout.js';
@@ -15,7 +16,7 @@ export async function cmdGraph(labArg: string, opts: { format?: string }): Promi
     throw new ExitCode(2);
   }
   const p = await prepare(labArg);
-  const t = buildTopology(p.model, p.plan, expectationPoints(p.loaded.spec.expectations));
+  const t = buildTopology(p.model, topologyPlan(p.model), expectationPoints(p.loaded.spec.expectations));
   const text = format === 'mermaid' ? renderMermaid(t) : format === 'dot' ? renderDot(t) : (await layoutSvg(renderDot(t))) + '\n';
   process.stdout.write(text);
   return 0;

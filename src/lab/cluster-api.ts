@@ -98,9 +98,13 @@ export async function applyLabObjects(loaded: LoadedLab, model: ClusterModel, cl
     discovery.reset();
   }
   const explicit = new Set(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name));
-  for (const ns of model.namespaces) {
-    if (BUILTIN_NAMESPACES.has(ns.name) || explicit.has(ns.name)) continue;
-    await applyObject(client, discovery, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns.name, labels: ns.labels } });
+  // Namespaces the objects live in, created as `kubectl create namespace` would (with the
+  // labels the lab's model gives them), unless the lab file has them as objects.
+  const used = new Map(model.namespaces.map((n) => [n.name, n.labels]));
+  for (const m of manifests) if (m.metadata.namespace && !used.has(m.metadata.namespace)) used.set(m.metadata.namespace, {});
+  for (const [name, labels] of used) {
+    if (BUILTIN_NAMESPACES.has(name) || explicit.has(name)) continue;
+    await applyObject(client, discovery, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
   }
   // Pods need their namespace's default ServiceAccount, which kube-controller-manager creates
   // moments after the namespace (the ServiceAccount admission plugin refuses pods before).

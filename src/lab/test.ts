@@ -14,8 +14,13 @@ import { buildReport, type LabReport } from '../report/report.js';
 import { writeArtefacts } from '../report/artefacts.js';
 import { writeMergedCapture } from '../capture/merge.js';
 import { buildTopology, expectationPoints } from '../topology/build.js';
+import { topologyPlan } from '../plan/plan-lab.js';
 import type { Topology } from '../topology/types.js';
-import { gatherExpectations } from './gather.js';
+import { gatherExpectations, type Window } from './gather.js';
+import { judgeKubectlStep } from '../assert/kubectl-step.js';
+import { runKubectl } from '../kernel/kubectl.js';
+import type { AddressBook } from '../model/address-book.js';
+import type { Captured } from '../capture/session.js';
 import { checkInterrupted } from './interrupt.js';
 import type { PreparedLab } from './prepare.js';
 
@@ -43,16 +48,32 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
   if (!state || state.phase !== 'up') throw new Error(`lab "${lab}" is not up: run \`lab up ${lab}\` (or \`lab run ${lab}\`)`);
   if (state.digest !== p.digest) throw new Error(`the lab file ${p.loaded.file} changed since \`lab up\`: run \`lab down ${lab}\` and bring it up again`);
   const dead = state.processes.filter((x) => !isAlive(x.pid));
-  const model = p.model.controlPlane === 'kubernetes' ? await settledModel(p.model) : p.model;
-  const book = addressBook(model);
+  const live = p.model.controlPlane === 'kubernetes';
+  let model = live ? await settledModel(p.model) : p.model;
+  let book = addressBook(model);
   const { expectations, reachability } = p.loaded.spec;
-  const { windows, captured } = await gatherExpectations(model, book, expectations, opts.outDir ? join(opts.outDir, 'pcaps') : undefined, {
+  const gathered = await gatherExpectations(model, book, expectations, opts.outDir ? join(opts.outDir, 'pcaps') : undefined, {
     onExpectation: opts.onExpectation,
     checkInterrupted,
+    ...(live
+      ? {
+          kubectl: async (words: string[]) => {
+            const from = Date.now();
+            const r = await runKubectl(lab, words);
+            return { argv: ['kubectl', ...words], ...r, from, to: Date.now() };
+          },
+          refresh: async () => {
+            model = await settledModel(p.model);
+            book = addressBook(model);
+            return { model, book };
+          },
+        }
+      : {}),
   });
+  const { windows, books, captured } = gathered;
   // Every capture point in one pcapng for Wireshark, next to the per-point pcaps.
   if (opts.outDir) await writeMergedCapture(join(opts.outDir, 'capture.pcapng'), captured.files, `wirelab: lab ${lab}`);
-  const results: ExpectationResult[] = expectations.map((e, i) => judgeExpectation(e, windows[i], captured, book));
+  const results: ExpectationResult[] = expectations.map((e, i) => judgeWindow(e, windows[i], captured, books[i]));
   for (const t of reachability) {
     checkInterrupted();
     results.push(t.pending ? pendingResult(t.name, t.pending) : judgeReachability(t, await probeReachability(model, book, t)));
@@ -63,11 +84,17 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
   }
   const report = buildReport(lab, results, Date.now() - started);
   if (p.warnings.length > 0) report.warnings = p.warnings.map((w) => w.message);
-  if (opts.outDir) await writeArtefacts(opts.outDir, report, { results, topology: labTopology(p) });
+  if (opts.outDir) await writeArtefacts(opts.outDir, report, { results, topology: labTopology(p, model) });
   return report;
 }
 
+function judgeWindow(e: ExpectationSpec, w: Window | undefined, captured: Captured, book: AddressBook): ExpectationResult {
+  if (w && 'error' in w) return { name: e.name, passed: false, message: w.error, hops: [], durationMs: 0 };
+  if (w && 'code' in w) return judgeKubectlStep(e, w);
+  return judgeExpectation(e, w, captured, book);
+}
+
 /** The lab's topology, with every capture point its expectations name. */
-export function labTopology(p: PreparedLab): Topology {
-  return buildTopology(p.model, p.plan, expectationPoints(p.loaded.spec.expectations));
+export function labTopology(p: PreparedLab, model: ClusterModel = p.model): Topology {
+  return buildTopology(model, topologyPlan(model), expectationPoints(p.loaded.spec.expectations));
 }

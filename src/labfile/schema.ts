@@ -188,66 +188,78 @@ export type StateView = (typeof STATE_VIEWS)[number];
 /** A measured value's bounds, both optional. */
 const range = z.strictObject({ min: z.number().min(0).optional(), max: z.number().min(0).optional() });
 
-export const expectationSchema = z.strictObject({
-  name: z.string().min(1),
-  /** Not run yet, with the reason (e.g. a feature a later issue brings); reported as pending. */
-  pending: z.string().optional(),
-  send: sendSchema,
-  expect: z
-    .strictObject({
-      /** ping: a reply came back; http/tcp: the connection succeeded. */
-      reply: z.boolean().optional(),
-      /** http/tcp: the response contains this text (a list: one of these). */
-      body: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-      /** With repeat: "every" listed backend answered at least once, or all answers came from
-       * "one" of them (session affinity). Backends are pod names; the answer names its pod. */
-      spread: z.enum(['every', 'one']).optional(),
-      /** With repeat: the share of answers (percent) each backend should give, within
-       * `tolerance` percentage points. */
-      shares: z.record(z.string(), z.number().min(0).max(100)).optional(),
-      tolerance: z.number().min(0).max(100).default(5),
-      backends: z.array(z.string()).min(1).optional(),
-      /** when reply is false: the client's error contains this text. */
-      error: z.string().optional(),
-      /** http: the response status of every request. */
-      status: z.number().int().min(100).max(599).optional(),
-      /** dns: the response code (NOERROR, NXDOMAIN, SERVFAIL, ...). */
-      rcode: z.string().optional(),
-      /** dns: exactly these answers of the queried type (any order), e.g. ClusterIPs, SRV targets. */
-      answers: z.array(z.string()).optional(),
-      /** ping: the average round-trip time, in ms. */
-      rttMs: range.optional(),
-      /** transfer: TCP segments the sender retransmitted (lost on the way, or their ACKs). */
-      retransmits: range.optional(),
-      /** transfer: how long it took, in seconds. */
-      seconds: range.optional(),
-    })
-    .default({ tolerance: 5 }),
-  hops: z.array(hopSchema).default([]),
-  /** Kernel or routing-daemon state on a node after the probe: its routes (`ip route`), its
-   * BGP sessions (BIRD's `show protocols`), its IPVS virtual servers (`ipvsadm -Ln`) or its ip
-   * sets (`ipset list`); every `contains` line fragment must be there and no `lacks` one. */
-  state: z
-    .array(
-      z.strictObject({
-        node: z.string(),
-        show: z.enum(STATE_VIEWS),
-        contains: z.array(z.string()).default([]),
-        lacks: z.array(z.string()).default([]),
-      }),
-    )
-    .default([]),
-  /** The iptables chains the request traverses on a node, in order (nft trace). */
-  chains: z
-    .array(
-      z.strictObject({
-        node: z.string(),
-        table: z.enum(['nat', 'filter', 'mangle', 'raw']).default('nat'),
-        path: z.array(z.string().min(1)).min(1),
-      }),
-    )
-    .default([]),
-});
+export const expectationSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    /** Not run yet, with the reason (e.g. a feature a later issue brings); reported as pending. */
+    pending: z.string().optional(),
+    send: sendSchema.optional(),
+    /** Or a kubectl command, written as typed after `kubectl` (e.g. "expose deployment web
+     * --port=80"), run as the lab's admin: a step that changes the lab or shows it. Expectations
+     * after it run against the lab as it then is, once it has settled. */
+    kubectl: z.string().min(1).optional(),
+    expect: z
+      .strictObject({
+        /** kubectl: regular expressions, each matching a line of what it printed (stdout). */
+        output: z.array(z.string()).optional(),
+        /** kubectl: its exit code (default 0). */
+        exitCode: z.number().int().min(0).max(255).optional(),
+        /** ping: a reply came back; http/tcp: the connection succeeded. */
+        reply: z.boolean().optional(),
+        /** http/tcp: the response contains this text (a list: one of these). */
+        body: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+        /** With repeat: "every" listed backend answered at least once, or all answers came from
+         * "one" of them (session affinity). Backends are pod names; the answer names its pod. */
+        spread: z.enum(['every', 'one']).optional(),
+        /** With repeat: the share of answers (percent) each backend should give, within
+         * `tolerance` percentage points. */
+        shares: z.record(z.string(), z.number().min(0).max(100)).optional(),
+        tolerance: z.number().min(0).max(100).default(5),
+        backends: z.array(z.string()).min(1).optional(),
+        /** when reply is false: the client's error contains this text. */
+        error: z.string().optional(),
+        /** http: the response status of every request. */
+        status: z.number().int().min(100).max(599).optional(),
+        /** dns: the response code (NOERROR, NXDOMAIN, SERVFAIL, ...). */
+        rcode: z.string().optional(),
+        /** dns: exactly these answers of the queried type (any order), e.g. ClusterIPs, SRV targets. */
+        answers: z.array(z.string()).optional(),
+        /** ping: the average round-trip time, in ms. */
+        rttMs: range.optional(),
+        /** transfer: TCP segments the sender retransmitted (lost on the way, or their ACKs). */
+        retransmits: range.optional(),
+        /** transfer: how long it took, in seconds. */
+        seconds: range.optional(),
+      })
+      .default({ tolerance: 5 }),
+    hops: z.array(hopSchema).default([]),
+    /** Kernel or routing-daemon state on a node after the probe: its routes (`ip route`), its
+     * BGP sessions (BIRD's `show protocols`), its IPVS virtual servers (`ipvsadm -Ln`) or its ip
+     * sets (`ipset list`); every `contains` line fragment must be there and no `lacks` one. */
+    state: z
+      .array(
+        z.strictObject({
+          node: z.string(),
+          show: z.enum(STATE_VIEWS),
+          contains: z.array(z.string()).default([]),
+          lacks: z.array(z.string()).default([]),
+        }),
+      )
+      .default([]),
+    /** The iptables chains the request traverses on a node, in order (nft trace). */
+    chains: z
+      .array(
+        z.strictObject({
+          node: z.string(),
+          table: z.enum(['nat', 'filter', 'mangle', 'raw']).default('nat'),
+          path: z.array(z.string().min(1)).min(1),
+        }),
+      )
+      .default([]),
+  })
+  .refine((e) => (e.send === undefined) !== (e.kubectl === undefined), {
+    message: 'must say exactly one of send (a probe to run) or kubectl (a command to run)',
+  });
 
 /** A reachability truth table, as the upstream netpol e2e tests print them: rows are the
  * senders, columns the targets ("pod:port" or "pod:port/udp"), "." reachable, "X" not. */

@@ -7,6 +7,7 @@ import { formatCidr, intToIp, ipToInt, isValidIpv4, lastAddress, overlaps, parse
 import type { LabSpec } from './schema.js';
 import type { ParsedManifest } from '../k8s/manifest.js';
 import { POD_IP_ANNOTATION } from '../k8s/pod.js';
+import { splitWords } from '../shell-quote.js';
 
 export interface PathProblem {
   path: (string | number)[];
@@ -16,16 +17,43 @@ export interface PathProblem {
 
 export const IFNAMSIZ = 16; // including the trailing NUL: names have at most 15 characters
 
-/** Kinds a lab can only have with a real control plane running: its controllers create the pods
- * of workloads, allocate addresses and publish endpoints. */
+/** Kinds that make a lab run its control plane unless it says otherwise: their controllers
+ * create the pods of workloads, allocate addresses and publish endpoints. */
 const NEEDS_CONTROL_PLANE: ParsedManifest['kind'][] = ['Workload', 'Service', 'NetworkPolicy', 'IngressApi', 'IPAddressPool'];
 
+/** Pod networks the node agents run (plan/cni backends with `dynamic`; a unit test keeps the two
+ * lists equal). The others run only from the lab file, without a control plane. */
+export const NODE_AGENT_NETWORKS = ['flannel-vxlan', 'flannel-host-gw', 'canal'];
+
+const COREDNS_IMAGE = /(^|\/)coredns\/coredns(:|@|$)/;
+const runsCoreDns = (o: LabObject) =>
+  (o.manifest.kind === 'Pod' && o.manifest.pod.containers.some((c) => COREDNS_IMAGE.test(c.image))) ||
+  (o.manifest.kind === 'Workload' && o.manifest.workload.template.spec.containers.some((c) => COREDNS_IMAGE.test(c.image)));
+
+/** Why this lab cannot run with the control plane (its node agents), if it cannot. */
+export function noNodeAgentReason(spec: LabSpec): { message: string; fix: string } | undefined {
+  if (!NODE_AGENT_NETWORKS.includes(spec.cluster.cni))
+    return {
+      message: `the node agents do not run the ${spec.cluster.cni} pod network yet`,
+      fix: `use cni: ${NODE_AGENT_NETWORKS.join(', ')}, or controlPlane: none`,
+    };
+  if (spec.cluster.kubeProxy.mode === 'ipvs')
+    return {
+      message: "the node agents run kube-proxy's iptables mode; IPVS mode runs only without a control plane so far",
+      fix: 'use kubeProxy: { mode: iptables }, or controlPlane: none',
+    };
+  return undefined;
+}
+
 /** The lab's control plane: as written, or what a user would expect from its objects: a lab with
- * services, workloads, policies or ingress runs the real API server, controllers and scheduler;
- * a lab of bare pods (a pod-network lab) runs without, and comes up in a fraction of a second. */
+ * services, workloads, policies, ingress, CoreDNS or kubectl steps runs the real API server,
+ * controllers and scheduler (when its pod network and kube-proxy mode have node agents); a lab
+ * of bare pods (a pod-network lab) runs without, and comes up in a fraction of a second. */
 export function controlPlaneOf(spec: LabSpec, objects: LabObject[]): 'kubernetes' | 'none' {
   if (spec.cluster.controlPlane) return spec.cluster.controlPlane;
-  return objects.some((o) => NEEDS_CONTROL_PLANE.includes(o.manifest.kind)) ? 'kubernetes' : 'none';
+  if (noNodeAgentReason(spec)) return 'none';
+  const wants = objects.some((o) => NEEDS_CONTROL_PLANE.includes(o.manifest.kind) || runsCoreDns(o)) || spec.expectations.some((e) => e.kubectl !== undefined);
+  return wants ? 'kubernetes' : 'none';
 }
 
 /** A manifest of the lab file as parsed (once) by its kind's parser, with its index in `manifests`. */
@@ -38,6 +66,8 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
   const problems: PathProblem[] = [];
   const controlPlane = controlPlaneOf(spec, objects);
   const add = (path: (string | number)[], message: string, fix?: string) => problems.push({ path, message, fix });
+  const noAgents = noNodeAgentReason(spec);
+  if (spec.cluster.controlPlane === 'kubernetes' && noAgents) add(['cluster', 'controlPlane'], noAgents.message, noAgents.fix);
 
   const cidrs: { path: (string | number)[]; label: string; cidr?: Cidr }[] = [
     { path: ['underlay', 'cidr'], label: 'underlay.cidr (node network)' },
@@ -281,13 +311,24 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
   const known = new Set<string>([...senders, ...serviceNames.keys()]);
   const endpointFix = `use a pod, node, service or outside host name (${[...known].join(', ')}) or an IPv4 address`;
   const points = new Set<string>(['underlay', ...(inet ? ['router'] : []), ...nodeNames.keys(), ...podNames.keys(), ...outsideNames.keys()]);
+  // Names a kubectl step may create (a Service it exposes, a Pod it runs) cannot be known here:
+  // expectations after the first kubectl step are checked against the lab as it is when they
+  // run. Senders and capture points must exist from the start.
+  let afterKubectl = false;
   spec.expectations.forEach((e, i) => {
     const base: (string | number)[] = ['expectations', i];
-    if (!senders.has(e.send.from)) add([...base, 'send', 'from'], `unknown pod or node "${e.send.from}"`, `use one of: ${[...senders].join(', ')}`);
-    if (e.send.to !== undefined && !known.has(e.send.to) && !isValidIpv4(e.send.to))
-      add([...base, 'send', 'to'], `unknown pod or node "${e.send.to}"`, endpointFix);
-    if (e.send.dns?.server !== undefined && !known.has(e.send.dns.server) && !isValidIpv4(e.send.dns.server))
-      add([...base, 'send', 'dns', 'server'], `unknown pod, node or service "${e.send.dns.server}"`, endpointFix);
+    if (e.kubectl !== undefined) {
+      checkKubectlStep(e, base, controlPlane, add);
+      afterKubectl = true;
+      return;
+    }
+    const deferred = (name: string) => afterKubectl && !senders.has(name);
+    const send = e.send!;
+    if (!senders.has(send.from)) add([...base, 'send', 'from'], `unknown pod or node "${send.from}"`, `use one of: ${[...senders].join(', ')}`);
+    if (send.to !== undefined && !known.has(send.to) && !isValidIpv4(send.to) && !deferred(send.to))
+      add([...base, 'send', 'to'], `unknown pod or node "${send.to}"`, endpointFix);
+    if (send.dns?.server !== undefined && !known.has(send.dns.server) && !isValidIpv4(send.dns.server))
+      add([...base, 'send', 'dns', 'server'], `unknown pod, node or service "${send.dns.server}"`, endpointFix);
     e.hops.forEach((h, j) => {
       for (const at of Array.isArray(h.at) ? h.at : [h.at]) {
         const [where, dev] = at.split('/');
@@ -302,7 +343,7 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
       const checkAddr = (v: string | string[] | undefined, path: (string | number)[]) => {
         for (const x of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
           const name = x.startsWith('!') ? x.slice(1) : x;
-          if (!known.has(name) && !isValidIpv4(name)) add(path, `unknown pod or node "${name}"`, endpointFix);
+          if (!known.has(name) && !isValidIpv4(name) && !deferred(name)) add(path, `unknown pod or node "${name}"`, endpointFix);
         }
       };
       for (let m = h.packet, p: (string | number)[] = [...base, 'hops', j, 'packet']; m; m = m.inner, p = [...p, 'inner']) {
@@ -315,25 +356,25 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
     e.chains.forEach((c, j) => {
       if (!nodeNames.has(c.node)) add([...base, 'chains', j, 'node'], `unknown node "${c.node}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
     });
-    const kind = e.send.ping ? 'ping' : e.send.http ? 'http' : e.send.transfer ? 'transfer' : e.send.dns ? 'dns' : 'tcp';
+    const kind = send.ping ? 'ping' : send.http ? 'http' : send.transfer ? 'transfer' : send.dns ? 'dns' : 'tcp';
     if (e.expect.rttMs && kind !== 'ping') add([...base, 'expect', 'rttMs'], 'only a ping measures a round-trip time', 'send a ping');
     for (const f of ['retransmits', 'seconds'] as const) {
       if (e.expect[f] && kind !== 'transfer') add([...base, 'expect', f], `only a transfer measures ${f}`, 'send: { transfer: { bytes: 2000000 } }');
     }
     // The transfer's server runs in the destination's namespace: it must have one.
-    if (kind === 'transfer' && e.send.to !== undefined && !senders.has(e.send.to)) {
-      add([...base, 'send', 'to'], `a transfer needs a pod, node or outside host to receive it, not "${e.send.to}"`, `use one of: ${[...senders].join(', ')}`);
+    if (kind === 'transfer' && send.to !== undefined && !senders.has(send.to)) {
+      add([...base, 'send', 'to'], `a transfer needs a pod, node or outside host to receive it, not "${send.to}"`, `use one of: ${[...senders].join(', ')}`);
     }
     if (e.expect.body !== undefined && kind === 'ping') add([...base, 'expect', 'body'], 'a ping has no body', 'send http or tcp to check a body');
     if (e.expect.spread && kind === 'ping') add([...base, 'expect', 'spread'], 'a ping does not say which backend answered', 'send http or tcp');
-    if (e.expect.spread && e.send.repeat < 2) add([...base, 'send', 'repeat'], 'a spread needs several requests', 'set send.repeat, e.g. 30');
+    if (e.expect.spread && send.repeat < 2) add([...base, 'send', 'repeat'], 'a spread needs several requests', 'set send.repeat, e.g. 30');
     e.expect.backends?.forEach((b, j) => {
-      if (!podNames.has(b) && !outsideNames.has(b))
+      if (!podNames.has(b) && !outsideNames.has(b) && !deferred(b))
         add([...base, 'expect', 'backends', j], `unknown pod "${b}"`, `use one of: ${[...podNames.keys()].join(', ')}`);
     });
-    if ((e.send.http?.port ?? e.send.tcp?.port) === undefined && (e.send.http || e.send.tcp) && !serviceNames.has(e.send.to ?? '')) {
+    if ((send.http?.port ?? send.tcp?.port) === undefined && (send.http || send.tcp) && !serviceNames.has(send.to ?? '') && !deferred(send.to ?? '')) {
       add(
-        [...base, 'send', e.send.http ? 'http' : 'tcp'],
+        [...base, 'send', send.http ? 'http' : 'tcp'],
         'no port given, and the destination is not a service whose port could be used',
         'add port, e.g. { port: 80 }',
       );
@@ -359,6 +400,38 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
     });
   });
   return problems;
+}
+
+/** A kubectl step: words a shell would split, regular expressions that compile, nothing that
+ * belongs to a probe, and a control plane to talk to. */
+function checkKubectlStep(
+  e: LabSpec['expectations'][number],
+  base: (string | number)[],
+  controlPlane: 'kubernetes' | 'none',
+  add: (path: (string | number)[], message: string, fix?: string) => void,
+): void {
+  if (controlPlane === 'none')
+    add([...base, 'kubectl'], 'kubectl needs the control plane, and this lab runs without one', 'leave cluster.controlPlane out or set it to kubernetes');
+  const words = splitWords(e.kubectl!);
+  if ('error' in words) add([...base, 'kubectl'], words.error, 'close the quote');
+  else if (words.words[0] === 'kubectl') add([...base, 'kubectl'], 'write the words after `kubectl`', `kubectl: ${words.words.slice(1).join(' ')}`);
+  (e.expect.output ?? []).forEach((re, j) => {
+    try {
+      new RegExp(re, 'm');
+    } catch (err) {
+      add(
+        [...base, 'expect', 'output', j],
+        `not a regular expression: ${(err as Error).message}`,
+        'escape ( ) [ ] . * + ? with a backslash to match them as text',
+      );
+    }
+  });
+  const probeOnly = (
+    ['reply', 'body', 'spread', 'shares', 'backends', 'error', 'status', 'rcode', 'answers', 'rttMs', 'retransmits', 'seconds'] as const
+  ).filter((k) => e.expect[k] !== undefined);
+  for (const k of probeOnly) add([...base, 'expect', k], `${k} is about a probe's answer; a kubectl step has output and exitCode`, 'use expect.output');
+  if (e.hops.length > 0 || e.chains.length > 0 || e.state.length > 0)
+    add([...base, 'kubectl'], 'a kubectl step has no packets: hops, chains and state belong to a probe', 'move them to an expectation with send');
 }
 
 /** The cells of a truth table, row by row: whitespace-separated "." and "X"; a first column

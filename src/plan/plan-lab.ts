@@ -93,6 +93,13 @@ export function planPodResolvConfs(model: ClusterModel): Op[] {
   return model.pods.map((p): Op => ({ kind: 'netns-file', netns: netnsName(model.lab, p.name), name: 'resolv.conf', content: renderResolvConf(p.resolver) }));
 }
 
+/** The plan a lab's picture is drawn from: with a control plane, the node agents build each
+ * pod's network from the same pieces the static plan uses, so the static plan of the model (the
+ * lab file's, or the live one the API gives) shows what they built. */
+export function topologyPlan(model: ClusterModel): Plan {
+  return planLab({ ...model, controlPlane: 'none' });
+}
+
 export function opCount(plan: Plan): number {
   return plan.steps.reduce((n, s) => n + s.ops.length, 0);
 }

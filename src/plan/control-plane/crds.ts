@@ -33,7 +33,12 @@ export function crdManifest(c: CrdSpec): RawManifest {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${c.plural}.${c.group}` },
+    // Groups under k8s.io are protected: their CRDs carry the approval of their API review, as
+    // the Gateway API's own CRDs do (gateway-api v1.3 config/crd: kubernetes-sigs/gateway-api#2466).
+    metadata: {
+      name: `${c.plural}.${c.group}`,
+      ...(/(^|\.)k8s\.io$/.test(c.group) ? { annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/2466' } } : {}),
+    },
     spec: {
       group: c.group,
       scope: c.namespaced ? 'Namespaced' : 'Cluster',

@@ -25,6 +25,8 @@ export interface ImageKind {
   readyUdpPort?: number;
   /** ... or on this TCP port. */
   readyTcpPort?: number;
+  /** ... or as soon as it runs (a shell, a sleep: nothing to wait for). */
+  readyWhenStarted?: boolean;
 }
 
 export const AGNHOST_COMMANDS = ['serve-hostname'];
@@ -109,7 +111,53 @@ export const IMAGES: ImageKind[] = [
     ],
     readyTcpPort: 80,
   },
+  {
+    // nginx as Docker Hub's image runs it: the welcome page on port 80 (Debian's nginx, with a
+    // configuration of the pod's own, so each pod is its own server).
+    label: 'nginx',
+    matches: (image) => /^(docker\.io\/)?(library\/)?nginx(:|@|$)/.test(image),
+    check: (c) =>
+      c.command || c.args.length > 0
+        ? { field: 'args', message: 'nginx runs as its image does, without a command or args', fix: 'remove command and args' }
+        : undefined,
+    files: (_c, pod, model) => [{ path: `${podFilesDir(pod)}/nginx-web.conf`, content: welcomeNginxConf(`${labStateDir(model.lab)}/${podFilesDir(pod)}`) }],
+    argv: (_c, pod, model) => ['nginx', '-c', `${labStateDir(model.lab)}/${podFilesDir(pod)}/nginx-web.conf`, '-g', 'daemon off;'],
+    readyTcpPort: 80,
+  },
+  {
+    // Images people open a shell in (netshoot, busybox, dnsutils, a distribution): the pod gets
+    // this machine's network tools (`lab exec <lab> <pod> -- dig ...`), the container runs its
+    // command (default: it sleeps, as `kubectl run ... -- sleep infinity` would).
+    label: 'nicolaka/netshoot (and busybox, dnsutils, alpine, debian, ubuntu: a shell with network tools)',
+    matches: (image) => /(^|\/)(netshoot|busybox|dnsutils|jessie-dnsutils|alpine|debian|ubuntu)(:|@|$)/.test(image),
+    check: () => undefined,
+    argv: (c) => (c.command || c.args.length > 0 ? [...(c.command ?? []), ...c.args] : ['sleep', 'infinity']),
+    readyWhenStarted: true,
+  },
 ];
+
+/** nginx's welcome page, served from a pod's own configuration (its pid and temp files in the
+ * pod's directory). */
+function welcomeNginxConf(dir: string): string {
+  return `pid ${dir}/nginx-web.pid;
+error_log stderr notice;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp-body;
+  proxy_temp_path ${dir}/tmp-proxy;
+  fastcgi_temp_path ${dir}/tmp-fastcgi;
+  uwsgi_temp_path ${dir}/tmp-uwsgi;
+  scgi_temp_path ${dir}/tmp-scgi;
+  include /etc/nginx/mime.types;
+  server {
+    listen 80 default_server;
+    root /usr/share/nginx/html;
+    index index.html;
+  }
+}
+`;
+}
 
 /** The kind of image a container runs (undefined: the harness cannot run it). */
 export function imageKind(image: string): ImageKind | undefined {

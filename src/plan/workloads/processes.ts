@@ -74,6 +74,10 @@ export function planPodProcesses(model: ClusterModel, pod: Pod): ProcessSpec[] {
   for (const c of pod.containers) {
     const kind = imageKind(c.image)!;
     const name = `${pod.name}/${c.name}`;
+    if (kind.readyWhenStarted) {
+      out.push({ netns, name, argv: kind.argv(c, pod, model), env });
+      continue;
+    }
     if (kind.readyUdpPort !== undefined || kind.readyTcpPort !== undefined) {
       out.push({ netns, name, argv: kind.argv(c, pod, model), env, readyUdpPort: kind.readyUdpPort, readyTcpPort: kind.readyTcpPort });
       continue;

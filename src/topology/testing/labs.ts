@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../../paths.js';
 import { parseLab } from '../../labfile/load.js';
 import { peekLabFile } from '../../labfile/peek.js';
 import { resolveModel } from '../../model/resolve.js';
-import { planLab } from '../../plan/plan-lab.js';
+import { topologyPlan } from '../../plan/plan-lab.js';
 import { buildTopology, expectationPoints } from '../build.js';
 import type { Topology } from '../types.js';
 
@@ -22,7 +22,7 @@ export async function labNames(): Promise<string[]> {
 export async function labTopology(name: string): Promise<Topology> {
   const loaded = await parseLab(name);
   const model = resolveModel(loaded);
-  return buildTopology(model, planLab(model), expectationPoints(loaded.spec.expectations));
+  return buildTopology(model, topologyPlan(model), expectationPoints(loaded.spec.expectations));
 }
 
 /** One line per group, device and link: what a reviewer reads in a snapshot diff. */
