@@ -1,4 +1,4 @@
-// The `lab` command. Verbs: run, up, test, down, exec, list, graph, clean, doctor; one module each,
+// The `lab` command. Verbs: run, up, test, down, exec, kubectl, env, list, graph, clean, doctor; one module each,
 // loaded only when its verb runs, so `lab --help` and `lab exec` start fast.
 // `lab <name>` (and `npm run lab <name>`) means `lab run <name>`.
 // Exit codes: 0 all expectations passed; 1 an expectation failed or an operation failed;
@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-code.js';
 
-const VERBS = ['run', 'up', 'test', 'down', 'exec', 'list', 'graph', 'clean', 'doctor', 'help'];
+const VERBS = ['run', 'up', 'test', 'down', 'exec', 'kubectl', 'env', 'list', 'graph', 'clean', 'doctor', 'help'];
 
 /** `lab exec <lab> <target> [-- cmd...]` with a plain lab name skips the option parser. */
 async function fastExec(argv: string[]): Promise<number | undefined> {
@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      "\nExamples:\n  sudo npm run lab flannel-vxlan          # up, test, down\n  sudo lab run flannel-vxlan --out out/   # with report.html, report.json, junit.xml, capture.pcapng, pcaps/\n  lab graph flannel-vxlan                 # its topology as Mermaid (--format dot|svg)\n  sudo lab up flannel-vxlan && sudo lab exec flannel-vxlan pod-a -- ping -c1 10.8.1.10\n  sudo lab run clusterip-ipvs --kernel debian   # under Debian's stock kernel, in a VM\n\nExit codes: 0 passed, 1 failed, 2 bad lab file or arguments, 3 skipped (kernel lacks a feature), 130 interrupted.",
+      "\nExamples:\n  sudo npm run lab flannel-vxlan          # up, test, down\n  sudo lab run flannel-vxlan --out out/   # with report.html, report.json, junit.xml, capture.pcapng, pcaps/\n  lab graph flannel-vxlan                 # its topology as Mermaid (--format dot|svg)\n  sudo lab up flannel-vxlan && sudo lab exec flannel-vxlan pod-a -- ping -c1 10.8.1.10\n  sudo lab up kubectl-expose && sudo lab kubectl kubectl-expose -- get pods -o wide\n  sudo lab run clusterip-ipvs --kernel debian   # under Debian's stock kernel, in a VM\n\nExit codes: 0 passed, 1 failed, 2 bad lab file or arguments, 3 skipped (kernel lacks a feature), 130 interrupted.",
     );
   const labArg = '<lab>';
   const labHelp = 'a lab name from labs/ (see `lab list`) or a path to a lab YAML file';
@@ -80,6 +80,22 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (lab, target, cmd) => {
       const { labNameFromArg } = await import('./common.js');
       code = await (await import('./exec.js')).cmdExec(await labNameFromArg(lab), target, cmd);
+    });
+  program
+    .command('kubectl')
+    .description("kubectl against a lab's API server, as its admin (labs with a control plane)")
+    .argument(labArg, labHelp)
+    .argument('[args...]', 'kubectl\'s arguments (after --), e.g. -- get pods -o wide')
+    .allowUnknownOption()
+    .action(async (lab, args) => {
+      code = await (await import('./kubectl.js')).cmdKubectl(lab, args);
+    });
+  program
+    .command('env')
+    .description('print `export KUBECONFIG=...` (and PATH for the kubectl setup built) for a shell: eval "$(sudo lab env <lab>)"')
+    .argument(labArg, labHelp)
+    .action(async (lab) => {
+      code = await (await import('./kubectl.js')).cmdEnv(lab);
     });
   program
     .command('list')
