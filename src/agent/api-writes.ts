@@ -48,6 +48,10 @@ export function patchPodStatus(client: ApiClient, namespace: string, name: strin
   return client.patch(`/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}/status`, status, 'merge');
 }
 
+export function patchServiceStatus(client: ApiClient, namespace: string, name: string, status: Record<string, unknown>): Promise<K8sObject> {
+  return client.patch(`/api/v1/namespaces/${enc(namespace)}/services/${enc(name)}/status`, status, 'merge');
+}
+
 /** The kubelet's last word on a pod being deleted: its containers are gone, remove the object
  * now (grace period 0), only if it is still the same pod. */
 export async function finalDelete(client: ApiClient, namespace: string, name: string, uid: string): Promise<void> {

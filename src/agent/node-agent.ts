@@ -5,13 +5,14 @@
 // pod network once its range is known, peers as nodes come and go, pods bound here started or
 // stopped (with their status reported), then kube-proxy's and the policy engine's rules and the
 // speaker's announcements, rendered by the same renderers the static path uses.
-import { writeFile, rename, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { ApiClient, endpointFromFiles, type K8sObject } from '../api/client.js';
+import { writeFile, rename, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ApiClient, ApiError, endpointFromFiles, type K8sObject } from '../api/client.js';
 import { Informer, keyOf } from '../api/informer.js';
 import { modelFromApi, podOf } from '../model/from-api.js';
 import { nextPodIp } from '../model/ipam.js';
 import type { ClusterModel, Node, Pod } from '../model/types.js';
+import { labStateDir } from '../model/names.js';
 import { parsePodSpec, POD_IP_ANNOTATION, POD_READY_ANNOTATION } from '../k8s/pod.js';
 import { cniBackend } from '../plan/cni/registry.js';
 import type { DynamicCni } from '../plan/cni/types.js';
@@ -22,7 +23,8 @@ import { stopProcesses } from '../kernel/processes.js';
 import { nodeObject, nodeStatus, peerChanges, podActions, podStatus, type AppliedPeer, type ContainerState } from './decide.js';
 import { applyOps, blockedContainers, createSandbox, startContainers, startPause, stopPod } from './kubelet.js';
 import { kubeProxySync, policySync, type RulesState } from './rules.js';
-import { finalDelete, patchNode, patchNodeStatus, patchPodStatus, recordEvent, registerNode, renewLease } from './api-writes.js';
+import { finalDelete, patchNode, patchServiceStatus, patchNodeStatus, patchPodStatus, recordEvent, registerNode, renewLease } from './api-writes.js';
+import { loadBalancerChanges, poolsFromApi } from './metallb-controller.js';
 import { digestOf, WATCHED, type AgentStatus, type WatchedKind } from './watched.js';
 
 /** The Kubernetes version the components are built from (tools/kubernetes/go.mod). */
@@ -53,6 +55,7 @@ export class NodeAgent {
   private readonly informers: Record<WatchedKind, Informer>;
   private readonly abort = new AbortController();
   private readonly cni: DynamicCni;
+  private readonly pools: Informer | undefined;
   private readonly running = new Map<string, RunningPod>();
   private readonly peers = new Map<string, AppliedPeer>();
   private networkFor = '';
@@ -74,6 +77,9 @@ export class NodeAgent {
     if (!backend.dynamic) throw new Error(`the pod network ${backend.kind} has no node agent yet`);
     this.cni = backend.dynamic;
     this.informers = Object.fromEntries(Object.entries(WATCHED).map(([k, path]) => [k, new Informer(this.client, path)])) as Record<WatchedKind, Informer>;
+    // MetalLB's pools, watched where its controller runs (their CRD exists when the lab has any).
+    this.pools = cfg.clusterControllers && cfg.model.addressPools.length > 0 ? new Informer(this.client, '/apis/metallb.io/v1beta1/ipaddresspools') : undefined;
+    this.pools?.onChange(() => this.schedule());
     for (const [kind, inf] of Object.entries(this.informers))
       inf.onChange((c) => {
         if (DEBUG) log(`event ${kind} ${c.type} ${keyOf(c.object)} ${c.object.metadata.resourceVersion}`);
@@ -88,6 +94,12 @@ export class NodeAgent {
   async run(): Promise<void> {
     const signal = this.abort.signal;
     const watching = Object.entries(this.informers).map(([k, inf]) => inf.run(signal, (e) => log(`watch ${k}: ${(e as Error).message}`)));
+    // The pools' CRD is installed with the lab's objects, after the agents are up: until then
+    // the list answers 404, and the informer tries again.
+    if (this.pools)
+      watching.push(
+        this.pools.run(signal, (e) => (e instanceof ApiError && e.status === 404 ? undefined : log(`watch ipaddresspools: ${(e as Error).message}`))),
+      );
     await Promise.all(Object.values(this.informers).map((i) => i.synced));
     await this.register();
     const renew = setInterval(
@@ -164,6 +176,10 @@ export class NodeAgent {
     await this.syncPeers(live, self);
     this.step = 'syncPods';
     await this.syncPods(live, self, objects.pods);
+    if (this.cfg.clusterControllers) {
+      this.step = 'loadBalancers';
+      await this.assignLoadBalancers(objects.services);
+    }
     this.step = 'syncRules';
     await this.syncRules(live, self);
     this.step = 'syncSpeaker';
@@ -336,6 +352,14 @@ export class NodeAgent {
     }
   }
 
+  /** MetalLB's controller: load-balancer addresses into the Services' status. */
+  private async assignLoadBalancers(services: K8sObject[]): Promise<void> {
+    for (const c of loadBalancerChanges(services, poolsFromApi(this.pools?.list() ?? []))) {
+      await patchServiceStatus(this.client, c.namespace, c.name, { status: { loadBalancer: { ingress: c.ips.map((ip) => ({ ip, ipMode: 'VIP' })) } } });
+      log(`service ${c.namespace}/${c.name}: load-balancer address ${c.ips.join(', ') || '<pending>'}`);
+    }
+  }
+
   /** MetalLB's speaker on this node, announcing what the election gave it. */
   private async syncSpeaker(live: ClusterModel): Promise<void> {
     const ips = live.announcements.filter((a) => a.node === this.cfg.node).map((a) => a.ip);
@@ -344,7 +368,10 @@ export class NodeAgent {
     if (this.speaker.pids.length > 0) await stopProcesses(this.speaker.pids);
     this.speaker = { ips: key, pids: [] };
     if (ips.length === 0) return;
-    await startProcesses(live.lab, [planSpeaker(live, this.cfg.node, ips)], {
+    const speaker = planSpeaker(live, this.cfg.node, ips);
+    // The last speaker's ready file would make the new one look ready before it is.
+    if (speaker.readyFile) await rm(join(labStateDir(live.lab), speaker.readyFile), { force: true });
+    await startProcesses(live.lab, [speaker], {
       onStarted: async (started) => {
         this.speaker.pids.push(...started.map((s) => s.pid));
       },

@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('kubectl')
     .description("kubectl against a lab's API server, as its admin (labs with a control plane)")
     .argument(labArg, labHelp)
-    .argument('[args...]', 'kubectl\'s arguments (after --), e.g. -- get pods -o wide')
+    .argument('[args...]', "kubectl's arguments (after --), e.g. -- get pods -o wide")
     .allowUnknownOption()
     .action(async (lab, args) => {
       code = await (await import('./kubectl.js')).cmdKubectl(lab, args);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ClusterModel } from '../../model/types.js';
 import { labStateDir, netnsName, PROCESS_MARKER } from '../../model/names.js';
 import type { Op, ProcessSpec } from '../types.js';
-import { agentProgram, ETCD_BIN, KUBE_BIN } from '../workloads/programs.js';
+import { agentProgram, ETCD_BIN, KUBE_BIN, MODEL_FILE } from '../workloads/programs.js';
 import { clientCert, kubernetesServiceIp, planPki } from './pki.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { ADMIN_KUBECONFIG, API_SOCKET, KUBECONFIGS, POD_KUBECONFIG, agentConfigPath, agentReadyFile, agentStatusPath } from './paths.js';
@@ -44,6 +44,9 @@ export interface AgentConfig {
   /** Nodes that register before this one (the lab file's order, as kubeadm joins them one by
    * one), so node IPAM hands out ranges in the same order every time. */
   registerAfter: string[];
+  /** This node's agent also runs the cluster-wide controllers wirelab provides (MetalLB's
+   * controller): the API server's node. */
+  clusterControllers: boolean;
 }
 
 export function staticModel(model: ClusterModel): ClusterModel {
@@ -92,6 +95,9 @@ export function planControlPlane(model: ClusterModel): ControlPlanePlan {
     },
     { kind: 'file', path: `${KUBECONFIGS}/scheduler.conf`, content: kubeconfig('scheduler', `https://127.0.0.1:${API_PORT}`, clientCert('scheduler')) },
     { kind: 'file', path: POD_KUBECONFIG, content: kubeconfig('pods', `https://${kubernetesServiceIp(model.network.serviceCIDR)}:443`, clientCert('pods')) },
+    // The lab file's model without its objects, for programs that add the API's objects to it
+    // (the ingress controller).
+    { kind: 'file', path: MODEL_FILE, content: JSON.stringify(staticModel(model), null, 1) + '\n' },
     ...model.nodes.map((n, i): Op => {
       const config: AgentConfig = {
         lab: model.lab,
@@ -105,6 +111,7 @@ export function planControlPlane(model: ClusterModel): ControlPlanePlan {
         readyFile: `${state}/${agentReadyFile(n.name)}`,
         ...(allocate ? {} : { podCIDR: n.podCIDR }),
         registerAfter: model.nodes.slice(0, i).map((x) => x.name),
+        clusterControllers: n.name === api.name,
       };
       return { kind: 'file', path: agentConfigPath(n.name), content: JSON.stringify(config, null, 1) + '\n' };
     }),

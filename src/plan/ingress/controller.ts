@@ -2,7 +2,7 @@
 // configuration for them (rendered by nginx-conf.ts). An "ingress-nginx" controller serves the
 // Ingresses of its class; an NGINX Gateway controller serves the HTTPRoutes attached to Gateways
 // of its GatewayClass.
-import type { ClusterModel, Container, Pod } from '../../model/types.js';
+import type { ClusterModel, Container } from '../../model/types.js';
 import { labStateDir } from '../../model/names.js';
 import { renderNginxConf } from './nginx-conf.js';
 import type { CertFiles } from './types.js';
@@ -39,7 +39,8 @@ export function ingressClassOf(c: Container): string {
   return a ? a.slice('--ingress-class='.length) : 'nginx';
 }
 
-export function nginxConfFor(model: ClusterModel, pod: Pod, c: Container, stateDir: string): string {
+/** `certs`: where each Secret's certificate is (default: the files `lab up` generated). */
+export function nginxConfFor(model: ClusterModel, c: Container, stateDir: string, certs: Record<string, CertFiles> = certFiles(model)): string {
   const o = model.ingress;
   const kind = controllerKind(c.image)!;
   return renderNginxConf({
@@ -49,7 +50,7 @@ export function nginxConfFor(model: ClusterModel, pod: Pod, c: Container, stateD
     httpRoutes: kind === 'nginx-gateway' ? o.httpRoutes : [],
     services: model.services,
     endpointSlices: model.endpointSlices,
-    certs: certFiles(model),
+    certs,
     ingressClass: ingressClassOf(c),
   });
 }

@@ -95,9 +95,7 @@ export const IMAGES: ImageKind[] = [
     matches: (image) => controllerKind(image) !== undefined,
     check: () => undefined,
     // The pod directory (and nginx.conf, rendered once more by the controller at start).
-    files: (c, pod, model) => [
-      { path: `${podFilesDir(pod)}/nginx.conf`, content: nginxConfFor(model, pod, c, `${labStateDir(model.lab)}/${podFilesDir(pod)}`) },
-    ],
+    files: (c, pod, model) => [{ path: `${podFilesDir(pod)}/nginx.conf`, content: nginxConfFor(model, c, `${labStateDir(model.lab)}/${podFilesDir(pod)}`) }],
     argv: (c, pod, model) => [
       ...imageProgram('ingress-controller'),
       '--model',
@@ -108,6 +106,8 @@ export const IMAGES: ImageKind[] = [
       c.name,
       '--dir',
       `${labStateDir(model.lab)}/${podFilesDir(pod)}`,
+      // With a control plane, the objects come from the API server, watched from the pod.
+      ...(model.controlPlane === 'kubernetes' ? ['--kubeconfig', `${labStateDir(model.lab)}/${POD_KUBECONFIG}`] : []),
     ],
     readyTcpPort: 80,
   },
