@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const builder = await import('../scripts/build.mjs');
-if (builder.isStale()) {
+// WIRELAB_NO_BUILD=1: run dist/ as it is (a VM's guest, which sees the host's checkout
+// read-only: the host built it before the VM started).
+if (process.env.WIRELAB_NO_BUILD !== '1' && builder.isStale()) {
   if (!existsSync(`${root}node_modules/esbuild`)) {
     console.error('wirelab: dist/ is missing or stale and esbuild is not installed: run `sudo bash scripts/setup.sh` (or `npm ci`)');
     process.exit(1);

@@ -25,6 +25,7 @@ import { applyOps, blockedContainers, createSandbox, startContainers, startPause
 import { kubeProxySync, policySync, type RulesState } from './rules.js';
 import { finalDelete, patchNode, patchServiceStatus, patchNodeStatus, patchPodStatus, recordEvent, registerNode, renewLease } from './api-writes.js';
 import { loadBalancerChanges, poolsFromApi } from './metallb-controller.js';
+import { CalicoNode } from './calico-node.js';
 import { digestOf, WATCHED, type AgentStatus, type WatchedKind } from './watched.js';
 
 /** The Kubernetes version the components are built from (tools/kubernetes/go.mod). */
@@ -56,6 +57,7 @@ export class NodeAgent {
   private readonly abort = new AbortController();
   private readonly cni: DynamicCni;
   private readonly pools: Informer | undefined;
+  private readonly calico: CalicoNode | undefined;
   private readonly running = new Map<string, RunningPod>();
   private readonly peers = new Map<string, AppliedPeer>();
   private networkFor = '';
@@ -76,6 +78,8 @@ export class NodeAgent {
     const backend = cniBackend(cfg.model.network.cni);
     if (!backend.dynamic) throw new Error(`the pod network ${backend.kind} has no node agent yet`);
     this.cni = backend.dynamic;
+    this.calico = this.cni.ipam === 'calico' ? new CalicoNode(this.client, cfg.model.calicoPool!, cfg.node, this.cni) : undefined;
+    this.calico?.blocks.onChange(() => this.schedule());
     this.informers = Object.fromEntries(Object.entries(WATCHED).map(([k, path]) => [k, new Informer(this.client, path)])) as Record<WatchedKind, Informer>;
     // MetalLB's pools, watched where its controller runs (their CRD exists when the lab has any).
     this.pools = cfg.clusterControllers && cfg.model.addressPools.length > 0 ? new Informer(this.client, '/apis/metallb.io/v1beta1/ipaddresspools') : undefined;
@@ -93,14 +97,16 @@ export class NodeAgent {
 
   async run(): Promise<void> {
     const signal = this.abort.signal;
+    await this.calico?.ensureCrds();
     const watching = Object.entries(this.informers).map(([k, inf]) => inf.run(signal, (e) => log(`watch ${k}: ${(e as Error).message}`)));
+    if (this.calico) watching.push(this.calico.blocks.run(signal, (e) => log(`watch ipamblocks: ${(e as Error).message}`)));
     // The pools' CRD is installed with the lab's objects, after the agents are up: until then
     // the list answers 404, and the informer tries again.
     if (this.pools)
       watching.push(
         this.pools.run(signal, (e) => (e instanceof ApiError && e.status === 404 ? undefined : log(`watch ipaddresspools: ${(e as Error).message}`))),
       );
-    await Promise.all(Object.values(this.informers).map((i) => i.synced));
+    await Promise.all([...Object.values(this.informers), ...(this.calico ? [this.calico.blocks] : [])].map((i) => i.synced));
     await this.register();
     const renew = setInterval(
       () => void renewLease(this.client, this.cfg.node, this.nodeUid, LEASE_SECONDS).catch((e) => log(`lease: ${(e as Error).message}`)),
@@ -169,7 +175,8 @@ export class NodeAgent {
     const digest = digestOf(objects);
     const live = modelFromApi(this.cfg.model, objects);
     const self = live.nodes.find((n) => n.name === this.cfg.node);
-    if (!self?.podCIDR) return this.writeStatus(digest, `waiting for node ${this.cfg.node}'s pod range (spec.podCIDR)`);
+    if (!self) return this.writeStatus(digest, `waiting for node ${this.cfg.node} to be registered`);
+    if (this.cni.ipam === 'host-local' && !self.podCIDR) return this.writeStatus(digest, `waiting for node ${this.cfg.node}'s pod range (spec.podCIDR)`);
     this.step = 'ensureNetwork';
     await this.ensureNetwork(live, self);
     this.step = 'syncPeers';
@@ -184,8 +191,19 @@ export class NodeAgent {
     await this.syncRules(live, self);
     this.step = 'syncSpeaker';
     await this.syncSpeaker(live);
+    let waiting: string | undefined;
+    if (this.calico) {
+      this.step = 'routing';
+      await this.calico.syncRouting(live, self);
+      const missing = await this.calico.missingRoutes(live, self);
+      if (missing.length > 0) {
+        waiting = `waiting for BGP routes to ${missing.join(', ')}`;
+        // BIRD learns them without any API event: look again shortly.
+        setTimeout(() => this.schedule(), 250).unref();
+      }
+    }
     this.step = 'status';
-    await this.writeStatus(digest);
+    await this.writeStatus(digest, waiting);
     this.step = '';
     if (!this.readyWritten) {
       await writeFile(this.cfg.readyFile, '');
@@ -195,13 +213,21 @@ export class NodeAgent {
 
   /** flanneld's start: the node's devices and rules for its range, its annotations. */
   private async ensureNetwork(live: ClusterModel, self: Node): Promise<void> {
-    if (this.networkFor === self.podCIDR) return;
+    const key = this.cni.ipam === 'calico' ? 'calico' : self.podCIDR;
+    if (this.networkFor === key) return;
     if (this.networkFor) throw new Error(`node ${self.name}'s pod range changed from ${this.networkFor} to ${self.podCIDR}; recreate the lab`);
-    await applyOps(live.lab, `pod network of ${self.name}`, this.cni.nodeSetup(live, self).ops);
-    this.networkFor = self.podCIDR;
+    const setup = this.cni.nodeSetup(live, self);
+    await applyOps(live.lab, `pod network of ${self.name}`, setup.ops);
+    if (setup.processes?.length) await startProcesses(live.lab, setup.processes);
+    await this.calico?.ensureTunnel(live, self, this.usedAddresses());
+    this.networkFor = key;
     const annotations = this.cni.nodeAnnotations?.(live, self);
     if (annotations) await patchNode(this.client, self.name, { metadata: { annotations } });
-    log(`pod network up for ${self.podCIDR}`);
+    log(`pod network up${self.podCIDR ? ` for ${self.podCIDR}` : ''}`);
+  }
+
+  private usedAddresses(): Set<string> {
+    return new Set([...[...this.running.values()].map((r) => r.ip), ...(this.calico?.tunnelIp ? [this.calico.tunnelIp] : [])].filter(Boolean));
   }
 
   private async syncPeers(live: ClusterModel, self: Node): Promise<void> {
@@ -241,18 +267,23 @@ export class NodeAgent {
         await finalDelete(this.client, p.metadata.namespace ?? 'default', p.metadata.name, p.metadata.uid ?? '');
     // Addresses first, in order (pinned ones reserved before any is handed out), then the pods
     // start side by side.
-    const used = new Set([...this.running.values()].map((r) => r.ip));
+    const used = this.usedAddresses();
+    const pinnedOf = (key: string) => byKey.get(key)!.metadata.annotations?.[POD_IP_ANNOTATION];
     for (const key of start) {
-      const pinned = byKey.get(key)!.metadata.annotations?.[POD_IP_ANNOTATION];
+      const pinned = pinnedOf(key);
       if (pinned) used.add(pinned);
     }
-    const planned: { key: string; ip?: string; error?: string }[] = start.map((key) => {
-      const pinned = byKey.get(key)!.metadata.annotations?.[POD_IP_ANNOTATION];
-      const r = nextPodIp(self.podCIDR, pinned ? new Set([...used].filter((x) => x !== pinned)) : used, pinned);
-      if ('error' in r) return { key, error: r.error };
-      used.add(r.ip);
-      return { key, ip: r.ip };
-    });
+    const planned: { key: string; ip?: string; error?: string }[] = [];
+    for (const key of start) {
+      const pinned = pinnedOf(key);
+      const free = pinned ? new Set([...used].filter((x) => x !== pinned)) : used;
+      const r = this.calico ? await this.calico.address(free, pinned) : nextPodIp(self.podCIDR, free, pinned);
+      if ('error' in r) planned.push({ key, error: r.error });
+      else {
+        used.add(r.ip);
+        planned.push({ key, ip: r.ip });
+      }
+    }
     for (let i = 0; i < planned.length; i += POD_PARALLELISM) {
       await Promise.all(planned.slice(i, i + POD_PARALLELISM).map((p) => this.startPod(live, self, byKey.get(p.key)!, p.ip, p.error)));
     }

@@ -106,6 +106,7 @@ export function settle(input: SettleInput): Settle {
   for (const [node, status] of Object.entries(input.agents)) {
     if (!status) moving.push(`node agent ${node} has not reported yet`);
     else if (status.digest !== digest) moving.push(`node agent ${node} is catching up${status.error ? ` (${status.error})` : ''}`);
+    else if (status.error) moving.push(`node agent ${node}: ${status.error}`);
   }
   return { moving, notes };
 }

@@ -52,7 +52,8 @@ export type ToolRun =
   | { tool: 'file'; path: string; content: string }
   | { tool: 'netns-file'; netns: string; name: string; content: string }
   | { tool: 'tls-cert'; path: string; hosts: string[] }
-  | { tool: 'pki'; op: Extract<Op, { kind: 'x509-ca' | 'x509-cert' | 'key-pair' }> };
+  | { tool: 'pki'; op: Extract<Op, { kind: 'x509-ca' | 'x509-cert' | 'key-pair' }> }
+  | { tool: 'birdc'; socket: string };
 
 /** Groups a step's operations: per namespace, consecutive operations of one tool form a run,
  * so that a step costs one process per namespace per tool, not one per operation. */
@@ -96,6 +97,9 @@ export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }
       case 'x509-cert':
       case 'key-pair':
         runs.push({ tool: 'pki', op });
+        return;
+      case 'bird-configure':
+        runs.push({ tool: 'birdc', socket: op.socket });
         return;
     }
   };
@@ -246,6 +250,8 @@ export function runCommands(lab: string, r: ToolRun): Command[] {
       return [{ kind: 'write', path: `/etc/netns/${r.netns}/${r.name}`, content: r.content }];
     case 'pki':
       return pkiCommands(labStateDir(lab), r.op);
+    case 'birdc':
+      return [{ kind: 'exec', argv: ['birdc', '-s', `${labStateDir(lab)}/${r.socket}`, 'configure'] }];
     case 'tls-cert':
       return [
         { kind: 'mkdir', path: dirname(`${labStateDir(lab)}/${r.path}`) },

@@ -73,6 +73,12 @@ export async function waitForListening(items: { pid: number; port: number; what:
 
 /** Polls each namespace's routing table until it has every listed destination (a routing
  * daemon such as BIRD installs them); fails naming what is still missing. */
+/** The destinations a namespace's main routing table has routes to. */
+export async function routeDestinations(netns: string): Promise<Set<string>> {
+  const out = (await run(['ip', '-n', netns, 'route', 'show'], { allowFailure: true })).stdout;
+  return new Set(out.split('\n').map((l) => l.split(' ')[0]));
+}
+
 export async function waitForRoutes(items: { netns: string; routes: string[] }[], timeoutMs: number, checkInterrupted: () => void = () => {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let pending = items.filter((i) => i.routes.length > 0);

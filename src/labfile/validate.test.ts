@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseLabSource } from './load.js';
 import { SpecError, formatProblem, type SpecProblem } from './errors.js';
+import { controlPlaneOf } from './validate.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const BASE = readFileSync(join(root, 'test/fixtures/labs/small.yaml'), 'utf8');
@@ -410,5 +411,57 @@ describe('parseLabSource: measured expectations', () => {
     const ps = problemsOf(source);
     expect(ps.map((p) => p.field)).toEqual(expect.arrayContaining(['expectations[0].expect.rttMs', 'expectations[0].send.to']));
     expect(ps.find((p) => p.field === 'expectations[0].send.to')!.message).toBe('a transfer needs a pod, node or outside host to receive it, not "10.8.1.10"');
+  });
+});
+
+describe('parseLabSource: the control plane and kubectl steps', () => {
+  const withStep = (step: string) => BASE.replace('expectations:\n', `expectations:\n  - name: a kubectl step\n${step}\n`);
+
+  it('a lab of bare pods runs without a control plane; a kubectl step makes it run one', () => {
+    const cp = (source: string) => {
+      const lab = parseLabSource(source, FILE);
+      return controlPlaneOf(lab.spec, lab.objects);
+    };
+    expect(cp(BASE)).toBe('none');
+    expect(cp(withStep('    kubectl: get pods -o wide\n    expect: { output: ["^pod-a "] }'))).toBe('kubernetes');
+  });
+
+  it('refuses a kubectl step without a control plane, with probe fields, or with a bad pattern, each at its line', () => {
+    const source = withStep('    kubectl: get pods\n    expect: { reply: true, output: ["(unclosed"] }').replace(
+      '  cni: flannel-vxlan',
+      '  cni: flannel-vxlan\n  controlPlane: none',
+    );
+    const ps = problemsOf(source);
+    expect(ps.find((p) => p.field === 'expectations[0].kubectl')?.message).toBe('kubectl needs the control plane, and this lab runs without one');
+    expect(ps.find((p) => p.field === 'expectations[0].expect.reply')?.message).toMatch(/a kubectl step has output and exitCode/);
+    expect(ps.find((p) => p.field === 'expectations[0].expect.output[0]')?.message).toMatch(/^not a regular expression/);
+    expect(ps.find((p) => p.field === 'expectations[0].kubectl')?.line).toBe(lineOf(source, 'kubectl: get pods'));
+  });
+
+  it('wants the words after `kubectl`, and exactly one of send or kubectl', () => {
+    expect(problemsOf(withStep('    kubectl: kubectl get pods')).find((p) => p.field === 'expectations[0].kubectl')?.fix).toBe('kubectl: get pods');
+    expect(problemsOf(withStep('    kubectl: get pods\n    send: { from: pod-a, to: pod-d, ping: { count: 1 } }'))[0].message).toMatch(
+      /exactly one of send .* or kubectl/,
+    );
+  });
+
+  it('names created by a kubectl step are checked when the expectation runs, not before', () => {
+    const source = BASE.replace(
+      'expectations:\n',
+      'expectations:\n  - name: expose\n    kubectl: expose pod pod-d --name=svc-d --port=80\n  - name: to the new service\n    send: { from: pod-a, to: svc-d, http: { port: 80 } }\n',
+    );
+    expect(() => parseLabSource(source, FILE)).not.toThrow();
+    const before = BASE.replace(
+      'expectations:\n',
+      'expectations:\n  - name: to a name nobody made\n    send: { from: pod-a, to: svc-d, http: { port: 80 } }\n',
+    );
+    expect(problemsOf(before).find((p) => p.field === 'expectations[0].send.to')?.message).toBe('unknown pod or node "svc-d"');
+  });
+
+  it('a Calico lab may run the control plane; IPVS mode may not (yet), and says what to do', () => {
+    const ipvs = BASE.replace('  cni: flannel-vxlan', '  cni: flannel-vxlan\n  controlPlane: kubernetes\n  kubeProxy: { mode: ipvs }');
+    const p = problemsOf(ipvs).find((x) => x.field === 'cluster.controlPlane')!;
+    expect(p.message).toMatch(/IPVS mode runs only without a control plane/);
+    expect(p.fix).toBe('use kubeProxy: { mode: iptables }, or controlPlane: none');
   });
 });

@@ -23,7 +23,7 @@ const NEEDS_CONTROL_PLANE: ParsedManifest['kind'][] = ['Workload', 'Service', 'N
 
 /** Pod networks the node agents run (plan/cni backends with `dynamic`; a unit test keeps the two
  * lists equal). The others run only from the lab file, without a control plane. */
-export const NODE_AGENT_NETWORKS = ['flannel-vxlan', 'flannel-host-gw', 'canal'];
+export const NODE_AGENT_NETWORKS = ['flannel-vxlan', 'flannel-host-gw', 'canal', 'calico-bgp', 'calico-ipip'];
 
 const COREDNS_IMAGE = /(^|\/)coredns\/coredns(:|@|$)/;
 const runsCoreDns = (o: LabObject) =>

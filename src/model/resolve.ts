@@ -9,6 +9,7 @@ import { POD_IP_ANNOTATION } from '../k8s/pod.js';
 import type { ParsedManifest } from '../k8s/manifest.js';
 import { intToIp, parseCidr } from '../net/cidr.js';
 import { allocateNodeCIDRs } from './ipam.js';
+import { CALICO_DEFAULT_BLOCK_SIZE } from './calico-ipam.js';
 import { resolvePods } from './resolve-pods.js';
 import { resolveServices } from './resolve-services.js';
 import { electAnnouncers } from './services.js';
@@ -121,6 +122,7 @@ export function resolveModel(lab: Pick<ParsedLab, 'spec' | 'objects'>): ClusterM
       ingress,
     ),
     ...(addresses.calicoBlocks ? { calicoBlocks: addresses.calicoBlocks } : {}),
+    ...(podNetwork.ipam === 'calico' ? { calicoPool: { cidr: spec.cluster.podCIDR, blockSize: pools[0]?.blockSize ?? CALICO_DEFAULT_BLOCK_SIZE } } : {}),
     ...(addresses.calicoTunnels && Object.keys(addresses.calicoTunnels).length > 0 ? { calicoTunnels: addresses.calicoTunnels } : {}),
     warnings,
   };

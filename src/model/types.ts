@@ -137,6 +137,8 @@ export interface ClusterModel {
   secrets: Secret[];
   /** Calico IPAM blocks and the node each is affine to (Calico pod networks only). */
   calicoBlocks?: { cidr: string; node: string }[];
+  /** Calico IPAM's pool (the pod network and its block size), with a Calico pod network. */
+  calicoPool?: { cidr: string; blockSize: number };
   /** Calico IP-in-IP: each node's tunl0 address (from IPAM, before its pods). */
   calicoTunnels?: Record<string, string>;
   /** Things in the lab file worth a word that do not stop it (paths into the lab file). */

@@ -30,7 +30,10 @@ export type Op =
   /** A key pair (<path>.key, public half <path>.pub): the service-account signing key. */
   | { kind: 'key-pair'; path: string }
   /** A file in the lab's state directory (e.g. a node's subnet.env). */
-  | { kind: 'file'; path: string; content: string };
+  | { kind: 'file'; path: string; content: string }
+  /** BIRD reads its configuration again (`birdc configure` on its control socket, relative to
+   * the state directory), as calico-node's confd has BIRD do after rewriting it. */
+  | { kind: 'bird-configure'; socket: string };
 
 export interface Step {
   name: string;

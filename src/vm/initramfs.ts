@@ -104,7 +104,7 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 ip link set lo up
 hostname wirelab-vm
 ${modules.length > 0 ? `modprobe -q -a ${modules.map(shellQuote).join(' ')} 2>/dev/null` : ''}
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb WIRELAB_NO_BUILD=1
 ${exports.join('\n')}
 cd ${shellQuote(repoDir)} || echo o > /proc/sysrq-trigger
 echo "wirelab-vm: stage 2, running ${commands.length} command(s)"

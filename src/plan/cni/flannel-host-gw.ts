@@ -24,6 +24,7 @@ function hostGwRoute(model: ClusterModel, nodeName: string, peer: Node): Op {
 
 /** flanneld host-gw for node agents. */
 export const flannelHostGwDynamic: DynamicCni = {
+  ipam: 'host-local',
   nodeAnnotations: (_model, node) => flannelAnnotations('host-gw', node),
   nodeSetup: (model, node) => ({
     ops: [...bridgeDeviceOps(model, node, model.underlay.mtu), ...flannelNodeFiles(model, node, model.underlay.mtu)],

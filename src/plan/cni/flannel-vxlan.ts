@@ -165,6 +165,7 @@ export function flannelAnnotations(backend: 'vxlan' | 'host-gw', node: Node, vte
 
 /** flanneld for node agents: the same devices and entries, one event at a time. */
 export const flannelVxlanDynamic: DynamicCni = {
+  ipam: 'host-local',
   nodeAnnotations: (model, node) => flannelAnnotations('vxlan', node, vtepMac(model.lab, node.name)),
   nodeSetup: (model, node) => ({
     ops: [...bridgeDeviceOps(model, node, flannelMtu(model)), ...flannelDeviceOps(model, node), ...flannelNodeFiles(model, node, flannelMtu(model))],

@@ -3,6 +3,7 @@
 import type { ClusterModel, Node, Pod } from '../../model/types.js';
 import type { PodNetworkKind } from '../../model/pod-networks.js';
 import type { Op, ProcessSpec } from '../types.js';
+import type { CalicoBlock } from '../../model/calico-ipam.js';
 
 export interface CniPlan {
   /** Node-side devices, neighbours, FDB entries and routes (run after the underlay exists). */
@@ -33,8 +34,11 @@ export interface CniPlan {
  * the node once its pod range is known, each other node as it appears or goes, each pod. The
  * static plan (`plan`) is made of the same pieces. */
 export interface DynamicCni {
-  /** Devices, rules and files of the node (its podCIDR set). */
-  nodeSetup(model: ClusterModel, node: Node): { ops: Op[]; addresses: string[] };
+  /** Where pods' addresses come from: the node's podCIDR (host-local, as flannel's CNI config
+   * has it), or Calico IPAM's blocks. */
+  ipam: 'host-local' | 'calico';
+  /** Devices, rules, files and daemons of the node (with host-local IPAM: its podCIDR set). */
+  nodeSetup(model: ClusterModel, node: Node): { ops: Op[]; addresses: string[]; processes?: ProcessSpec[] };
   /** What this node needs to reach another node's pod range, and what undoes it. */
   peerOps(model: ClusterModel, node: Node, peer: Node): Op[];
   peerRemoveOps(model: ClusterModel, node: Node, peer: Node): Op[];
@@ -42,6 +46,10 @@ export interface DynamicCni {
   podSetup(model: ClusterModel, node: Node, pod: Pick<Pod, 'name' | 'namespace' | 'ip'>): { ops: Op[]; hostVeth: string };
   /** What the daemon writes on its Node object (flannel's lease annotations). */
   nodeAnnotations?(model: ClusterModel, node: Node): Record<string, string>;
+  /** Calico IPAM: what the node does when the pool's blocks (every node's) change. */
+  blocksChanged?(model: ClusterModel, node: Node, blocks: readonly CalicoBlock[]): Op[];
+  /** Calico IP-in-IP: the node's tunnel address (from IPAM, before any pod) on tunl0. */
+  tunnelAddressOps?(model: ClusterModel, node: Node, ip: string): Op[];
 }
 
 export interface CniBackend {

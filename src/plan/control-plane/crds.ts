@@ -19,6 +19,9 @@ export const CRDS: CrdSpec[] = [
   { group: 'metallb.io', version: 'v1beta1', kind: 'IPAddressPool', plural: 'ipaddresspools', namespaced: true },
   { group: 'metallb.io', version: 'v1beta1', kind: 'L2Advertisement', plural: 'l2advertisements', namespaced: true },
   { group: 'crd.projectcalico.org', version: 'v1', kind: 'IPPool', plural: 'ippools', namespaced: false },
+  // Calico IPAM's own objects: a block of a pool, and its affinity to a node.
+  { group: 'crd.projectcalico.org', version: 'v1', kind: 'IPAMBlock', plural: 'ipamblocks', namespaced: false },
+  { group: 'crd.projectcalico.org', version: 'v1', kind: 'BlockAffinity', plural: 'blockaffinities', namespaced: false },
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'GatewayClass', plural: 'gatewayclasses', namespaced: false, shortNames: ['gc'] },
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway', plural: 'gateways', namespaced: true, shortNames: ['gtw'] },
   { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute', plural: 'httproutes', namespaced: true },
