@@ -19,7 +19,6 @@ const ENTRIES = {
   'cli/main': 'src/cli/main.ts',
   'agent/main': 'src/agent/main.ts',
   'images/ingress-controller': 'images/ingress-controller/main.ts',
-  'images/kube-apiserver': 'images/kube-apiserver/main.ts',
 };
 
 /** True when dist/ is missing, or any file the last build read changed since (or is gone). */

@@ -126,17 +126,28 @@ export interface ContainerState {
   /** Running since; or waiting with a reason (ErrImagePull). */
   running?: { startedAt: string };
   waiting?: { reason: string; message: string };
+  /** How often kubelet restarted it, and how it ended last time. */
+  restartCount?: number;
+  lastTerminated?: { exitCode: number; reason: string; finishedAt: string };
+}
+
+/** kubelet's crash-loop back-off before restart n+1: 10 s, doubling, at most 5 minutes
+ * (pkg/kubelet/kubelet.go: backOffPeriod 10s, MaxContainerBackOff 300s). */
+export function restartBackoffMs(restarts: number): number {
+  return Math.min(10_000 * 2 ** restarts, 300_000);
 }
 
 /** A pod's status as kubelet reports it: Running with its address and Ready when every container
  * runs and nothing holds its readiness back; Pending with each waiting container's reason. */
 export function podStatus(o: { podIP?: string; hostIP: string; ready: boolean; startTime: string; containers: ContainerState[] }): Record<string, unknown> {
   const running = o.containers.every((c) => c.running);
+  // A pod whose containers all ran once stays Running while one of them waits to restart.
+  const started = o.containers.every((c) => c.running || c.lastTerminated);
   const t = now();
   const cond = (type: string, ok: boolean) => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t });
   return {
     status: {
-      phase: running ? 'Running' : 'Pending',
+      phase: started ? 'Running' : 'Pending',
       hostIP: o.hostIP,
       hostIPs: [{ ip: o.hostIP }],
       ...(o.podIP ? { podIP: o.podIP, podIPs: [{ ip: o.podIP }] } : {}),
@@ -154,9 +165,10 @@ export function podStatus(o: { podIP?: string; hostIP: string; ready: boolean; s
         imageID: '',
         ready: !!c.running && o.ready,
         started: !!c.running,
-        restartCount: 0,
+        restartCount: c.restartCount ?? 0,
         ...(c.running ? { containerID: `wirelab://${c.name}` } : {}),
         state: c.running ? { running: c.running } : { waiting: c.waiting },
+        ...(c.lastTerminated ? { lastState: { terminated: c.lastTerminated } } : {}),
       })),
     },
   };

@@ -13,7 +13,7 @@ import { renderResolvConf } from '../plan/dns/resolv-conf.js';
 import { planPodFiles, planPodProcesses } from '../plan/workloads/processes.js';
 import { imageKind, IMAGES } from '../plan/workloads/images.js';
 import { applyPlan } from '../kernel/apply.js';
-import { startProcesses } from '../kernel/staging.js';
+import { startProcesses, type StartedProcess } from '../kernel/staging.js';
 import { findLabProcesses, stopProcesses } from '../kernel/processes.js';
 import { run } from '../kernel/exec.js';
 import type { ContainerState } from './decide.js';
@@ -63,13 +63,16 @@ export async function createSandbox(model: ClusterModel, node: Node, cni: Dynami
 }
 
 /** The pause process and the containers, each ready (listening, or its ready file written). */
-export async function startContainers(model: ClusterModel, pod: Pod): Promise<void> {
+export async function startContainers(model: ClusterModel, pod: Pod, onStarted?: (started: StartedProcess[]) => void): Promise<void> {
   await applyOps(
     model.lab,
     `files of ${pod.namespace}/${pod.name}`,
     planPodFiles(model, pod).map((f): Op => ({ kind: 'file', path: f.path, content: f.content })),
   );
-  await startProcesses(model.lab, planPodProcesses(model, pod), { timeoutMs: 20_000 });
+  await startProcesses(model.lab, planPodProcesses(model, pod), {
+    timeoutMs: 20_000,
+    onStarted: async (started) => onStarted?.(started),
+  });
 }
 
 /** Only the pause process (a pod whose containers cannot start still has its sandbox). */

@@ -9,23 +9,24 @@ import { writeFile, rename, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApiClient, ApiError, endpointFromFiles, type K8sObject } from '../api/client.js';
 import { Informer, keyOf } from '../api/informer.js';
-import { modelFromApi, podOf } from '../model/from-api.js';
+import { modelFromApi } from '../model/from-api.js';
 import { nextPodIp } from '../model/ipam.js';
-import type { ClusterModel, Node, Pod } from '../model/types.js';
+import type { ClusterModel, Node } from '../model/types.js';
 import { labStateDir } from '../model/names.js';
-import { parsePodSpec, POD_IP_ANNOTATION, POD_READY_ANNOTATION } from '../k8s/pod.js';
+import { POD_IP_ANNOTATION } from '../k8s/pod.js';
 import { cniBackend } from '../plan/cni/registry.js';
 import type { DynamicCni } from '../plan/cni/types.js';
 import type { AgentConfig } from '../plan/control-plane/plan.js';
 import { planSpeaker } from '../plan/workloads/processes.js';
 import { startProcesses } from '../kernel/staging.js';
 import { stopProcesses } from '../kernel/processes.js';
-import { nodeObject, nodeStatus, peerChanges, podActions, podStatus, type AppliedPeer, type ContainerState } from './decide.js';
-import { applyOps, blockedContainers, createSandbox, startContainers, startPause, stopPod } from './kubelet.js';
+import { nodeObject, nodeStatus, peerChanges, podActions, type AppliedPeer } from './decide.js';
+import { applyOps } from './kubelet.js';
 import { kubeProxySync, policySync, type RulesState } from './rules.js';
-import { finalDelete, patchNode, patchServiceStatus, patchNodeStatus, patchPodStatus, recordEvent, registerNode, renewLease } from './api-writes.js';
+import { finalDelete, patchNode, patchServiceStatus, patchNodeStatus, registerNode, renewLease } from './api-writes.js';
 import { loadBalancerChanges, poolsFromApi } from './metallb-controller.js';
 import { CalicoNode } from './calico-node.js';
+import { Pods } from './pods.js';
 import { digestOf, WATCHED, type AgentStatus, type WatchedKind } from './watched.js';
 
 /** The Kubernetes version the components are built from (tools/kubernetes/go.mod). */
@@ -34,18 +35,6 @@ const LEASE_SECONDS = 40;
 const RENEW_MS = 10_000;
 /** Pods started at once (each is a handful of short commands and a process or two). */
 const POD_PARALLELISM = 8;
-
-interface RunningPod {
-  uid: string;
-  ip: string;
-  hostVeth: string;
-  startedAt: string;
-  containers: ContainerState[];
-  ready: boolean;
-}
-
-const parsePodContainers = (obj: K8sObject) =>
-  parsePodSpec((obj.spec ?? {}) as Record<string, unknown>).containers.map((c) => ({ name: c.name, image: c.image }));
 
 /** WIRELAB_AGENT_DEBUG=1: every event and reconcile in the agent's log. */
 const DEBUG = process.env.WIRELAB_AGENT_DEBUG === '1';
@@ -58,7 +47,9 @@ export class NodeAgent {
   private readonly cni: DynamicCni;
   private readonly pools: Informer | undefined;
   private readonly calico: CalicoNode | undefined;
-  private readonly running = new Map<string, RunningPod>();
+  private readonly pods: Pods;
+  /** The model of the last reconcile (what a container restart runs with). */
+  private lastLive: ClusterModel | undefined;
   private readonly peers = new Map<string, AppliedPeer>();
   private networkFor = '';
   private proxy?: RulesState;
@@ -78,6 +69,7 @@ export class NodeAgent {
     const backend = cniBackend(cfg.model.network.cni);
     if (!backend.dynamic) throw new Error(`the pod network ${backend.kind} has no node agent yet`);
     this.cni = backend.dynamic;
+    this.pods = new Pods(this.client, this.cni, log);
     this.calico = this.cni.ipam === 'calico' ? new CalicoNode(this.client, cfg.model.calicoPool!, cfg.node, this.cni) : undefined;
     this.calico?.blocks.onChange(() => this.schedule());
     this.informers = Object.fromEntries(Object.entries(WATCHED).map(([k, path]) => [k, new Informer(this.client, path)])) as Record<WatchedKind, Informer>;
@@ -113,11 +105,23 @@ export class NodeAgent {
       RENEW_MS,
     );
     this.schedule();
+    // kubelet's PLEG: containers that exited, and restarts whose back-off is over.
+    let checking = false;
+    const watch = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void this.pods
+        .check(this.lastLive, this.self)
+        .then((changed) => changed && this.schedule())
+        .catch((e) => log(`containers: ${(e as Error).message}`))
+        .finally(() => (checking = false));
+    }, 500);
     const pulse = DEBUG
       ? setInterval(() => log(`state: loop=${!!this.loop} timer=${!!this.timer} pending=${this.pending} step=${this.step}`), 5000)
       : undefined;
     await Promise.all(watching);
     clearInterval(pulse);
+    clearInterval(watch);
     clearInterval(renew);
     await this.loop;
   }
@@ -174,6 +178,7 @@ export class NodeAgent {
     const objects = this.objects();
     const digest = digestOf(objects);
     const live = modelFromApi(this.cfg.model, objects);
+    this.lastLive = live;
     const self = live.nodes.find((n) => n.name === this.cfg.node);
     if (!self) return this.writeStatus(digest, `waiting for node ${this.cfg.node} to be registered`);
     if (this.cni.ipam === 'host-local' && !self.podCIDR) return this.writeStatus(digest, `waiting for node ${this.cfg.node}'s pod range (spec.podCIDR)`);
@@ -227,7 +232,7 @@ export class NodeAgent {
   }
 
   private usedAddresses(): Set<string> {
-    return new Set([...[...this.running.values()].map((r) => r.ip), ...(this.calico?.tunnelIp ? [this.calico.tunnelIp] : [])].filter(Boolean));
+    return new Set([...[...this.pods.running.values()].map((r) => r.ip), ...(this.calico?.tunnelIp ? [this.calico.tunnelIp] : [])].filter(Boolean));
   }
 
   private async syncPeers(live: ClusterModel, self: Node): Promise<void> {
@@ -252,18 +257,16 @@ export class NodeAgent {
     const byKey = new Map(mine.map((p) => [keyOf(p), p]));
     const { start, stop } = podActions(
       mine.map((p) => ({ key: keyOf(p), uid: p.metadata.uid ?? '', deleting: !!p.metadata.deletionTimestamp })),
-      this.running,
+      this.pods.running,
     );
     await Promise.all(
       stop.map(async (key) => {
-        await stopPod(live.lab, key.split('/')[1]);
-        this.running.delete(key);
-        log(`stopped pod ${key}`);
+        await this.pods.stop(live.lab, key);
       }),
     );
     // Pods being deleted whose containers are gone: the final delete lets the object go.
     for (const p of mine)
-      if (p.metadata.deletionTimestamp && !this.running.has(keyOf(p)))
+      if (p.metadata.deletionTimestamp && !this.pods.running.has(keyOf(p)))
         await finalDelete(this.client, p.metadata.namespace ?? 'default', p.metadata.name, p.metadata.uid ?? '');
     // Addresses first, in order (pinned ones reserved before any is handed out), then the pods
     // start side by side.
@@ -285,84 +288,8 @@ export class NodeAgent {
       }
     }
     for (let i = 0; i < planned.length; i += POD_PARALLELISM) {
-      await Promise.all(planned.slice(i, i + POD_PARALLELISM).map((p) => this.startPod(live, self, byKey.get(p.key)!, p.ip, p.error)));
+      await Promise.all(planned.slice(i, i + POD_PARALLELISM).map((p) => this.pods.start(live, self, byKey.get(p.key)!, p.ip, p.error)));
     }
-  }
-
-  private async startPod(live: ClusterModel, self: Node, obj: K8sObject, ip: string | undefined, ipError: string | undefined): Promise<void> {
-    const key = keyOf(obj);
-    const ns = obj.metadata.namespace ?? 'default';
-    const ref = { kind: 'Pod', namespace: ns, name: obj.metadata.name, uid: obj.metadata.uid };
-    const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const wantsReady = obj.metadata.annotations?.[POD_READY_ANNOTATION] !== 'false';
-    if (ipError || !ip) {
-      return this.sandboxFailed(obj, self, startedAt, `failed to set up the sandbox: ${ipError}`);
-    }
-    const pod: Pod = podOf(obj, live, ip, wantsReady)!;
-    let hostVeth: string;
-    try {
-      hostVeth = await createSandbox(live, self, this.cni, pod);
-    } catch (e) {
-      // kubelet reports a failed sandbox and tries again later; here the pod stays failed (the
-      // message says why) until it is deleted, rather than retrying in a loop.
-      await stopPod(live.lab, pod.name);
-      return this.sandboxFailed(obj, self, startedAt, `failed to set up the sandbox: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`);
-    }
-    const blocked = blockedContainers(live, pod);
-    let containers: ContainerState[];
-    if (blocked.length > 0) {
-      await startPause(live, pod);
-      containers = pod.containers.map(
-        (c) => blocked.find((b) => b.name === c.name) ?? { name: c.name, image: c.image, waiting: { reason: 'PodInitializing', message: '' } },
-      );
-      for (const b of blocked)
-        await recordEvent(
-          this.client,
-          ref,
-          'Warning',
-          b.waiting!.reason === 'ErrImagePull' ? 'Failed' : 'Failed',
-          `Error: ${b.waiting!.reason}: ${b.waiting!.message}`,
-          self.name,
-        );
-    } else {
-      try {
-        await startContainers(live, pod);
-        containers = pod.containers.map((c) => ({ name: c.name, image: c.image, running: { startedAt } }));
-        await recordEvent(
-          this.client,
-          ref,
-          'Normal',
-          'Started',
-          `Started container${pod.containers.length > 1 ? 's' : ''} ${pod.containers.map((c) => c.name).join(', ')}`,
-          self.name,
-        );
-      } catch (e) {
-        const message = (e as Error).message;
-        containers = pod.containers.map((c) => ({ name: c.name, image: c.image, waiting: { reason: 'CrashLoopBackOff', message } }));
-        await recordEvent(this.client, ref, 'Warning', 'BackOff', message, self.name);
-      }
-    }
-    const ready = wantsReady && containers.every((c) => c.running);
-    this.running.set(key, { uid: obj.metadata.uid ?? '', ip, hostVeth, startedAt, containers, ready });
-    await patchPodStatus(this.client, ns, obj.metadata.name, podStatus({ podIP: ip, hostIP: self.ip, ready, startTime: startedAt, containers }));
-    log(`started pod ${key} at ${ip}${ready ? '' : ' (not ready)'}`);
-  }
-
-  /** A pod whose sandbox could not be made: ContainerCreating, with kubelet's event. */
-  private async sandboxFailed(obj: K8sObject, self: Node, startedAt: string, message: string): Promise<void> {
-    const ns = obj.metadata.namespace ?? 'default';
-    await recordEvent(
-      this.client,
-      { kind: 'Pod', namespace: ns, name: obj.metadata.name, uid: obj.metadata.uid },
-      'Warning',
-      'FailedCreatePodSandBox',
-      message,
-      self.name,
-    );
-    const containers = parsePodContainers(obj).map((c) => ({ ...c, waiting: { reason: 'ContainerCreating', message } }));
-    this.running.set(keyOf(obj), { uid: obj.metadata.uid ?? '', ip: '', hostVeth: '', startedAt, containers, ready: false });
-    await patchPodStatus(this.client, ns, obj.metadata.name, podStatus({ hostIP: self.ip, ready: false, startTime: startedAt, containers }));
-    log(`pod ${keyOf(obj)}: ${message}`);
   }
 
   private async syncRules(live: ClusterModel, self: Node): Promise<void> {
@@ -374,7 +301,7 @@ export class NodeAgent {
       }
     }
     if (cniBackend(live.network.cni).enforcesPolicy) {
-      const veths = Object.fromEntries([...this.running].filter(([, r]) => r.hostVeth).map(([k, r]) => [k, r.hostVeth]));
+      const veths = Object.fromEntries([...this.pods.running].filter(([, r]) => r.hostVeth).map(([k, r]) => [k, r.hostVeth]));
       const sync = policySync(live, self, veths, this.policy);
       if (sync) {
         await applyOps(live.lab, 'policy sync', [sync.op]);
@@ -414,7 +341,7 @@ export class NodeAgent {
       node: this.cfg.node,
       digest,
       syncedAt: new Date().toISOString(),
-      pods: Object.fromEntries([...this.running].map(([k, r]) => [k, r.ip])),
+      pods: Object.fromEntries([...this.pods.running].map(([k, r]) => [k, r.ip])),
       ...(error ? { error } : {}),
     };
     await mkdir(dirname(this.cfg.statusFile), { recursive: true });

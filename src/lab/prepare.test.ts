@@ -125,11 +125,11 @@ describe('prepareLab', () => {
     expect(problems).toEqual([expect.objectContaining({ field: 'expectations[0].hops[0].at', fix: 'use one of: lo, eth0' })]);
   });
 
-  it('checkContainers refuses an image it cannot run (nginx) at spec.containers[0].image', () => {
+  it('checkContainers refuses an image it cannot run (mysql) at spec.containers[0].image', () => {
     const source = edit(
       BASE,
       'image: registry.k8s.io/e2e-test-images/agnhost:2.53\n          args: [serve-hostname, --port=8080]',
-      'image: nginx:1.27\n          args: [serve-hostname, --port=8080]',
+      'image: mysql:8.4\n          args: [serve-hostname, --port=8080]',
     );
     const lab = parseLabSource(source, 'test.yaml');
     const { spec } = lab;
@@ -137,7 +137,7 @@ describe('prepareLab', () => {
     const problems = checkContainers(model, (pod) => spec.manifests.findIndex((m) => m.metadata.name === pod.name));
     expect(problems).toHaveLength(1);
     expect(problems[0].path).toEqual(['manifests', 1, 'spec', 'containers', 0, 'image']);
-    expect(problems[0].message).toMatch(/^image "nginx:1.27" cannot be run here/);
+    expect(problems[0].message).toMatch(/^image "mysql:8.4" cannot be run here/);
     expect(problems[0].fix).toMatch(/agnhost:2\.53/);
   });
 
@@ -145,14 +145,14 @@ describe('prepareLab', () => {
   // (src/plan/workloads/images.ts) does `IMAGES.find(...)!.argv`, so an unknown image crashes with
   // "TypeError: Cannot read properties of undefined (reading 'argv')" instead of a SpecError.
   // Fix: run checkContainers (and throw its located problems) before planLab. Remove `.fails` then.
-  it('rejects an unsupported image (nginx) with a problem on spec.containers[0].image', async () => {
+  it('rejects an unsupported image (mysql) with a problem on spec.containers[0].image', async () => {
     const source = edit(
       BASE,
       'image: registry.k8s.io/e2e-test-images/agnhost:2.53\n          args: [serve-hostname, --port=8080]',
-      'image: nginx:1.27\n          args: [serve-hostname, --port=8080]',
+      'image: mysql:8.4\n          args: [serve-hostname, --port=8080]',
     );
     const { problems } = await problemsOf(source);
-    expect(problems).toEqual([expect.objectContaining({ field: 'manifests[1].spec.containers[0].image', line: lineOf(source, 'nginx:1.27') })]);
+    expect(problems).toEqual([expect.objectContaining({ field: 'manifests[1].spec.containers[0].image', line: lineOf(source, 'mysql:8.4') })]);
   });
 
   it('rejects an agnhost command it does not implement', async () => {

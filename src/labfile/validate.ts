@@ -264,6 +264,17 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
     }
     if (man?.kind !== 'Pod') return;
     const p = man.pod;
+    if (controlPlane === 'none')
+      p.containers.forEach((c, j) => {
+        if (COREDNS_IMAGE.test(c.image))
+          add(
+            ['manifests', i, 'spec', 'containers', j, 'image'],
+            "CoreDNS's kubernetes plugin reads Services from the API server, and this lab runs without a control plane",
+            spec.cluster.controlPlane === 'none'
+              ? 'remove controlPlane: none'
+              : `use a pod network the node agents run (${NODE_AGENT_NETWORKS.join(', ')}) and kube-proxy's iptables mode`,
+          );
+      });
     if (podNames.has(p.name))
       add(
         ['manifests', i, 'metadata', 'name'],

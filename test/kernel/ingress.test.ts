@@ -1,7 +1,7 @@
 // Ingress and Gateway API on real kernel state: real nginx as the controller pod, the routes
 // it was configured with, TLS verified against the generated certificate, a 90/10 canary.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { guardLeftovers, lab, ROOT, sh, waitFor } from './helpers.js';
 
@@ -22,7 +22,7 @@ describe('ingress', () => {
     });
   }
 
-  it('the controller reloads nginx when the Ingress changes (host renamed -> old host 404)', async () => {
+  it('the controller reloads nginx when `lab kubectl` changes the Ingress (host renamed -> old host 404)', async () => {
     expect((await lab(['up', 'ingress-host'])).code).toBe(0);
     try {
       // A request in flight while nginx swaps its workers may fail outright: that counts as "not yet".
@@ -50,11 +50,11 @@ describe('ingress', () => {
         }
       };
       await waitFor(() => curl('nginx.local') === '200', 10_000, 'nginx.local to answer');
-      const path = '/run/wirelab/ingress-host/model.json';
-      const model = JSON.parse(readFileSync(path, 'utf8'));
-      model.ingress.ingresses[0].rules[0].host = 'nginx2.local';
-      writeFileSync(`${path}.tmp`, JSON.stringify(model));
-      renameSync(`${path}.tmp`, path);
+      // As a user would: kubectl against the lab's API server; the controller watches it.
+      const patch = JSON.stringify([{ op: 'replace', path: '/spec/rules/0/host', value: 'nginx2.local' }]);
+      const k = await lab(['kubectl', 'ingress-host', '--', 'patch', 'ingress', 'host-based-ingress', '--type=json', `-p=${patch}`]);
+      expect(k.code, k.stderr).toBe(0);
+      expect(k.stdout).toContain('ingress.networking.k8s.io/host-based-ingress patched');
       await waitFor(() => curl('nginx2.local') === '200', 20_000, 'nginx to serve the renamed host');
       // Old workers finish gracefully after a reload, and until they have, a request may still
       // reach one: the old host is gone once several requests in a row get the 404.

@@ -164,18 +164,6 @@ export function imageKind(image: string): ImageKind | undefined {
   return IMAGES.find((k) => k.matches(image));
 }
 
-/** Whether the lab runs a pod that needs the Kubernetes API (CoreDNS's kubernetes plugin). */
-export function needsApiServer(model: ClusterModel): boolean {
-  return model.pods.some((p) => p.containers.some((c) => imageKind(c.image)?.label === COREDNS_IMAGE));
-}
-
-/** Where the API server runs: the first control-plane node (a kubeadm cluster's kube-apiserver
- * is a static pod with the host network there), port 6443. */
-export function apiServerEndpoint(model: ClusterModel): { node: string; ip: string; port: number } {
-  const node = model.nodes.find((n) => n.role === 'control-plane') ?? model.nodes[0];
-  return { node: node.name, ip: node.ip, port: 6443 };
-}
-
 export function checkContainers(model: ClusterModel, manifestIndex: (pod: Pod) => number): PathProblem[] {
   const problems: PathProblem[] = [];
   for (const pod of model.pods) {

@@ -6,8 +6,8 @@ import { labStateDir, netnsName, PROCESS_MARKER } from '../../model/names.js';
 import type { ProcessSpec } from '../types.js';
 import { internetCorefile } from '../dns/coredns.js';
 import { controllerKind } from '../ingress/controller.js';
-import { AGNHOST_SCRIPT, COREDNS_BIN, imageProgram, KUBECONFIG_FILE, L2_SPEAKER_SCRIPT, MODEL_FILE, PYTHON } from './programs.js';
-import { apiServerEndpoint, imageKind, needsApiServer } from './images.js';
+import { AGNHOST_SCRIPT, COREDNS_BIN, L2_SPEAKER_SCRIPT, MODEL_FILE, PYTHON } from './programs.js';
+import { imageKind } from './images.js';
 
 /** Files the lab's processes read, in the state directory. */
 export function planWorkloadFiles(model: ClusterModel): { path: string; content: string }[] {
@@ -15,8 +15,8 @@ export function planWorkloadFiles(model: ClusterModel): { path: string; content:
   for (const pod of model.pods) files.push(...planPodFiles(model, pod));
   for (const h of model.externals.filter((x) => x.kind === 'dns'))
     files.push({ path: `outside/${h.name}/Corefile`, content: internetCorefile(h.records ?? {}) });
-  // The lab's objects, which the API server serves and the ingress controllers render from.
-  if (needsApiServer(model) || model.pods.some((p) => p.containers.some((c) => controllerKind(c.image))))
+  // The lab's objects, which the ingress controllers render from (without a control plane).
+  if (model.pods.some((p) => p.containers.some((c) => controllerKind(c.image))))
     files.push({ path: MODEL_FILE, content: JSON.stringify(model, null, 1) + '\n' });
   return files;
 }
@@ -97,29 +97,6 @@ export function planWorkloads(model: ClusterModel): ProcessSpec[] {
   const state = labStateDir(model.lab);
   const out: ProcessSpec[] = [];
   out.push(...planOutsideProcesses(model).filter((p) => !p.name.endsWith('/coredns')));
-  // The lab's read-only Kubernetes API, started (and ready) before anything that watches it.
-  if (needsApiServer(model)) {
-    const api = apiServerEndpoint(model);
-    const readyFile = 'ready/kube-apiserver';
-    out.push({
-      netns: netnsName(model.lab, api.node),
-      name: `${api.node}/kube-apiserver`,
-      argv: [
-        ...imageProgram('kube-apiserver'),
-        '--model',
-        `${state}/${MODEL_FILE}`,
-        '--listen',
-        `${api.ip}:${api.port}`,
-        '--kubeconfig',
-        `${state}/${KUBECONFIG_FILE}`,
-        '--ready-file',
-        `${state}/${readyFile}`,
-      ],
-      env: { [PROCESS_MARKER]: model.lab },
-      readyFile,
-      stage: 0,
-    });
-  }
   out.push(...planOutsideProcesses(model).filter((p) => p.name.endsWith('/coredns')));
   const byNode = new Map<string, string[]>();
   for (const a of model.announcements) byNode.set(a.node, [...(byNode.get(a.node) ?? []), a.ip]);

@@ -1,6 +1,6 @@
 // The programs lab processes run, and how each is started: the ones in images/ (what containers
-// run: agnhost, the ingress controller, the MetalLB speaker, the lab's API server) and the ones
-// setup builds (CoreDNS). TypeScript programs run from their build in dist/images (setup and
+// run: agnhost, the ingress controller, the MetalLB speaker) and the ones setup builds (CoreDNS,
+// the Kubernetes components). TypeScript programs run from their build in dist/images (setup and
 // `lab` rebuild it when a source changed), so a container starts in milliseconds.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,12 +40,9 @@ export function agentProgram(): string[] {
 export const IMAGES_BUILD_DIR = join(REPO_ROOT, 'dist', 'images');
 
 /** argv prefix that runs a TypeScript program of images/<name>/main.ts from its build. */
-export function imageProgram(name: 'ingress-controller' | 'kube-apiserver'): string[] {
+export function imageProgram(name: 'ingress-controller'): string[] {
   return [process.execPath, join(IMAGES_BUILD_DIR, `${name}.js`)];
 }
 
-/** The lab's read-only API server writes its kubeconfig with this context; CoreDNS names it. */
-export const KUBECONFIG_CONTEXT = 'wirelab';
-/** State-directory files shared by the harness and the programs of images/. */
-export const KUBECONFIG_FILE = 'kubeconfig';
+/** The lab's model, for the ingress controller (a state-directory file). */
 export const MODEL_FILE = 'model.json';

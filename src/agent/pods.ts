@@ -1,0 +1,184 @@
+// The node agent's pods, as kubelet keeps them: started (sandbox, then containers, with their
+// status reported), watched (a container that exits is reported terminated, the pod not ready,
+// and restarted after kubelet's crash-loop back-off), and stopped.
+import type { ApiClient, K8sObject } from '../api/client.js';
+import { keyOf } from '../api/informer.js';
+import { podOf } from '../model/from-api.js';
+import type { ClusterModel, Node, Pod } from '../model/types.js';
+import { parsePodSpec, POD_READY_ANNOTATION } from '../k8s/pod.js';
+import type { DynamicCni } from '../plan/cni/types.js';
+import { planPodProcesses } from '../plan/workloads/processes.js';
+import { startProcesses } from '../kernel/staging.js';
+import { isAlive } from '../kernel/processes.js';
+import { podStatus, restartBackoffMs, type ContainerState } from './decide.js';
+import { blockedContainers, createSandbox, startContainers, startPause, stopPod } from './kubelet.js';
+import { patchPodStatus, recordEvent } from './api-writes.js';
+
+export interface RunningPod {
+  uid: string;
+  namespace: string;
+  name: string;
+  ip: string;
+  hostVeth: string;
+  startedAt: string;
+  /** The pod as it was started (what a restart runs again). */
+  pod?: Pod;
+  containers: ContainerState[];
+  /** Ready as far as its own readiness goes (wirelab.io/ready), whatever its containers do. */
+  wantsReady: boolean;
+  /** Container name -> the pid of its process. */
+  pids: Map<string, number>;
+  /** Container name -> when its back-off ends. */
+  restartAt: Map<string, number>;
+}
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const isReady = (r: RunningPod) => r.wantsReady && r.containers.every((c) => c.running);
+
+export class Pods {
+  readonly running = new Map<string, RunningPod>();
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly cni: DynamicCni,
+    private readonly log: (msg: string) => void,
+  ) {}
+
+  private async report(r: RunningPod, self: Node): Promise<void> {
+    await patchPodStatus(
+      this.client,
+      r.namespace,
+      r.name,
+      podStatus({ ...(r.ip ? { podIP: r.ip } : {}), hostIP: self.ip, ready: isReady(r), startTime: r.startedAt, containers: r.containers }),
+    );
+  }
+
+  private event(r: Pick<RunningPod, 'namespace' | 'name' | 'uid'>, type: 'Normal' | 'Warning', reason: string, message: string, self: Node): Promise<void> {
+    return recordEvent(this.client, { kind: 'Pod', namespace: r.namespace, name: r.name, uid: r.uid }, type, reason, message, self.name);
+  }
+
+  /** kubelet's SyncPod for a new pod: sandbox, containers, status. */
+  async start(live: ClusterModel, self: Node, obj: K8sObject, ip: string | undefined, ipError: string | undefined): Promise<void> {
+    const r: RunningPod = {
+      uid: obj.metadata.uid ?? '',
+      namespace: obj.metadata.namespace ?? 'default',
+      name: obj.metadata.name,
+      ip: '',
+      hostVeth: '',
+      startedAt: now(),
+      containers: [],
+      wantsReady: obj.metadata.annotations?.[POD_READY_ANNOTATION] !== 'false',
+      pids: new Map(),
+      restartAt: new Map(),
+    };
+    this.running.set(keyOf(obj), r);
+    const pod = ip ? podOf(obj, live, ip, r.wantsReady) : undefined;
+    let failure = ipError;
+    if (pod) {
+      try {
+        r.hostVeth = await createSandbox(live, self, this.cni, pod);
+        r.ip = ip!;
+        r.pod = pod;
+      } catch (e) {
+        // kubelet reports a failed sandbox and tries again later; here the pod stays failed
+        // (the message says why) until it is deleted, rather than retrying in a loop.
+        await stopPod(live.lab, pod.name);
+        failure = (e as Error).message.split('\n').slice(0, 3).join(' ');
+      }
+    }
+    if (!r.pod) {
+      const message = `failed to set up the sandbox: ${failure}`;
+      r.containers = parsePodSpec((obj.spec ?? {}) as Record<string, unknown>).containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        waiting: { reason: 'ContainerCreating', message },
+      }));
+      await this.event(r, 'Warning', 'FailedCreatePodSandBox', message, self);
+      await this.report(r, self);
+      this.log(`pod ${keyOf(obj)}: ${message}`);
+      return;
+    }
+    const blocked = blockedContainers(live, r.pod);
+    if (blocked.length > 0) {
+      await startPause(live, r.pod);
+      r.containers = r.pod.containers.map(
+        (c) => blocked.find((b) => b.name === c.name) ?? { name: c.name, image: c.image, waiting: { reason: 'PodInitializing', message: '' } },
+      );
+      for (const b of blocked) await this.event(r, 'Warning', 'Failed', `Error: ${b.waiting!.reason}: ${b.waiting!.message}`, self);
+    } else {
+      try {
+        await startContainers(live, r.pod, (started) => {
+          for (const s of started) r.pids.set(s.name.slice(r.pod!.name.length + 1), s.pid);
+        });
+        r.containers = r.pod.containers.map((c) => ({ name: c.name, image: c.image, running: { startedAt: r.startedAt } }));
+        await this.event(
+          r,
+          'Normal',
+          'Started',
+          `Started container${r.pod.containers.length > 1 ? 's' : ''} ${r.pod.containers.map((c) => c.name).join(', ')}`,
+          self,
+        );
+      } catch (e) {
+        const message = (e as Error).message;
+        r.containers = r.pod.containers.map((c) => ({ name: c.name, image: c.image, waiting: { reason: 'CrashLoopBackOff', message } }));
+        await this.event(r, 'Warning', 'BackOff', message, self);
+      }
+    }
+    await this.report(r, self);
+    this.log(`started pod ${keyOf(obj)} at ${r.ip}${isReady(r) ? '' : ' (not ready)'}`);
+  }
+
+  async stop(lab: string, key: string): Promise<void> {
+    const r = this.running.get(key);
+    await stopPod(lab, r?.name ?? key.split('/')[1]);
+    this.running.delete(key);
+    this.log(`stopped pod ${key}`);
+  }
+
+  /** Containers that exited are reported (the pod leaves its Services' endpoints) and restarted
+   * once their back-off is over. Returns whether anything changed. */
+  async check(live: ClusterModel | undefined, self: Node): Promise<boolean> {
+    let changed = false;
+    for (const r of this.running.values()) {
+      if (!r.pod) continue;
+      for (const c of r.containers) {
+        const pid = r.pids.get(c.name);
+        if (c.running && pid !== undefined && !isAlive(pid)) {
+          const restarts = c.restartCount ?? 0;
+          const backoff = restartBackoffMs(restarts);
+          c.lastTerminated = { exitCode: 1, reason: 'Error', finishedAt: now() };
+          c.running = undefined;
+          c.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${backoff / 1000}s restarting failed container=${c.name} pod=${r.name}` };
+          r.restartAt.set(c.name, Date.now() + backoff);
+          await this.event(r, 'Warning', 'BackOff', c.waiting.message, self);
+          await this.report(r, self);
+          this.log(`pod ${r.namespace}/${r.name}: container ${c.name} exited; restarting in ${backoff / 1000}s`);
+          changed = true;
+        } else if (c.waiting && live && (r.restartAt.get(c.name) ?? Infinity) <= Date.now()) {
+          r.restartAt.delete(c.name);
+          const spec = planPodProcesses(live, r.pod).find((p) => p.name === `${r.pod!.name}/${c.name}`);
+          if (!spec) continue;
+          try {
+            await startProcesses(live.lab, [spec], {
+              timeoutMs: 20_000,
+              onStarted: async (started) => {
+                for (const s of started) r.pids.set(c.name, s.pid);
+              },
+            });
+            c.running = { startedAt: now() };
+            c.waiting = undefined;
+            c.restartCount = (c.restartCount ?? 0) + 1;
+            await this.event(r, 'Normal', 'Started', `Started container ${c.name}`, self);
+          } catch (e) {
+            r.restartAt.set(c.name, Date.now() + restartBackoffMs(c.restartCount ?? 0));
+            c.restartCount = (c.restartCount ?? 0) + 1;
+            this.log(`pod ${r.namespace}/${r.name}: restarting ${c.name} failed: ${(e as Error).message}`);
+          }
+          await this.report(r, self);
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+}
