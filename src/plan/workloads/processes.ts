@@ -94,10 +94,7 @@ export function planPodFiles(model: ClusterModel, pod: Pod): { path: string; con
 }
 
 export function planWorkloads(model: ClusterModel): ProcessSpec[] {
-  const state = labStateDir(model.lab);
-  const out: ProcessSpec[] = [];
-  out.push(...planOutsideProcesses(model).filter((p) => !p.name.endsWith('/coredns')));
-  out.push(...planOutsideProcesses(model).filter((p) => p.name.endsWith('/coredns')));
+  const out: ProcessSpec[] = [...planOutsideProcesses(model)];
   const byNode = new Map<string, string[]>();
   for (const a of model.announcements) byNode.set(a.node, [...(byNode.get(a.node) ?? []), a.ip]);
   for (const [node, ips] of [...byNode.entries()].sort()) out.push(planSpeaker(model, node, ips));
