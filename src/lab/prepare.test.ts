@@ -155,11 +155,15 @@ describe('prepareLab', () => {
     expect(problems).toEqual([expect.objectContaining({ field: 'manifests[1].spec.containers[0].image', line: lineOf(source, 'mysql:8.4') })]);
   });
 
-  it('rejects an agnhost command it does not implement', async () => {
-    const source = edit(BASE, 'args: [serve-hostname, --port=8081]', 'args: [netexec, --http-port=8081]');
-    const { problems } = await problemsOf(source);
-    expect(problems).toEqual([
-      expect.objectContaining({ field: 'manifests[2].spec.containers[0].args', line: lineOf(source, 'netexec'), fix: 'use one of: serve-hostname' }),
+  it('runs the real agnhost: netexec is accepted, a subcommand agnhost lacks is refused, so is what agnhost itself refuses', async () => {
+    await expect(prepareLab(writeLab(edit(BASE, 'args: [serve-hostname, --port=8081]', 'args: [netexec, --http-port=8081]')))).resolves.toBeDefined();
+    const typo = edit(BASE, 'args: [serve-hostname, --port=8081]', 'args: [serve-hostnam, --port=8081]');
+    expect((await problemsOf(typo)).problems).toEqual([
+      expect.objectContaining({ field: 'manifests[2].spec.containers[0].args', line: lineOf(typo, 'serve-hostnam,'), message: 'agnhost has no subcommand "serve-hostnam"' }),
+    ]);
+    const both = edit(BASE, 'args: [serve-hostname, --port=8081]', 'args: [serve-hostname, --tcp, --port=8081]');
+    expect((await problemsOf(both)).problems).toEqual([
+      expect.objectContaining({ message: 'agnhost serve-hostname cannot serve TCP/UDP and HTTP at the same time', fix: 'add --http=false' }),
     ]);
   });
 });

@@ -1,8 +1,7 @@
 // Probes: the traffic an expectation sends, as argv run inside the sender's namespace (real
-// ping, real curl, agnhost's connect), and how their output is read. Building and reading are
+// ping, real curl, socat for a bare TCP connection), and how their output is read. Building and reading are
 // pure; kernel/exec.ts runs them.
 import type { SendSpec } from '../labfile/schema.js';
-import { AGNHOST_SCRIPT } from '../plan/workloads/programs.js';
 
 export type Protocol = 'icmp' | 'tcp' | 'udp';
 
@@ -74,7 +73,9 @@ export function buildProbe(send: SendSpec, srcIp: string, dstIp: string, port?: 
     argv.push(...Array(repeat).fill(url));
     return { kind: 'http', runs: [argv], flow: { protocol: 'tcp', src: srcIp, dst: dstIp, dstPort: port }, timeoutMs: 5000 + repeat * 100, count: repeat };
   }
-  const argv = [process.execPath, AGNHOST_SCRIPT, 'connect', `${dstIp}:${port}`, '--timeout=3s'];
+  // socat connects and prints what the server says before it closes (serve-hostname --tcp says
+  // its name); a server that waits for a request (HTTP) is left after 0.3 s of silence.
+  const argv = ['socat', '-T0.3', '-u', `TCP:${dstIp}:${port},connect-timeout=3`, 'STDOUT'];
   return { kind: 'tcp', runs: Array(repeat).fill(argv), flow: { protocol: 'tcp', src: srcIp, dst: dstIp, dstPort: port }, timeoutMs: 5000, count: repeat };
 }
 
@@ -137,7 +138,14 @@ export function readOutcome(probe: Probe, results: { stdout: string; stderr: str
     };
   }
   const bodies = results.filter((r) => r.exitCode === 0).map((r) => r.stdout);
-  return { reply: !failed && bodies.length === probe.count, bodies, error, exitCode: failed?.exitCode ?? 0 };
+  return { reply: !failed && bodies.length === probe.count, bodies, error: error && connectError(error), exitCode: failed?.exitCode ?? 0 };
+}
+
+/** A failed connection in agnhost connect's words (REFUSED, TIMEOUT, OTHER), which upstream's
+ * tests and the lab files use, followed by what the client said. */
+export function connectError(stderr: string): string {
+  const word = /Connection refused/.test(stderr) ? 'REFUSED' : /timed out|Operation now in progress/i.test(stderr) ? 'TIMEOUT' : 'OTHER';
+  return `${word}: ${stderr.replace(/^\S*socat\[\d+\] E /, '').trim()}`;
 }
 
 /** dig +noall +comments +answer: the status from the header comment, the answer records. */

@@ -7,7 +7,7 @@ import type { ReachabilitySpec } from '../labfile/schema.js';
 import type { ClusterModel } from '../model/types.js';
 import type { AddressBook } from '../model/address-book.js';
 import { netnsName } from '../model/names.js';
-import { AGNHOST_SCRIPT } from '../plan/workloads/programs.js';
+import { KUBE_BIN } from '../plan/workloads/programs.js';
 import { run } from '../kernel/exec.js';
 import { inParallel } from '../kernel/parallel.js';
 
@@ -25,7 +25,8 @@ export function parseTarget(t: string): Target {
 
 export function cellArgv(ip: string, t: Target): string[] {
   if (t.protocol === 'udp' && t.port === 53) return ['dig', '+tries=1', '+time=1', '+short', `@${ip}`, 'kube-dns.kube-system.svc.cluster.local'];
-  return [process.execPath, AGNHOST_SCRIPT, 'connect', `${ip}:${t.port}`, '--timeout=1s', ...(t.protocol === 'udp' ? ['--protocol=udp'] : [])];
+  // As the upstream network policy e2e tests probe (test/e2e/network/netpol): agnhost connect.
+  return [KUBE_BIN.agnhost, 'connect', `${ip}:${t.port}`, '--timeout=1s', ...(t.protocol === 'udp' ? ['--protocol=udp'] : [])];
 }
 
 /** Packets counted by each policy drop rule of a node (by its NFLOG prefix), from iptables-save -c. */

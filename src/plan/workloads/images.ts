@@ -7,7 +7,8 @@ import { labStateDir } from '../../model/names.js';
 import type { PathProblem } from '../../labfile/validate.js';
 import { withKubeconfig } from '../dns/coredns.js';
 import { controllerKind, nginxConfFor } from '../ingress/controller.js';
-import { AGNHOST_SCRIPT, COREDNS_BIN, imageProgram, MODEL_FILE } from './programs.js';
+import { COREDNS_BIN, imageProgram, MODEL_FILE } from './programs.js';
+import { agnhostArgs, agnhostArgv, agnhostProblem, agnhostReadiness, type Readiness } from './agnhost.js';
 import { KUBECONFIG_CONTEXT, POD_KUBECONFIG } from '../control-plane/paths.js';
 
 const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns';
@@ -21,15 +22,9 @@ export interface ImageKind {
   argv: (c: Container, pod: Pod, model: ClusterModel) => string[];
   /** Files the container needs (relative to the state dir), e.g. its mounted ConfigMap keys. */
   files?: (c: Container, pod: Pod, model: ClusterModel) => { path: string; content: string }[];
-  /** Ready once it listens on this UDP port (for programs that write no ready file). */
-  readyUdpPort?: number;
-  /** ... or on this TCP port. */
-  readyTcpPort?: number;
-  /** ... or as soon as it runs (a shell, a sleep: nothing to wait for). */
-  readyWhenStarted?: boolean;
+  /** Ready once it listens on these ports, or as soon as it runs (a shell, a sleep). */
+  ready: (c: Container) => Readiness;
 }
-
-export const AGNHOST_COMMANDS = ['serve-hostname'];
 
 /** Where kubelet would put a ConfigMap key that a container reads at `path`: the volume mount
  * whose mountPath contains it, the ConfigMap of that volume, the key named by the file. */
@@ -50,13 +45,15 @@ export const podFilesDir = (pod: Pod) => `pods/${pod.namespace}/${pod.name}`;
 
 export const IMAGES: ImageKind[] = [
   {
+    // The real agnhost, built from the pinned Kubernetes version (see agnhost.ts).
     label: 'registry.k8s.io/e2e-test-images/agnhost',
     matches: (image) => /(^|\/)agnhost(:|@|$)/.test(image),
-    check: (c) =>
-      AGNHOST_COMMANDS.includes(c.args[0] ?? '')
-        ? undefined
-        : { field: 'args', message: `agnhost command "${c.args[0] ?? ''}" is not implemented`, fix: `use one of: ${AGNHOST_COMMANDS.join(', ')}` },
-    argv: (c) => [process.execPath, AGNHOST_SCRIPT, ...c.args],
+    check: (c) => {
+      const p = agnhostProblem(agnhostArgs(c));
+      return p ? { field: 'args', ...p } : undefined;
+    },
+    argv: (c, pod) => agnhostArgv(c, pod.name),
+    ready: (c) => agnhostReadiness(agnhostArgs(c)),
   },
   {
     // CoreDNS as kubeadm deploys it: args [-conf, /etc/coredns/Corefile], the Corefile from the
@@ -86,7 +83,7 @@ export const IMAGES: ImageKind[] = [
       args[args.indexOf('-conf') + 1] = `${labStateDir(model.lab)}/${podFilesDir(pod)}/Corefile`;
       return [COREDNS_BIN, ...args];
     },
-    readyUdpPort: 53,
+    ready: () => ({ udp: 53 }),
   },
   {
     // An ingress controller pod: real nginx (Debian's package) with the configuration the
@@ -109,7 +106,7 @@ export const IMAGES: ImageKind[] = [
       // With a control plane, the objects come from the API server, watched from the pod.
       ...(model.controlPlane === 'kubernetes' ? ['--kubeconfig', `${labStateDir(model.lab)}/${POD_KUBECONFIG}`] : []),
     ],
-    readyTcpPort: 80,
+    ready: () => ({ tcp: 80 }),
   },
   {
     // nginx as Docker Hub's image runs it: the welcome page on port 80 (Debian's nginx, with a
@@ -122,7 +119,7 @@ export const IMAGES: ImageKind[] = [
         : undefined,
     files: (_c, pod, model) => [{ path: `${podFilesDir(pod)}/nginx-web.conf`, content: welcomeNginxConf(`${labStateDir(model.lab)}/${podFilesDir(pod)}`) }],
     argv: (_c, pod, model) => ['nginx', '-c', `${labStateDir(model.lab)}/${podFilesDir(pod)}/nginx-web.conf`, '-g', 'daemon off;'],
-    readyTcpPort: 80,
+    ready: () => ({ tcp: 80 }),
   },
   {
     // Images people open a shell in (netshoot, busybox, dnsutils, a distribution): the pod gets
@@ -132,7 +129,7 @@ export const IMAGES: ImageKind[] = [
     matches: (image) => /(^|\/)(netshoot|busybox|dnsutils|jessie-dnsutils|alpine|debian|ubuntu)(:|@|$)/.test(image),
     check: () => undefined,
     argv: (c) => (c.command || c.args.length > 0 ? [...(c.command ?? []), ...c.args] : ['sleep', 'infinity']),
-    readyWhenStarted: true,
+    ready: () => 'started',
   },
 ];
 

@@ -6,7 +6,8 @@ import { labStateDir, netnsName, PROCESS_MARKER } from '../../model/names.js';
 import type { ProcessSpec } from '../types.js';
 import { internetCorefile } from '../dns/coredns.js';
 import { controllerKind } from '../ingress/controller.js';
-import { AGNHOST_SCRIPT, COREDNS_BIN, L2_SPEAKER_SCRIPT, MODEL_FILE, PYTHON } from './programs.js';
+import { COREDNS_BIN, L2_SPEAKER_SCRIPT, MODEL_FILE, PYTHON } from './programs.js';
+import { agnhostArgv } from './agnhost.js';
 import { imageKind } from './images.js';
 
 /** Files the lab's processes read, in the state directory. */
@@ -25,15 +26,14 @@ export function planWorkloadFiles(model: ClusterModel): { path: string; content:
 export function planOutsideProcesses(model: ClusterModel): ProcessSpec[] {
   const state = labStateDir(model.lab);
   const out: ProcessSpec[] = [];
-  // Hosts of the lab's "internet" answer HTTP with their name, like the pods do.
+  // Hosts of the lab's "internet" answer HTTP with their name, like the pods do (agnhost).
   for (const h of model.externals.filter((x) => x.kind === 'internet')) {
-    const readyFile = `ready/${h.name}_web`;
     out.push({
       netns: netnsName(model.lab, h.name),
       name: `${h.name}/web`,
-      argv: [process.execPath, AGNHOST_SCRIPT, 'serve-hostname', '--port=80'],
-      env: { [PROCESS_MARKER]: model.lab, WIRELAB_HOSTNAME: h.name, WIRELAB_READY_FILE: `${state}/${readyFile}` },
-      readyFile,
+      argv: agnhostArgv({ args: ['serve-hostname', '--port=80'] }, h.name),
+      env: { [PROCESS_MARKER]: model.lab },
+      readyTcpPort: 80,
     });
   }
   // The internet DNS server (real CoreDNS, hosts plugin).
@@ -65,25 +65,21 @@ export function planSpeaker(model: ClusterModel, node: string, ips: string[]): P
 
 /** A pod's processes: its pause process and one per container, each with how it shows it is ready. */
 export function planPodProcesses(model: ClusterModel, pod: Pod): ProcessSpec[] {
-  const state = labStateDir(model.lab);
   const netns = netnsName(model.lab, pod.name);
-  const env = { [PROCESS_MARKER]: model.lab, WIRELAB_HOSTNAME: pod.name };
+  const env = { [PROCESS_MARKER]: model.lab };
   // The pause process: owns nothing the bind-mounted namespace does not already hold, but it
   // is what a pod looks like on a node (and what `lab exec` users expect to see in `ps`).
   const out: ProcessSpec[] = [{ netns, name: `${pod.name}/pause`, argv: ['sleep', 'infinity'], env }];
   for (const c of pod.containers) {
     const kind = imageKind(c.image)!;
-    const name = `${pod.name}/${c.name}`;
-    if (kind.readyWhenStarted) {
-      out.push({ netns, name, argv: kind.argv(c, pod, model), env });
-      continue;
-    }
-    if (kind.readyUdpPort !== undefined || kind.readyTcpPort !== undefined) {
-      out.push({ netns, name, argv: kind.argv(c, pod, model), env, readyUdpPort: kind.readyUdpPort, readyTcpPort: kind.readyTcpPort });
-      continue;
-    }
-    const readyFile = `ready/${pod.name}_${c.name}`;
-    out.push({ netns, name, argv: kind.argv(c, pod, model), env: { ...env, WIRELAB_READY_FILE: `${state}/${readyFile}` }, readyFile });
+    const ready = kind.ready(c);
+    out.push({
+      netns,
+      name: `${pod.name}/${c.name}`,
+      argv: kind.argv(c, pod, model),
+      env,
+      ...(ready === 'started' ? {} : { readyTcpPort: ready.tcp, readyUdpPort: ready.udp }),
+    });
   }
   return out;
 }

@@ -6,8 +6,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGES_DIR, REPO_ROOT, TOOLS_BIN_DIR } from '../../paths.js';
 
-/** agnhost's serve-hostname and connect, reimplemented (plain JavaScript, no build needed). */
-export const AGNHOST_SCRIPT = join(IMAGES_DIR, 'agnhost/agnhost.mjs');
 /** MetalLB's layer-2 speaker (Python, standard library only). */
 export const L2_SPEAKER_SCRIPT = join(IMAGES_DIR, 'metallb-speaker/l2-speaker.py');
 /** Debian's interpreter, not a user's pyenv shim: the speaker needs only the standard library. */
