@@ -4,7 +4,7 @@ import { run } from '../kernel/exec.js';
 import { readKernelConfig, featureState, FEATURES } from '../kernel/features.js';
 import { checkTool, hostTools, VM_TOOLS_TABLE } from '../kernel/host-tools.js';
 import { cniBackends } from '../plan/cni/registry.js';
-import { COREDNS_BIN } from '../plan/workloads/programs.js';
+import { COREDNS_BIN, KUBE_BIN, kubectlBin } from '../plan/workloads/programs.js';
 
 interface Check {
   what: string;
@@ -57,6 +57,26 @@ export async function collectChecks(): Promise<Check[]> {
     fix: 'run scripts/setup.sh (it builds CoreDNS with Go: scripts/build-coredns.sh)',
     required: false,
   });
+  // The Kubernetes components, built from source by scripts/build-kubernetes.sh.
+  for (const [what, bin] of [
+    ['agnhost (the containers of most labs)', KUBE_BIN.agnhost],
+    ['kube-apiserver', KUBE_BIN.apiserver],
+    ['kube-controller-manager', KUBE_BIN.controllerManager],
+    ['kube-scheduler', KUBE_BIN.scheduler],
+    ['kubectl (lab kubectl, kubectl steps)', kubectlBin()],
+  ] as const) {
+    const v = await run([bin, ...(bin === kubectlBin() ? ['version', '--client'] : ['--version'])], { allowFailure: true, timeoutMs: 10_000 }).catch(
+      () => undefined,
+    );
+    const version = v?.exitCode === 0 ? (v.stdout.trim() || v.stderr.trim()).split('\n')[0] : '';
+    checks.push({
+      what,
+      ok: version !== '' || (v?.exitCode === 0 && bin === KUBE_BIN.agnhost),
+      detail: version || (v?.exitCode === 0 ? 'built' : `not built (${bin})`),
+      fix: 'run scripts/setup.sh (it builds the Kubernetes components with Go: scripts/build-kubernetes.sh, ~9 minutes the first time)',
+      required: true,
+    });
+  }
   const config = readKernelConfig();
   checks.push({
     what: 'kernel configuration readable',

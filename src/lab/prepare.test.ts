@@ -159,7 +159,11 @@ describe('prepareLab', () => {
     await expect(prepareLab(writeLab(edit(BASE, 'args: [serve-hostname, --port=8081]', 'args: [netexec, --http-port=8081]')))).resolves.toBeDefined();
     const typo = edit(BASE, 'args: [serve-hostname, --port=8081]', 'args: [serve-hostnam, --port=8081]');
     expect((await problemsOf(typo)).problems).toEqual([
-      expect.objectContaining({ field: 'manifests[2].spec.containers[0].args', line: lineOf(typo, 'serve-hostnam,'), message: 'agnhost has no subcommand "serve-hostnam"' }),
+      expect.objectContaining({
+        field: 'manifests[2].spec.containers[0].args',
+        line: lineOf(typo, 'serve-hostnam,'),
+        message: 'agnhost has no subcommand "serve-hostnam"',
+      }),
     ]);
     const both = edit(BASE, 'args: [serve-hostname, --port=8081]', 'args: [serve-hostname, --tcp, --port=8081]');
     expect((await problemsOf(both)).problems).toEqual([

@@ -9,8 +9,22 @@ import { ownedNetns } from '../kernel/netns.js';
 import { checkInterrupted } from './interrupt.js';
 import { adminClient, applyLabObjects, waitSettled } from './cluster-api.js';
 import type { PreparedLab } from './prepare.js';
+import { existsSync } from 'node:fs';
+import { programsOf } from '../plan/workloads/programs.js';
 
 export class LabAlreadyUp extends Error {}
+
+/** The built programs this lab runs. */
+export function neededPrograms(p: PreparedLab): { what: string; path: string }[] {
+  const raw = p.loaded.spec.manifests as { spec?: { containers?: { image?: string }[]; template?: { spec?: { containers?: { image?: string }[] } } } }[];
+  const images = raw.flatMap((m) => [...(m.spec?.containers ?? []), ...(m.spec?.template?.spec?.containers ?? [])]).map((c) => String(c.image ?? ''));
+  return programsOf({
+    controlPlane: p.model.controlPlane,
+    images,
+    internetHosts: p.model.externals.some((h) => h.kind === 'internet'),
+    kubectlSteps: p.loaded.spec.expectations.some((e) => e.kubectl !== undefined),
+  });
+}
 
 export interface UpHooks {
   onStep?: (title: string) => void;
@@ -22,6 +36,11 @@ const SETTLE_TIMEOUT_MS = Number(process.env.WIRELAB_SETTLE_TIMEOUT_MS ?? 120_00
 /** Brings the lab up; returns notes on pods that settled without becoming ready. */
 export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<string[]> {
   const lab = p.model.lab;
+  const missing = neededPrograms(p).filter((x) => (x.path.includes('/') ? !existsSync(x.path) : false));
+  if (missing.length > 0)
+    throw new Error(
+      `lab "${lab}" runs ${missing.map((x) => `${x.what} (${x.path})`).join(', ')}, not built on this machine: run \`sudo bash scripts/setup.sh\` (it builds the Kubernetes components and CoreDNS from source, about 10 minutes the first time)`,
+    );
   const existing = await readState(lab);
   if (existing || (await ownedNetns(lab)).length > 0) {
     throw new LabAlreadyUp(`lab "${lab}" is already up (or left over): run \`lab test ${lab}\`, or \`lab down ${lab}\` first`);

@@ -44,3 +44,24 @@ export function imageProgram(name: 'ingress-controller'): string[] {
 
 /** The lab's model, for the ingress controller (a state-directory file). */
 export const MODEL_FILE = 'model.json';
+
+/** The built programs a lab runs (what `lab up` checks before it creates anything). */
+export function programsOf(o: {
+  controlPlane: 'kubernetes' | 'none';
+  images: string[];
+  internetHosts: boolean;
+  kubectlSteps: boolean;
+}): { what: string; path: string }[] {
+  const out: { what: string; path: string }[] = [];
+  if (o.internetHosts || o.images.some((i) => /(^|\/)agnhost(:|@|$)/.test(i))) out.push({ what: 'agnhost', path: KUBE_BIN.agnhost });
+  if (o.controlPlane === 'kubernetes' || o.images.some((i) => /(^|\/)coredns\/coredns(:|@|$)/.test(i))) out.push({ what: 'CoreDNS', path: COREDNS_BIN });
+  if (o.controlPlane === 'kubernetes')
+    out.push(
+      { what: 'etcd', path: ETCD_BIN },
+      { what: 'kube-apiserver', path: KUBE_BIN.apiserver },
+      { what: 'kube-controller-manager', path: KUBE_BIN.controllerManager },
+      { what: 'kube-scheduler', path: KUBE_BIN.scheduler },
+    );
+  if (o.kubectlSteps) out.push({ what: 'kubectl', path: kubectlBin() });
+  return out;
+}
