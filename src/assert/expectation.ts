@@ -18,6 +18,8 @@ export interface ExpectationResult {
   message: string;
   /** What the probe measured (a round-trip time, a transfer), in words. */
   measured?: string;
+  /** A kubectl step: the command and what it printed. */
+  kubectl?: { command: string; output: string };
   hops: HopResult[];
   probe?: { argv: string[]; exitCode: number; output: string };
   durationMs: number;

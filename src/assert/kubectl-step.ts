@@ -24,7 +24,8 @@ export function judgeKubectlStep(e: ExpectationSpec, w: KubectlWindow): Expectat
   return {
     name: e.name,
     passed: problems.length === 0,
-    message: problems.length === 0 ? `kubectl ${e.kubectl}` : `${problems.join('; ')}\n${indent(output)}`,
+    message: problems.length === 0 ? '' : `${problems.join('; ')}\n${indent(output)}`,
+    kubectl: { command: `kubectl ${e.kubectl}`, output },
     hops: [],
     probe: { argv: w.argv, exitCode: w.code, output: output.slice(0, 2000) },
     durationMs: w.to - w.from,

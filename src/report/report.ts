@@ -16,6 +16,8 @@ export interface LabReport {
     message: string;
     /** What the probe measured (round-trip time, transfer), when it measures anything. */
     measured?: string;
+    /** A kubectl step: the command and what it printed (stdout, then stderr). */
+    kubectl?: { command: string; output: string };
     hops: { at: string; passed: boolean; detail: string }[];
   }[];
 }
@@ -32,6 +34,7 @@ export function buildReport(lab: string, results: ExpectationResult[], durationM
       ...(r.skipped ? { skipped: r.skipped } : {}),
       message: r.message,
       ...(r.measured ? { measured: r.measured } : {}),
+      ...(r.kubectl ? { kubectl: r.kubectl } : {}),
       hops: r.hops.map((h) => ({ at: h.at, passed: h.passed, detail: h.detail })),
     })),
   };
@@ -75,6 +78,11 @@ export function renderTable(report: LabReport, color: boolean): string {
     lines.push(`${mark}  ${e.name.padEnd(width)}`);
     for (const h of e.hops) lines.push(`        ${h.passed ? c(32, '✓') : c(31, '✗')} ${h.at.padEnd(18)} ${h.detail}`);
     if (e.measured) lines.push(`        = measured ${e.measured}`);
+    // A kubectl step reads like the transcript it comes from: the command, then its output.
+    if (e.kubectl && e.passed) {
+      lines.push(`        ${c(2, `$ ${e.kubectl.command}`)}`);
+      for (const l of e.kubectl.output.split('\n').slice(0, 25)) lines.push(`        ${c(2, l)}`);
+    }
     if (!e.passed) lines.push(`        ${c(31, '→')} ${e.skipped ?? e.message}`);
   }
   for (const w of report.warnings ?? []) lines.push(`${c(33, 'WARN')}  ${w}`);
