@@ -1,7 +1,8 @@
 // `npm run bench`: wirelab's speed as ratios against plain tools doing the same work.
-//   npm run bench                 topology (10 and 100 pods), start-up, services (1k), one lab
-//                                 under Debian's kernel in a VM: ~1.5 min
+//   npm run bench                 topology (10 and 100 pods), start-up, services (1k), the real
+//                                 control plane, one lab under Debian's kernel in a VM: ~3 min
 //   npm run bench -- --no-vm      without the VM run
+//   npm run bench -- --only control-plane   one part (topology, startup, services, control-plane, vm)
 //   npm run bench -- --scale      also kube-proxy rules for 10k services (several minutes on
 //                                 iptables-nft 1.8.9, whose restore is quadratic)
 // Exit code 0 when every target of the run is met.
@@ -10,19 +11,27 @@ import { benchStartup } from './startup.js';
 import { benchTopology } from './topology.js';
 import { benchServices } from './services.js';
 import { benchVm } from './vm.js';
+import { benchControlPlane } from './control-plane.js';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log('usage: npm run bench [-- --scale] [--no-vm]   (--scale adds the 10k-service runs; --no-vm skips the VM run)');
+  console.log(
+    'usage: npm run bench [-- --scale] [--no-vm] [--only topology|startup|services|control-plane|vm]   (--scale adds the 10k-service runs; --no-vm skips the VM run)',
+  );
   process.exit(0);
 }
 if (process.getuid?.() !== 0) throw new Error('the benchmark builds real namespaces: run `sudo npm run bench`');
 if ((await ownedNetns()).length > 0) throw new Error('a lab is up: run `sudo npm run lab -- clean` first, so it does not disturb the timings');
 const started = Date.now();
 console.log('wirelab bench\n');
-let ok = await benchTopology();
-ok = (await benchStartup()) && ok;
-ok = (await benchServices(args.includes('--scale'))) && ok;
-if (!args.includes('--no-vm')) ok = (await benchVm()) && ok;
+// --only <part>: one part (topology, startup, services, control-plane, vm).
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const part = (name: string) => only === undefined || only === name;
+let ok = true;
+if (part('topology')) ok = (await benchTopology()) && ok;
+if (part('startup')) ok = (await benchStartup()) && ok;
+if (part('services')) ok = (await benchServices(args.includes('--scale'))) && ok;
+if (part('control-plane')) ok = (await benchControlPlane()) && ok;
+if (part('vm') && !args.includes('--no-vm')) ok = (await benchVm()) && ok;
 console.log(`\n${ok ? 'every target met' : 'some target MISSED'} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exitCode = ok ? 0 : 1;

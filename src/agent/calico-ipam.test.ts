@@ -54,3 +54,13 @@ describe('the IPAM objects (libcalico-go lib/backend/k8s/resources names)', () =
     ]);
   });
 });
+
+describe('chooseAddress and released addresses (ipam_block.go: released ordinals go to the back)', () => {
+  it('hands out released addresses last, the oldest first', () => {
+    const blocks = [{ cidr: '10.8.0.0/30', node: 'w1' }];
+    const small = { cidr: '10.8.0.0/16', blockSize: 30 };
+    expect(chooseAddress(small, blocks, 'w1', new Set(['10.8.0.1']), undefined, ['10.8.0.0'])).toEqual({ ip: '10.8.0.2' });
+    const full = new Set(['10.8.0.1', '10.8.0.2', '10.8.0.3']);
+    expect(chooseAddress(small, blocks, 'w1', full, undefined, ['10.8.0.0'])).toEqual({ ip: '10.8.0.0' });
+  });
+});

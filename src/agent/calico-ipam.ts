@@ -46,8 +46,17 @@ export function blockAffinityObject(cidr: string, node: string): Record<string, 
 export type IpChoice = { ip: string } | { claim: string } | { error: string };
 
 /** The address for a pod on `node`: the lowest free one of its blocks (or the pinned one), or
- * the block to claim first, or why there is none. `used`: addresses the node has handed out. */
-export function chooseAddress(pool: CalicoPool, blocks: readonly CalicoBlock[], node: string, used: ReadonlySet<string>, pinned?: string): IpChoice {
+ * the block to claim first, or why there is none. `used`: addresses the node has handed out;
+ * `released`: addresses given back, oldest first, which ipam_block.go puts at the back of the
+ * unallocated list: they come last, the oldest of them first. */
+export function chooseAddress(
+  pool: CalicoPool,
+  blocks: readonly CalicoBlock[],
+  node: string,
+  used: ReadonlySet<string>,
+  pinned?: string,
+  released: readonly string[] = [],
+): IpChoice {
   const p = parseCidr(pool.cidr);
   const blockLen = 2 ** (32 - pool.blockSize);
   const blockOf = (ip: string) => formatCidr(nthSubnet(p, pool.blockSize, Math.floor((ipToInt(ip) - p.base) / blockLen)));
@@ -58,10 +67,14 @@ export function chooseAddress(pool: CalicoPool, blocks: readonly CalicoBlock[], 
     if (b.node !== node) return { error: `${pinned} is in block ${b.cidr}, which is affine to node ${b.node}, not ${node}` };
     return used.has(pinned) ? { error: `${pinned} is already assigned ("Address already assigned in block")` } : { ip: pinned };
   }
+  const back = new Set(released);
   for (const b of blocks.filter((x) => x.node === node)) {
     const base = ipToInt(b.cidr.split('/')[0]);
-    for (let i = 0; i < blockLen; i++) if (!used.has(intToIp(base + i))) return { ip: intToIp(base + i) };
+    for (let i = 0; i < blockLen; i++) if (!used.has(intToIp(base + i)) && !back.has(intToIp(base + i))) return { ip: intToIp(base + i) };
   }
+  const mine = (ip: string) => blocks.some((b) => b.node === node && b.cidr === blockOf(ip));
+  const again = released.find((ip) => !used.has(ip) && mine(ip));
+  if (again) return { ip: again };
   const taken = new Set(blocks.map((b) => b.cidr));
   const count = 2 ** (pool.blockSize - p.prefix);
   for (let i = 0; i < count; i++) {

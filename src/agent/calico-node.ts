@@ -22,6 +22,8 @@ export class CalicoNode {
   private claimed: CalicoBlock[] = [];
   private applied = '';
   tunnelIp: string | undefined;
+  /** Addresses pods gave back, oldest first: handed out again last (Calico's FIFO). */
+  private readonly releasedIps: string[] = [];
 
   constructor(
     private readonly client: ApiClient,
@@ -59,10 +61,15 @@ export class CalicoNode {
     return [...seen, ...this.claimed.filter((c) => !seen.some((b) => b.cidr === c.cidr))];
   }
 
+  released(ip: string): void {
+    this.releasedIps.push(ip);
+    if (this.releasedIps.length > 256) this.releasedIps.shift();
+  }
+
   /** An address for a pod (or the tunnel): claims blocks as Calico IPAM would. */
   async address(used: ReadonlySet<string>, pinned?: string): Promise<{ ip: string } | { error: string }> {
     for (let attempt = 0; attempt < 64; attempt++) {
-      const c = chooseAddress(this.pool, this.all(), this.node, used, pinned);
+      const c = chooseAddress(this.pool, this.all(), this.node, used, pinned, this.releasedIps);
       if (!('claim' in c)) return c;
       try {
         await this.client.create('/apis/crd.projectcalico.org/v1/ipamblocks', ipamBlockObject(c.claim, this.node));

@@ -48,6 +48,8 @@ export class NodeAgent {
   private readonly pools: Informer | undefined;
   private readonly calico: CalicoNode | undefined;
   private readonly pods: Pods;
+  /** host-local's last handed-out address: the next search starts after it. */
+  private lastReserved: string | undefined;
   /** The model of the last reconcile (what a container restart runs with). */
   private lastLive: ClusterModel | undefined;
   private readonly peers = new Map<string, AppliedPeer>();
@@ -261,7 +263,9 @@ export class NodeAgent {
     );
     await Promise.all(
       stop.map(async (key) => {
+        const ip = this.pods.running.get(key)?.ip;
         await this.pods.stop(live.lab, key);
+        if (ip) this.calico?.released(ip);
       }),
     );
     // Pods being deleted whose containers are gone: the final delete lets the object go.
@@ -280,10 +284,11 @@ export class NodeAgent {
     for (const key of start) {
       const pinned = pinnedOf(key);
       const free = pinned ? new Set([...used].filter((x) => x !== pinned)) : used;
-      const r = this.calico ? await this.calico.address(free, pinned) : nextPodIp(self.podCIDR, free, pinned);
+      const r = this.calico ? await this.calico.address(free, pinned) : nextPodIp(self.podCIDR, free, pinned, this.lastReserved);
       if ('error' in r) planned.push({ key, error: r.error });
       else {
         used.add(r.ip);
+        if (!pinned) this.lastReserved = r.ip;
         planned.push({ key, ip: r.ip });
       }
     }

@@ -9,6 +9,19 @@ export async function cmdUp(labArg: string, opts: { dryRun?: boolean }): Promise
   if (opts.dryRun) {
     const p = await prepare(labArg);
     process.stdout.write(renderDryRun(p.plan));
+    // With a control plane, what follows is API calls, not commands: the node agents turn the
+    // API's objects into namespaces, links and rules, as the dry run of a lab without one shows.
+    if (p.model.controlPlane === 'kubernetes')
+      process.stdout.write(
+        [
+          '',
+          '## then, through the API server (not commands)',
+          `# server-side apply of the lab file's ${p.loaded.spec.manifests.length} objects (CRDs they need first), and kubeadm's CoreDNS add-on unless the lab has kube-dns`,
+          '# the controllers and the scheduler create and place pods; each node agent builds its pods (namespace, network, containers) and',
+          "# syncs kube-proxy's and the policy engine's rules from the API; `lab up` returns once every pod and agent has settled",
+          '',
+        ].join('\n'),
+      );
     const reason = skipReason(p);
     if (reason) console.error(`note: this machine would skip the lab: ${reason}`);
     return 0;

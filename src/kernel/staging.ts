@@ -24,6 +24,8 @@ export interface StagingHooks {
   timeoutMs?: number;
   /** How long an API server may take to answer /readyz (longer under emulation). */
   httpsTimeoutMs?: number;
+  /** Called once a stage's processes are all ready, with their names. */
+  onStageReady?: (names: string[]) => void;
 }
 
 export async function startProcesses(lab: string, processes: ProcessSpec[], hooks: StagingHooks = {}): Promise<void> {
@@ -55,5 +57,6 @@ export async function startProcesses(lab: string, processes: ProcessSpec[], hook
       started.flatMap((s) => (s.spec.readyHttps ? [{ pid: s.pid, what: s.spec.name, log: s.cmd.log, ...s.spec.readyHttps }] : [])),
       hooks.httpsTimeoutMs ?? 60_000,
     );
+    hooks.onStageReady?.(mine.map((c) => c.spec.name));
   }
 }

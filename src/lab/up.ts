@@ -72,6 +72,7 @@ export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<string
         state.processes.push(...started);
         await writeState(state);
       },
+      onStageReady: (names) => hooks.onStep?.(`ready: ${names.length > 4 ? `${names.slice(0, 4).join(', ')} and ${names.length - 4} more` : names.join(', ')}`),
     });
     if (p.plan.converged) {
       hooks.onStep?.('routing converged');

@@ -4,7 +4,7 @@
 // - pod addresses: containernetworking/plugins plugins/ipam/host-local (backend/allocator:
 //   the gateway .1, network and broadcast are never handed out; the lowest free from .2).
 import { describe, expect, it } from 'vitest';
-import { allocateNodeCIDRs, allocatePodIPs, gatewayOf, reservedPodAddresses, type AllocationResult } from './ipam.js';
+import { allocateNodeCIDRs, allocatePodIPs, gatewayOf, nextPodIp, reservedPodAddresses, type AllocationResult } from './ipam.js';
 import { parseCidr, ipToInt } from '../net/cidr.js';
 
 function ok<T>(r: AllocationResult<T>): T {
@@ -151,5 +151,25 @@ describe('allocatePodIPs (host-local)', () => {
       index: 1,
       message: 'address 10.8.0.9 is already used by another pod',
     });
+  });
+});
+
+describe('nextPodIp (host-local for a node agent)', () => {
+  it('starts after the last address handed out and wraps around, never the gateway or the ends', () => {
+    expect(nextPodIp('10.8.0.0/29', new Set())).toEqual({ ip: '10.8.0.2' });
+    expect(nextPodIp('10.8.0.0/29', new Set(['10.8.0.2']), undefined, '10.8.0.2')).toEqual({ ip: '10.8.0.3' });
+    // 10.8.0.3 was released just now: the next pod gets .4, not .3 again.
+    expect(nextPodIp('10.8.0.0/29', new Set(['10.8.0.2']), undefined, '10.8.0.3')).toEqual({ ip: '10.8.0.4' });
+    expect(nextPodIp('10.8.0.0/29', new Set(['10.8.0.2', '10.8.0.3']), undefined, '10.8.0.6')).toEqual({ ip: '10.8.0.4' });
+    expect(nextPodIp('10.8.0.0/29', new Set(['10.8.0.2', '10.8.0.3', '10.8.0.4', '10.8.0.5', '10.8.0.6']))).toEqual({
+      error: 'no free address left in 10.8.0.0/29',
+    });
+  });
+
+  it('takes a pinned address when it is free and in range', () => {
+    expect(nextPodIp('10.8.0.0/24', new Set(), '10.8.0.9')).toEqual({ ip: '10.8.0.9' });
+    expect(nextPodIp('10.8.0.0/24', new Set(['10.8.0.9']), '10.8.0.9')).toEqual({ error: '10.8.0.9 is already in use on this node' });
+    expect(nextPodIp('10.8.0.0/24', new Set(), '10.8.0.1')).toEqual({ error: '10.8.0.1 is the network, gateway or broadcast address of 10.8.0.0/24' });
+    expect(nextPodIp('10.8.0.0/24', new Set(), '10.8.1.9')).toEqual({ error: "the pinned address 10.8.1.9 is not in the node's pod range 10.8.0.0/24" });
   });
 });

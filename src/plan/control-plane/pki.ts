@@ -50,8 +50,10 @@ export function planPki(o: { apiServerIp: string; serviceCIDR: string; clusterDo
       { path: `${PKI_DIR}/apiserver`, subject: '/CN=kube-apiserver', sans, usage: 'server' },
       // kubectl, and the harness applying the lab file: cluster-admin through system:masters.
       client('admin', '/O=system:masters/CN=kubernetes-admin'),
-      // The bootstrap RBAC roles of the controllers and the scheduler bind these names.
-      client('controller-manager', '/CN=system:kube-controller-manager'),
+      // The bootstrap RBAC roles of the scheduler (and the controller manager) bind these names.
+      // kube-controller-manager runs without per-controller service accounts (components.ts), so
+      // its own user needs every controller's rights.
+      client('controller-manager', '/O=system:masters/CN=system:kube-controller-manager'),
       client('scheduler', '/CN=system:kube-scheduler'),
       // The API server calling kubelets (exec, logs): kubeadm's apiserver-kubelet-client.
       client('apiserver-kubelet-client', '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client'),

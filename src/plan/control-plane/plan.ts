@@ -1,7 +1,8 @@
 // The control plane of a lab with `controlPlane: kubernetes`, as plan data: its PKI, kubeconfig
 // files, the node agents' configuration, and its processes stage by stage: etcd, then the API
-// server (ready when /readyz answers), then the controllers, the scheduler and the loopback relay
-// `lab kubectl` uses, then one node agent per node. All of it runs in the control-plane node's
+// server (ready when /readyz answers), then side by side the controllers, the scheduler, the
+// loopback relay `lab kubectl` uses and one node agent per node (an agent needs only the API
+// server; it waits for its node's pod range from the controllers by itself). All of it runs in the control-plane node's
 // namespace (kubeadm's static pods use the host network there) except the relay and the agents.
 import { createHash } from 'node:crypto';
 import type { ClusterModel } from '../../model/types.js';
@@ -157,7 +158,7 @@ export function planControlPlane(model: ClusterModel): ControlPlanePlan {
       proc(`${api.name}/kube-scheduler`, cpNs, schedulerArgv(config), 2, { readyTcpPort: 10259 }),
       proc('host/api-loopback', '', ['socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${socket}`], 2, { readyTcpPort: port }),
       ...model.nodes.map((n) =>
-        proc(`${n.name}/node-agent`, netnsName(model.lab, n.name), [...agentProgram(), '--config', `${state}/${agentConfigPath(n.name)}`], 3, {
+        proc(`${n.name}/node-agent`, netnsName(model.lab, n.name), [...agentProgram(), '--config', `${state}/${agentConfigPath(n.name)}`], 2, {
           readyFile: agentReadyFile(n.name),
           hostMounts: true,
         }),
