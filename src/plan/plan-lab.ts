@@ -15,11 +15,11 @@ import { underlayPortName } from '../model/names.js';
 import type { Op, Plan, PlannedNamespace } from './types.js';
 import { renderResolvConf } from './dns/resolv-conf.js';
 
-export function planLab(model: ClusterModel): Plan {
-  if (model.controlPlane === 'kubernetes') return planLabWithControlPlane(model);
-  // The pod network first: kube-proxy and the policy engine build on what it reports.
-  const net = cniBackend(model.network.cni).plan(model);
-  const namespaces: PlannedNamespace[] = [
+/** The lab's namespaces: the switch, the nodes (with the interfaces the pod network gives
+ * them), the pods (without a control plane; with one, the node agents make them), the machines
+ * outside. */
+function labNamespaces(model: ClusterModel, interfaces: Record<string, string[]>, pods: boolean): PlannedNamespace[] {
+  return [
     {
       name: UNDERLAY,
       netns: netnsName(model.lab, UNDERLAY),
@@ -29,20 +29,28 @@ export function planLab(model: ClusterModel): Plan {
         ...model.externals.filter((h) => h.kind === 'client' || h.kind === 'router').map((h) => underlayPortName(h.name)),
       ],
     },
-    ...model.nodes.map((n): PlannedNamespace => ({
-      name: n.name,
-      netns: netnsName(model.lab, n.name),
-      kind: 'node',
-      interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? [])],
-    })),
-    ...model.pods.map((p): PlannedNamespace => ({
-      name: p.name,
-      netns: netnsName(model.lab, p.name),
-      kind: 'pod',
-      interfaces: net.interfaces[p.name] ?? ['lo', 'eth0'],
-    })),
+    ...model.nodes.map((n): PlannedNamespace => {
+      // With a control plane the pods' host veths come later (hops may still name cni0).
+      const own = (interfaces[n.name] ?? []).filter((i) => pods || (!i.startsWith('veth') && !i.startsWith('cali')));
+      return { name: n.name, netns: netnsName(model.lab, n.name), kind: 'node', interfaces: ['lo', 'eth0', ...own] };
+    }),
+    ...(pods
+      ? model.pods.map((p): PlannedNamespace => ({
+          name: p.name,
+          netns: netnsName(model.lab, p.name),
+          kind: 'pod',
+          interfaces: interfaces[p.name] ?? ['lo', 'eth0'],
+        }))
+      : []),
     ...outsideNamespaces(model),
   ];
+}
+
+export function planLab(model: ClusterModel): Plan {
+  if (model.controlPlane === 'kubernetes') return planLabWithControlPlane(model);
+  // The pod network first: kube-proxy and the policy engine build on what it reports.
+  const net = cniBackend(model.network.cni).plan(model);
+  const namespaces = labNamespaces(model, net.interfaces, true);
   const proxy = planKubeProxy(model, net.nodeAddresses);
   return {
     lab: model.lab,
@@ -112,24 +120,7 @@ function planLabWithControlPlane(model: ClusterModel): Plan {
   // flannel.1): hops may name them before any pod exists.
   const net = cniBackend(model.network.cni).plan(model);
   const cp = planControlPlane(model);
-  const namespaces: PlannedNamespace[] = [
-    {
-      name: UNDERLAY,
-      netns: netnsName(model.lab, UNDERLAY),
-      kind: 'underlay',
-      interfaces: [
-        ...underlayInterfaces(model),
-        ...model.externals.filter((h) => h.kind === 'client' || h.kind === 'router').map((h) => underlayPortName(h.name)),
-      ],
-    },
-    ...model.nodes.map((n): PlannedNamespace => ({
-      name: n.name,
-      netns: netnsName(model.lab, n.name),
-      kind: 'node',
-      interfaces: ['lo', 'eth0', ...(net.interfaces[n.name] ?? []).filter((i) => !i.startsWith('veth') && !i.startsWith('cali'))],
-    })),
-    ...outsideNamespaces(model),
-  ];
+  const namespaces = labNamespaces(model, net.interfaces, false);
   return {
     lab: model.lab,
     namespaces,

@@ -6,41 +6,9 @@
 // constants.go (CoreDNSVersion v1.12.1, 2 replicas); only fields wirelab acts on or a learner
 // sees in `kubectl get -o yaml` are kept (no resources, probes or securityContext).
 import type { RawManifest } from '../../k8s/types.js';
+import { kubeadmCorefile } from '../dns/coredns.js';
 
 export const COREDNS_ADDON_IMAGE = 'registry.k8s.io/coredns/coredns:v1.12.1';
-
-/** kubeadm's Corefile for a cluster domain. A lab whose nodes have no resolver (no DNS server
- * on its internet) has nothing to forward to: CoreDNS refuses to start with an empty
- * /etc/resolv.conf, so the forward block (and loop, which probes through it) is left out and
- * names outside the cluster get no answer. */
-export function kubeadmCorefile(domain: string, upstream = true): string {
-  const forward = upstream
-    ? `    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-`
-    : '';
-  return `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes ${domain} in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-${forward}    cache 30 {
-       disable success ${domain}
-       disable denial ${domain}
-    }
-${upstream ? '    loop\n' : ''}    reload
-    loadbalance
-}
-`;
-}
 
 export function coreDnsAddon(o: { clusterDomain: string; dnsIp: string; upstream: boolean; replicas?: number }): RawManifest[] {
   const labels = { 'k8s-app': 'kube-dns' };

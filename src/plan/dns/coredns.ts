@@ -3,8 +3,17 @@
 // lab's "internet" DNS server is a second CoreDNS answering a few names with the hosts plugin.
 
 /** kubeadm's Corefile (kubernetes/kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go,
- * CoreDNSConfigMap) for a cluster domain, with the upstream kubeadm passes: /etc/resolv.conf. */
-export function kubeadmCorefile(domain = 'cluster.local'): string {
+ * CoreDNSConfigMap) for a cluster domain, with the upstream kubeadm passes: /etc/resolv.conf.
+ * A lab whose nodes have no resolver (no DNS server on its internet) has nothing to forward to:
+ * CoreDNS refuses to start with an empty /etc/resolv.conf, so the forward block (and loop,
+ * which probes through it) is left out and names outside the cluster get no answer. */
+export function kubeadmCorefile(domain = 'cluster.local', upstream = true): string {
+  const forward = upstream
+    ? `    forward . /etc/resolv.conf {
+       max_concurrent 1000
+    }
+`
+    : '';
   return `.:53 {
     errors
     health {
@@ -17,15 +26,11 @@ export function kubeadmCorefile(domain = 'cluster.local'): string {
        ttl 30
     }
     prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30 {
+${forward}    cache 30 {
        disable success ${domain}
        disable denial ${domain}
     }
-    loop
-    reload
+${upstream ? '    loop\n' : ''}    reload
     loadbalance
 }
 `;
