@@ -60,6 +60,8 @@ export interface WatchEvent<T = K8sObject> {
   object: T;
 }
 
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** The API's answer to a failed request (a metav1.Status), as an exception. */
 export class ApiError extends Error {
   constructor(
@@ -124,6 +126,8 @@ export class ApiClient {
         });
       });
       req.on('error', reject);
+      // A request (not a watch) that hangs would stall a node agent's reconcile for good.
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path}: no answer from the API server within ${REQUEST_TIMEOUT_MS / 1000} s`)));
       if (data !== undefined) req.write(data);
       req.end();
     });
