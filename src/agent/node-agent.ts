@@ -5,7 +5,7 @@
 // pod network once its range is known, peers as nodes come and go, pods bound here started or
 // stopped (with their status reported), then kube-proxy's and the policy engine's rules and the
 // speaker's announcements, rendered by the same renderers the static path uses.
-import { writeFile, rename, mkdir, rm } from 'node:fs/promises';
+import { readFile, writeFile, rename, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApiClient, ApiError, endpointFromFiles, type K8sObject } from '../api/client.js';
 import { Informer, keyOf } from '../api/informer.js';
@@ -28,6 +28,8 @@ import { loadBalancerChanges, poolsFromApi } from './metallb-controller.js';
 import { CalicoNode } from './calico-node.js';
 import { Pods } from './pods.js';
 import { digestOf, WATCHED, type AgentStatus, type WatchedKind } from './watched.js';
+import { KubeletServer } from './kubelet-api/server.js';
+import { podsBackend } from './kubelet-api/backend.js';
 
 /** The Kubernetes version the components are built from (tools/kubernetes/go.mod). */
 export const KUBE_VERSION = 'v1.34.2';
@@ -48,6 +50,7 @@ export class NodeAgent {
   private readonly pools: Informer | undefined;
   private readonly calico: CalicoNode | undefined;
   private readonly pods: Pods;
+  private kubeletApi: KubeletServer | undefined;
   /** host-local's last handed-out address: the next search starts after it. */
   private lastReserved: string | undefined;
   /** The model of the last reconcile (what a container restart runs with). */
@@ -101,6 +104,7 @@ export class NodeAgent {
         this.pools.run(signal, (e) => (e instanceof ApiError && e.status === 404 ? undefined : log(`watch ipaddresspools: ${(e as Error).message}`))),
       );
     await Promise.all([...Object.values(this.informers), ...(this.calico ? [this.calico.blocks] : [])].map((i) => i.synced));
+    await this.serveKubeletApi();
     await this.register();
     const renew = setInterval(
       () => void renewLease(this.client, this.cfg.node, this.nodeUid, LEASE_SECONDS).catch((e) => log(`lease: ${(e as Error).message}`)),
@@ -129,8 +133,17 @@ export class NodeAgent {
   }
 
   stop(): void {
+    this.kubeletApi?.close();
     this.abort.abort();
     this.client.close();
+  }
+
+  /** The kubelet API (exec, logs, attach, port-forward) on the node's address, before the Node
+   * is registered with its port (as kubelet listens before it registers). */
+  private async serveKubeletApi(): Promise<void> {
+    const [cert, key, ca] = await Promise.all([this.cfg.servingCertFile, this.cfg.servingKeyFile, this.cfg.caFile].map((f) => readFile(f, 'utf8')));
+    this.kubeletApi = new KubeletServer({ address: this.self.ip, cert, key, ca }, podsBackend(this.cfg.lab, this.pods), log);
+    await this.kubeletApi.listen();
   }
 
   /** Registers the Node once the nodes before it are there (see AgentConfig.registerAfter). */

@@ -10,9 +10,13 @@ import type { DynamicCni } from '../plan/cni/types.js';
 import { planPodProcesses } from '../plan/workloads/processes.js';
 import { startProcesses } from '../kernel/staging.js';
 import { isAlive } from '../kernel/processes.js';
+import { processLogFile } from '../kernel/commands.js';
+import { labStateDir } from '../model/names.js';
+import { rename } from 'node:fs/promises';
 import { podStatus, restartBackoffMs, type ContainerState } from './decide.js';
 import { blockedContainers, createSandbox, startContainers, startPause, stopPod } from './kubelet.js';
 import { patchPodStatus, recordEvent } from './api-writes.js';
+import { previousLogFile } from './kubelet-api/logs.js';
 
 export interface RunningPod {
   uid: string;
@@ -147,6 +151,11 @@ export class Pods {
           const restarts = c.restartCount ?? 0;
           const backoff = restartBackoffMs(restarts);
           c.lastTerminated = { exitCode: 1, reason: 'Error', finishedAt: now() };
+          // Its output stays readable as the previous run's (`kubectl logs --previous`).
+          if (live) {
+            const file = processLogFile(labStateDir(live.lab), `${r.name}/${c.name}`);
+            await rename(file, previousLogFile(file)).catch(() => undefined);
+          }
           c.running = undefined;
           c.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${backoff / 1000}s restarting failed container=${c.name} pod=${r.name}` };
           r.restartAt.set(c.name, Date.now() + backoff);

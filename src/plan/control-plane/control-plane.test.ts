@@ -27,7 +27,7 @@ const config: ControlPlaneConfig = {
 
 describe('PKI (kubeadm phases/certs)', () => {
   it("names the API server by the kubernetes service's names and addresses", () => {
-    const pki = planPki({ apiServerIp: '10.10.20.3', serviceCIDR: '10.96.0.0/12', clusterDomain: 'cluster.local', nodes: ['cp1'] });
+    const pki = planPki({ apiServerIp: '10.10.20.3', serviceCIDR: '10.96.0.0/12', clusterDomain: 'cluster.local', nodes: [{ name: 'cp1', ip: '10.10.20.3' }] });
     const api = pki.certs.find((c) => c.path === 'pki/apiserver')!;
     expect(api.sans).toEqual(expect.arrayContaining(['DNS:kubernetes.default.svc.cluster.local', 'IP:10.10.20.3', 'IP:10.96.0.1', 'IP:127.0.0.1']));
     expect(kubernetesServiceIp('10.96.0.0/12')).toBe('10.96.0.1');

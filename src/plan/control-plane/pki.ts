@@ -26,12 +26,16 @@ export interface Pki {
 /** A client certificate's path for a user of the API (admin, the controllers, node agents). */
 export const clientCert = (name: string) => `${PKI_DIR}/${name}`;
 
+/** A node's kubelet serving certificate (kubelet's own self-signed one would not do: the API
+ * server checks it against --kubelet-certificate-authority). */
+export const kubeletServingCert = (node: string) => `${PKI_DIR}/kubelet-${node}`;
+
 /** The first address of the service network: the `kubernetes` service's ClusterIP. */
 export function kubernetesServiceIp(serviceCIDR: string): string {
   return intToIp(parseCidr(serviceCIDR).base + 1);
 }
 
-export function planPki(o: { apiServerIp: string; serviceCIDR: string; clusterDomain: string; nodes: string[] }): Pki {
+export function planPki(o: { apiServerIp: string; serviceCIDR: string; clusterDomain: string; nodes: { name: string; ip: string }[] }): Pki {
   const sans = [
     'DNS:kubernetes',
     'DNS:kubernetes.default',
@@ -59,7 +63,15 @@ export function planPki(o: { apiServerIp: string; serviceCIDR: string; clusterDo
       client('apiserver-kubelet-client', '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client'),
       // wirelab's node agent is kubelet, kube-proxy and the policy agent in one; it acts for the
       // whole node, so it gets system:masters rather than the Node authorizer's narrower rights.
-      ...o.nodes.map((n) => client(`node-${n}`, `/O=system:masters/CN=wirelab:node-agent:${n}`)),
+      ...o.nodes.map((n) => client(`node-${n.name}`, `/O=system:masters/CN=wirelab:node-agent:${n.name}`)),
+      // Each node's kubelet API (exec, logs, port-forward) on its InternalIP, port 10250, with the
+      // subject a kubelet's certificate signing request asks for (system:node:<name>).
+      ...o.nodes.map((n): CertSpec => ({
+        path: kubeletServingCert(n.name),
+        subject: `/O=system:nodes/CN=system:node:${n.name}`,
+        sans: [`DNS:${n.name}`, `IP:${n.ip}`],
+        usage: 'server',
+      })),
     ],
   };
 }

@@ -9,7 +9,7 @@ import type { ClusterModel } from '../../model/types.js';
 import { labStateDir, netnsName, PROCESS_MARKER } from '../../model/names.js';
 import type { Op, ProcessSpec } from '../types.js';
 import { agentProgram, ETCD_BIN, KUBE_BIN, MODEL_FILE } from '../workloads/programs.js';
-import { clientCert, kubernetesServiceIp, planPki } from './pki.js';
+import { clientCert, kubeletServingCert, kubernetesServiceIp, planPki } from './pki.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { ADMIN_KUBECONFIG, API_SOCKET, KUBECONFIGS, POD_KUBECONFIG, agentConfigPath, agentReadyFile, agentStatusPath } from './paths.js';
 import { API_PORT, apiserverArgv, controllerManagerArgv, etcdArgv, schedulerArgv, type ControlPlaneConfig } from './components.js';
@@ -35,6 +35,10 @@ export interface AgentConfig {
   caFile: string;
   certFile: string;
   keyFile: string;
+  /** The kubelet API's serving certificate and key (port KUBELET_PORT on the node's address);
+   * clients (the API server) must show a certificate signed by caFile. */
+  servingCertFile: string;
+  servingKeyFile: string;
   /** The lab file's model without its objects: the underlay, networks, nodes, machines outside. */
   model: ClusterModel;
   statusFile: string;
@@ -76,7 +80,7 @@ export function planControlPlane(model: ClusterModel): ControlPlanePlan {
     apiServerIp: api.ip,
     serviceCIDR: model.network.serviceCIDR,
     clusterDomain: model.network.clusterDomain,
-    nodes: model.nodes.map((n) => n.name),
+    nodes: model.nodes.map((n) => ({ name: n.name, ip: n.ip })),
   });
   const ca = `${state}/${pki.ca}.crt`;
   const kubeconfig = (name: string, server: string, cert: string) =>
@@ -107,6 +111,8 @@ export function planControlPlane(model: ClusterModel): ControlPlanePlan {
         caFile: ca,
         certFile: `${state}/${clientCert(`node-${n.name}`)}.crt`,
         keyFile: `${state}/${clientCert(`node-${n.name}`)}.key`,
+        servingCertFile: `${state}/${kubeletServingCert(n.name)}.crt`,
+        servingKeyFile: `${state}/${kubeletServingCert(n.name)}.key`,
         model: staticModel(model),
         statusFile: `${state}/${agentStatusPath(n.name)}`,
         readyFile: `${state}/${agentReadyFile(n.name)}`,

@@ -8,6 +8,9 @@ import { IMAGES_DIR, REPO_ROOT, TOOLS_BIN_DIR } from '../../paths.js';
 
 /** MetalLB's layer-2 speaker (Python, standard library only). */
 export const L2_SPEAKER_SCRIPT = join(IMAGES_DIR, 'metallb-speaker/l2-speaker.py');
+/** A command started inside a pod as the container runtime starts `kubectl exec`'s (with a
+ * pseudo-terminal for -t). */
+export const CONTAINER_EXEC_SCRIPT = join(IMAGES_DIR, 'container-exec/container-exec.py');
 /** Debian's interpreter, not a user's pyenv shim: the speaker needs only the standard library. */
 export const PYTHON = '/usr/bin/python3';
 /** Real CoreDNS, built from source by scripts/build-coredns.sh. */
