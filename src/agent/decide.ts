@@ -126,6 +126,8 @@ export interface ContainerState {
   /** Running since; or waiting with a reason (ErrImagePull). */
   running?: { startedAt: string };
   waiting?: { reason: string; message: string };
+  /** Exited for good (restartPolicy Never, or OnFailure with exit code 0). */
+  terminated?: { exitCode: number; reason: string; startedAt: string; finishedAt: string };
   /** How often kubelet restarted it, and how it ended last time. */
   restartCount?: number;
   lastTerminated?: { exitCode: number; reason: string; finishedAt: string };
@@ -138,16 +140,19 @@ export function restartBackoffMs(restarts: number): number {
 }
 
 /** A pod's status as kubelet reports it: Running with its address and Ready when every container
- * runs and nothing holds its readiness back; Pending with each waiting container's reason. */
+ * runs and nothing holds its readiness back; Pending with each waiting container's reason;
+ * Succeeded (every container exited 0) or Failed once every container has terminated for good. */
 export function podStatus(o: { podIP?: string; hostIP: string; ready: boolean; startTime: string; containers: ContainerState[] }): Record<string, unknown> {
   const running = o.containers.every((c) => c.running);
   // A pod whose containers all ran once stays Running while one of them waits to restart.
-  const started = o.containers.every((c) => c.running || c.lastTerminated);
+  const started = o.containers.every((c) => c.running || c.lastTerminated || c.terminated);
+  const done = o.containers.length > 0 && o.containers.every((c) => c.terminated);
+  const phase = done ? (o.containers.every((c) => c.terminated!.exitCode === 0) ? 'Succeeded' : 'Failed') : started ? 'Running' : 'Pending';
   const t = now();
   const cond = (type: string, ok: boolean) => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: t });
   return {
     status: {
-      phase: started ? 'Running' : 'Pending',
+      phase,
       hostIP: o.hostIP,
       hostIPs: [{ ip: o.hostIP }],
       ...(o.podIP ? { podIP: o.podIP, podIPs: [{ ip: o.podIP }] } : {}),
@@ -167,7 +172,7 @@ export function podStatus(o: { podIP?: string; hostIP: string; ready: boolean; s
         started: !!c.running,
         restartCount: c.restartCount ?? 0,
         ...(c.running ? { containerID: `wirelab://${c.name}` } : {}),
-        state: c.running ? { running: c.running } : { waiting: c.waiting },
+        state: c.running ? { running: c.running } : c.terminated ? { terminated: c.terminated } : { waiting: c.waiting },
         ...(c.lastTerminated ? { lastState: { terminated: c.lastTerminated } } : {}),
       })),
     },

@@ -62,14 +62,21 @@ export async function createSandbox(model: ClusterModel, node: Node, cni: Dynami
   return net.hostVeth;
 }
 
-/** The pause process and the containers, each ready (listening, or its ready file written). */
-export async function startContainers(model: ClusterModel, pod: Pod, onStarted?: (started: StartedProcess[]) => void): Promise<void> {
+/** The pause process and the containers, each ready (listening, or its ready file written);
+ * the containers `detached` leaves out are the caller's to start (consoles: stdin kept open). */
+export async function startContainers(
+  model: ClusterModel,
+  pod: Pod,
+  onStarted?: (started: StartedProcess[]) => void,
+  detached: (container: string) => boolean = () => true,
+): Promise<void> {
   await applyOps(
     model.lab,
     `files of ${pod.namespace}/${pod.name}`,
     planPodFiles(model, pod).map((f): Op => ({ kind: 'file', path: f.path, content: f.content })),
   );
-  await startProcesses(model.lab, planPodProcesses(model, pod), {
+  const procs = planPodProcesses(model, pod).filter((p) => p.name === `${pod.name}/pause` || detached(p.name.slice(pod.name.length + 1)));
+  await startProcesses(model.lab, procs, {
     timeoutMs: 20_000,
     onStarted: async (started) => onStarted?.(started),
   });

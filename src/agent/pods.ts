@@ -17,6 +17,8 @@ import { podStatus, restartBackoffMs, type ContainerState } from './decide.js';
 import { blockedContainers, createSandbox, startContainers, startPause, stopPod } from './kubelet.js';
 import { patchPodStatus, recordEvent } from './api-writes.js';
 import { previousLogFile } from './kubelet-api/logs.js';
+import { Console } from './kubelet-api/console.js';
+import { execInPod } from '../kernel/pod-exec.js';
 
 export interface RunningPod {
   uid: string;
@@ -34,6 +36,27 @@ export interface RunningPod {
   pids: Map<string, number>;
   /** Container name -> when its back-off ends. */
   restartAt: Map<string, number>;
+  /** spec.restartPolicy: whether an exited container starts again. */
+  restartPolicy: RestartPolicy;
+  /** Containers whose stdin stays open (stdin: true), with a terminal or not. */
+  interactive: Map<string, { tty: boolean; stdinOnce: boolean }>;
+  /** Their stdio, kept for attach. */
+  consoles: Map<string, Console>;
+}
+
+type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+function restartPolicyOf(spec: Record<string, unknown> | undefined): RestartPolicy {
+  const p = spec?.restartPolicy;
+  return p === 'OnFailure' || p === 'Never' ? p : 'Always';
+}
+
+/** The container fields kubelet reads for attach (k8s.io/api/core/v1 Container: stdin, stdinOnce, tty). */
+function interactiveContainers(spec: Record<string, unknown> | undefined): Map<string, { tty: boolean; stdinOnce: boolean }> {
+  const cs = Array.isArray(spec?.containers) ? (spec.containers as { name?: unknown; stdin?: unknown; tty?: unknown; stdinOnce?: unknown }[]) : [];
+  return new Map(
+    cs.filter((c) => c.stdin === true && typeof c.name === 'string').map((c) => [c.name as string, { tty: c.tty === true, stdinOnce: c.stdinOnce === true }]),
+  );
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -74,6 +97,9 @@ export class Pods {
       wantsReady: obj.metadata.annotations?.[POD_READY_ANNOTATION] !== 'false',
       pids: new Map(),
       restartAt: new Map(),
+      restartPolicy: restartPolicyOf(obj.spec as Record<string, unknown> | undefined),
+      interactive: interactiveContainers(obj.spec as Record<string, unknown> | undefined),
+      consoles: new Map(),
     };
     this.running.set(keyOf(obj), r);
     const pod = ip ? podOf(obj, live, ip, r.wantsReady) : undefined;
@@ -111,9 +137,15 @@ export class Pods {
       for (const b of blocked) await this.event(r, 'Warning', 'Failed', `Error: ${b.waiting!.reason}: ${b.waiting!.message}`, self);
     } else {
       try {
-        await startContainers(live, r.pod, (started) => {
-          for (const s of started) r.pids.set(s.name.slice(r.pod!.name.length + 1), s.pid);
-        });
+        await startContainers(
+          live,
+          r.pod,
+          (started) => {
+            for (const s of started) r.pids.set(s.name.slice(r.pod!.name.length + 1), s.pid);
+          },
+          (name) => !r.interactive.has(name),
+        );
+        for (const name of r.interactive.keys()) this.startConsole(live, r, name);
         r.containers = r.pod.containers.map((c) => ({ name: c.name, image: c.image, running: { startedAt: r.startedAt } }));
         await this.event(
           r,
@@ -132,6 +164,15 @@ export class Pods {
     this.log(`started pod ${keyOf(obj)} at ${r.ip}${isReady(r) ? '' : ' (not ready)'}`);
   }
 
+  /** A container with stdin open, started here so its stdio stays with the agent (attach). */
+  private startConsole(live: ClusterModel, r: RunningPod, name: string): void {
+    const spec = planPodProcesses(live, r.pod!).find((p) => p.name === `${r.pod!.name}/${name}`)!;
+    const how = r.interactive.get(name)!;
+    const proc = execInPod({ lab: live.lab, netns: spec.netns, hostname: r.pod!.name, argv: spec.argv, tty: how.tty });
+    r.consoles.set(name, new Console(proc, processLogFile(labStateDir(live.lab), spec.name), how.stdinOnce));
+    r.pids.set(name, proc.pid);
+  }
+
   async stop(lab: string, key: string): Promise<void> {
     const r = this.running.get(key);
     await stopPod(lab, r?.name ?? key.split('/')[1]);
@@ -147,10 +188,20 @@ export class Pods {
       if (!r.pod) continue;
       for (const c of r.containers) {
         const pid = r.pids.get(c.name);
-        if (c.running && pid !== undefined && !isAlive(pid)) {
+        const console = r.consoles.get(c.name);
+        if (c.running && pid !== undefined && (console ? console.code !== undefined : !isAlive(pid))) {
+          const code = console?.code ?? 1;
+          if (r.restartPolicy === 'Never' || (r.restartPolicy === 'OnFailure' && code === 0)) {
+            c.terminated = { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: c.running.startedAt, finishedAt: now() };
+            c.running = undefined;
+            await this.report(r, self);
+            this.log(`pod ${r.namespace}/${r.name}: container ${c.name} exited with ${code}; restartPolicy ${r.restartPolicy}: not restarted`);
+            changed = true;
+            continue;
+          }
           const restarts = c.restartCount ?? 0;
           const backoff = restartBackoffMs(restarts);
-          c.lastTerminated = { exitCode: 1, reason: 'Error', finishedAt: now() };
+          c.lastTerminated = { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', finishedAt: now() };
           // Its output stays readable as the previous run's (`kubectl logs --previous`).
           if (live) {
             const file = processLogFile(labStateDir(live.lab), `${r.name}/${c.name}`);
@@ -168,12 +219,14 @@ export class Pods {
           const spec = planPodProcesses(live, r.pod).find((p) => p.name === `${r.pod!.name}/${c.name}`);
           if (!spec) continue;
           try {
-            await startProcesses(live.lab, [spec], {
-              timeoutMs: 20_000,
-              onStarted: async (started) => {
-                for (const s of started) r.pids.set(c.name, s.pid);
-              },
-            });
+            if (r.interactive.has(c.name)) this.startConsole(live, r, c.name);
+            else
+              await startProcesses(live.lab, [spec], {
+                timeoutMs: 20_000,
+                onStarted: async (started) => {
+                  for (const s of started) r.pids.set(c.name, s.pid);
+                },
+              });
             c.running = { startedAt: now() };
             c.waiting = undefined;
             c.restartCount = (c.restartCount ?? 0) + 1;

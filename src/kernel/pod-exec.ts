@@ -17,6 +17,7 @@ export interface PodProcess {
   /** The exit code (128+n for signal n; 127/126 for a command that cannot be found or run). */
   exited: Promise<number>;
   kill(): void;
+  pid: number;
 }
 
 /** What a container's environment has: a PATH, HOME, its hostname, TERM with a terminal (kubelet
@@ -44,6 +45,9 @@ function exitCode(child: ChildProcess): Promise<number> {
 
 const osSignal = (s: NodeJS.Signals) => ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 })[s as string] ?? 0;
 
+/** Runs a command in a pod (kubectl exec), or a container whose stdin stays open (stdin: true,
+ * on a terminal with tty: true, as `kubectl run -it` makes it): the agent keeps its stdio for
+ * `kubectl attach`. */
 export function execInPod(o: { lab: string; netns: string; hostname: string; argv: string[]; tty: boolean }): PodProcess {
   const argv = podExecArgv(o.netns, o.hostname, o.argv, o.tty);
   const child = spawn(argv[0], argv.slice(1), {
@@ -62,6 +66,7 @@ export function execInPod(o: { lab: string; netns: string; hostname: string; arg
     },
     exited: exitCode(child),
     kill: () => child.kill('SIGKILL'),
+    pid: child.pid ?? -1,
   };
 }
 

@@ -4,7 +4,7 @@ import { labStateDir, netnsName } from '../../model/names.js';
 import { processLogFile } from '../../kernel/commands.js';
 import { connectInPod, execInPod } from '../../kernel/pod-exec.js';
 import type { Pods } from '../pods.js';
-import type { KubeletBackend, PodView } from './server.js';
+import type { KubeletBackend, PodView } from './types.js';
 
 export function podsBackend(lab: string, pods: Pods): KubeletBackend {
   const state = labStateDir(lab);
@@ -26,5 +26,6 @@ export function podsBackend(lab: string, pods: Pods): KubeletBackend {
     },
     exec: (pod, _container, argv, tty) => execInPod({ lab, netns: netnsName(lab, pod.name), hostname: pod.name, argv, tty }),
     connect: (pod, port) => connectInPod({ lab, netns: netnsName(lab, pod.name), port }),
+    console: (pod, container) => pods.running.get(`${pod.namespace}/${pod.name}`)?.consoles.get(container),
   };
 }

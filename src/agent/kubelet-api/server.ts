@@ -14,54 +14,25 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { SpdySession } from './spdy.js';
 import { parseLogQuery, previousLogFile, streamLog } from './logs.js';
 import {
   copyInto,
   exitStatus,
   finish,
-  internalErrorStatus,
   parseStreamOptions,
   REMOTECOMMAND_PROTOCOLS,
   resizeEvents,
   waitForChannels,
+  type Channels,
   type StreamOptions,
 } from './remotecommand.js';
-import { PORTFORWARD_PROTOCOLS, servePortForward, type Connection } from './port-forward.js';
+import { PORTFORWARD_PROTOCOLS, servePortForward } from './port-forward.js';
+import type { ContainerView, KubeletBackend, PodView } from './types.js';
+import type { Console } from './console.js';
 
 export const KUBELET_PORT = 10250;
-
-export interface ContainerView {
-  running: boolean;
-  /** Why it is not running (kubelet's waiting reason), when it is not. */
-  waiting?: string;
-  /** Its output (the current run's). */
-  log: string;
-}
-
-export interface PodView {
-  namespace: string;
-  name: string;
-  uid: string;
-  containers: Map<string, ContainerView>;
-}
-
-export interface ExecProcess {
-  stdin: Writable;
-  stdout: Readable;
-  stderr?: Readable;
-  resize(cols: number, rows: number): void;
-  exited: Promise<number>;
-  kill(): void;
-}
-
-/** What the API needs of the node's pods (the agent's Pods, and kernel/ to run things). */
-export interface KubeletBackend {
-  pod(namespace: string, name: string): PodView | undefined;
-  exec(pod: PodView, container: string, argv: string[], tty: boolean): ExecProcess;
-  connect(pod: PodView, port: number): Connection;
-}
 
 export interface KubeletServerOptions {
   address: string;
@@ -219,7 +190,7 @@ export class KubeletServer {
     session.on('protocolError', (e: Error) => this.log(`kubelet API: ${r.verb} ${r.namespace}/${r.pod}: ${e.message}`));
     if (r.verb === 'portForward') return servePortForward(session, pod.name, pod.uid, (port) => this.backend.connect(pod, port));
     if (r.verb === 'exec') return this.exec(session, pod, r.container!, url.searchParams.getAll('command'), opts!);
-    return this.attach(session, r.namespace, r.pod, r.container!, c!, opts!);
+    return this.attach(session, pod, r.container!, c!, opts!);
   }
 
   private async exec(session: SpdySession, pod: PodView, container: string, command: string[], o: StreamOptions): Promise<void> {
@@ -237,18 +208,35 @@ export class KubeletServer {
     await finish(session, ch, exitStatus(code));
   }
 
-  /** A container's own output from now on, until it exits or the client detaches. Containers
-   * here run without stdin: what a user types is not read (kubectl warns when there is no TTY). */
-  private async attach(session: SpdySession, namespace: string, name: string, container: string, c: ContainerView, o: StreamOptions): Promise<void> {
+  /** A container's own output from now on, until it exits or the client detaches; with a
+   * console (a container started with stdin open) what the user types goes to it too. Other
+   * containers here run without stdin: what a user types is not read. */
+  private async attach(session: SpdySession, pod: PodView, container: string, c: ContainerView, o: StreamOptions): Promise<void> {
     const ch = await waitForChannels(session, o);
+    const console = this.backend.console(pod, container);
+    if (console) return this.attachConsole(session, ch, console);
     ch.stdin?.resume();
     ch.resize?.resume();
-    const running = () => this.backend.pod(namespace, name)?.containers.get(container)?.running ?? false;
+    const running = () => this.backend.pod(pod.namespace, pod.name)?.containers.get(container)?.running ?? false;
     let gone = false;
     session.on('close', () => (gone = true));
     const out = ch.stdout ?? ch.stderr;
     if (out) await streamLog(c.log, { follow: true, previous: false, tailLines: 0 }, out, () => running() && !gone);
     if (gone) return;
-    await finish(session, ch, running() ? exitStatus(0) : internalErrorStatus(`container "${container}" exited`));
+    await finish(session, ch, exitStatus(0));
+  }
+
+  private async attachConsole(session: SpdySession, ch: Channels, console: Console): Promise<void> {
+    const out = ch.stdout ?? ch.stderr;
+    const unsubscribe = console.subscribe((d) => out?.write(d));
+    if (ch.stdin) {
+      ch.stdin.on('data', (d: Buffer) => console.proc.stdin.write(d));
+      ch.stdin.on('end', () => console.stdinOnce && console.proc.stdin.end());
+    }
+    if (ch.resize) resizeEvents(ch.resize, (cols, rows) => console.proc.resize(cols, rows));
+    const gone = new Promise<'gone'>((resolve) => session.on('close', () => resolve('gone')));
+    const why = await Promise.race([console.exited.then(() => 'exited' as const), gone]);
+    unsubscribe();
+    if (why === 'exited') await finish(session, ch, exitStatus(0));
   }
 }
