@@ -7,17 +7,20 @@
 # through the kubelet: "OCI runtime exec failed: ... executable file not found in $PATH" and exit
 # code 126. With --tty the command gets a pseudo-terminal: stdin goes to it, its output to
 # stdout, and fd 3 carries window sizes, one "<cols> <rows>" line each (the resize stream). The
-# exit status is the command's (128+n for signal n). Standard library only.
+# exit status is the command's (128+n for signal n). Run from a terminal (`lab exec` into a pod),
+# it puts that terminal in raw mode and follows its size instead. Standard library only.
 import errno
 import fcntl
 import os
 import pty
 import select
 import shutil
+import signal
 import socket
 import struct
 import sys
 import termios
+import tty
 
 
 def start_error(cmd: str) -> str | None:
@@ -48,9 +51,30 @@ def relay(argv: list[str]) -> int:
         inputs.append(3)
     except OSError:
         pass
+    saved = None
+    if 3 not in inputs and os.isatty(0):
+        # The user's own terminal: its size now and whenever it changes, its keys unprocessed.
+        def follow(*_: object) -> None:
+            fcntl.ioctl(master, termios.TIOCSWINSZ, fcntl.ioctl(0, termios.TIOCGWINSZ, b'\0' * 8))
+
+        follow()
+        signal.signal(signal.SIGWINCH, follow)
+        saved = termios.tcgetattr(0)
+        tty.setraw(0)
+    try:
+        return pump(pid, master, inputs)
+    finally:
+        if saved is not None:
+            termios.tcsetattr(0, termios.TCSADRAIN, saved)
+
+
+def pump(pid: int, master: int, inputs: list[int]) -> int:
     resize = b''
     while True:
-        ready, _, _ = select.select(inputs, [], [])
+        try:
+            ready, _, _ = select.select(inputs, [], [])
+        except InterruptedError:
+            continue
         if master in ready:
             try:
                 data = os.read(master, 65536)

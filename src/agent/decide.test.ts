@@ -96,3 +96,24 @@ describe('what the agent writes', () => {
     expect((wait.conditions as { type: string; status: string }[]).find((c) => c.type === 'Ready')?.status).toBe('False');
   });
 });
+
+describe('podStatus of pods whose containers terminated (restartPolicy Never/OnFailure)', () => {
+  const base = { podIP: '10.244.1.2', hostIP: '172.16.20.6', ready: true, startTime: '2026-01-01T00:00:00Z' };
+  const done = (exitCode: number) => ({
+    name: 'c',
+    image: 'busybox',
+    terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: 't0', finishedAt: 't1' },
+  });
+  const status = (s: Record<string, unknown>) => s.status as { phase: string; containerStatuses: { state: unknown; ready: boolean }[] };
+
+  it('Succeeded when every container exited 0, Failed when one did not, with the terminated state', () => {
+    expect(status(podStatus({ ...base, containers: [done(0)] })).phase).toBe('Succeeded');
+    const failed = status(podStatus({ ...base, containers: [done(0), { ...done(3), name: 'd' }] }));
+    expect(failed.phase).toBe('Failed');
+    expect(failed.containerStatuses[1]).toMatchObject({ ready: false, state: { terminated: { exitCode: 3, reason: 'Error' } } });
+  });
+
+  it('stays Running while another container still runs', () => {
+    expect(status(podStatus({ ...base, containers: [done(0), { name: 'd', image: 'busybox', running: { startedAt: 't0' } }] })).phase).toBe('Running');
+  });
+});

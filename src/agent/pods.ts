@@ -202,11 +202,6 @@ export class Pods {
           const restarts = c.restartCount ?? 0;
           const backoff = restartBackoffMs(restarts);
           c.lastTerminated = { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', finishedAt: now() };
-          // Its output stays readable as the previous run's (`kubectl logs --previous`).
-          if (live) {
-            const file = processLogFile(labStateDir(live.lab), `${r.name}/${c.name}`);
-            await rename(file, previousLogFile(file)).catch(() => undefined);
-          }
           c.running = undefined;
           c.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${backoff / 1000}s restarting failed container=${c.name} pod=${r.name}` };
           r.restartAt.set(c.name, Date.now() + backoff);
@@ -218,6 +213,10 @@ export class Pods {
           r.restartAt.delete(c.name);
           const spec = planPodProcesses(live, r.pod).find((p) => p.name === `${r.pod!.name}/${c.name}`);
           if (!spec) continue;
+          // The last run's output becomes the previous run's (`kubectl logs --previous`); until
+          // now it was the current one (`kubectl logs` of a container in back-off shows it).
+          const file = processLogFile(labStateDir(live.lab), spec.name);
+          await rename(file, previousLogFile(file)).catch(() => undefined);
           try {
             if (r.interactive.has(c.name)) this.startConsole(live, r, c.name);
             else

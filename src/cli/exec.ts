@@ -3,7 +3,7 @@
 // no lab file, no YAML parser and no schema, so it starts about as fast as Node does.
 import { netnsName } from '../model/names.js';
 import { ownedNetns } from '../kernel/netns.js';
-import { execInNetns } from '../kernel/interactive.js';
+import { execInNetns, isPodNetns } from '../kernel/interactive.js';
 
 function requireRoot(): boolean {
   if (process.getuid?.() === 0) return true;
@@ -25,5 +25,6 @@ export async function cmdExec(lab: string, target: string, cmd: string[]): Promi
     );
     return 2;
   }
-  return execInNetns(ns, cmd.length > 0 ? cmd : ['bash']);
+  // In a pod, what kubectl exec does there (its hostname, runc's errors, exit codes).
+  return execInNetns(ns, cmd.length > 0 ? cmd : ['bash'], isPodNetns(ns) ? target : undefined);
 }

@@ -1,9 +1,16 @@
-// `lab exec`: a command with the user's terminal attached, inside a lab namespace.
+// `lab exec`: a command with the user's terminal attached, inside a lab namespace; in a pod, as
+// `kubectl exec` runs it there (the pod's hostname, a terminal of its own when the user has one).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { podExecArgv } from './pod-exec.js';
 
-export function execInNetns(netns: string, cmd: string[]): Promise<number> {
+/** A pod's namespace: the sandbox gave it its own resolv.conf (nodes and the underlay use the host's). */
+export const isPodNetns = (netns: string) => existsSync(`/etc/netns/${netns}/resolv.conf`);
+
+export function execInNetns(netns: string, cmd: string[], pod?: string): Promise<number> {
+  const argv = pod ? podExecArgv(netns, pod, cmd, !!process.stdin.isTTY) : ['ip', 'netns', 'exec', netns, ...cmd];
   return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', netns, ...cmd], { stdio: 'inherit' });
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit' });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     child.on('error', (e) => {
       console.error(`failed to run ${cmd[0]} in netns "${netns}": ${e.message}`);

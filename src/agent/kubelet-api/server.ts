@@ -114,7 +114,7 @@ export class KubeletServer {
     const url = new URL(req.url ?? '/', 'https://kubelet');
     if (url.pathname === '/healthz') return void res.end('ok');
     const r = route(url.pathname);
-    if (!r || r.verb !== 'containerLogs' || req.method !== 'GET') throw new HttpError(404, `${req.method} ${url.pathname}: not served by this kubelet`);
+    if (!r || r.verb !== 'containerLogs' || req.method !== 'GET') throw new HttpError(404, `this kubelet does not serve ${req.method} ${url.pathname}`);
     const { pod, c } = this.find(r.namespace, r.pod, r.container);
     const q = parseLogQuery(url.searchParams);
     if ('error' in q) throw new HttpError(400, q.error);
@@ -155,9 +155,9 @@ export class KubeletServer {
     socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'https://kubelet');
     const r = route(url.pathname);
-    if (!r || !['exec', 'attach', 'portForward'].includes(r.verb)) throw new HttpError(404, `${url.pathname}: not served by this kubelet`);
+    if (!r || !['exec', 'attach', 'portForward'].includes(r.verb)) throw new HttpError(404, `this kubelet does not serve ${url.pathname}`);
     if (!/^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? '')))
-      throw new HttpError(400, `unable to upgrade: this kubelet speaks SPDY/3.1 (the API server's protocol to kubelets), not "${req.headers.upgrade}"`);
+      throw new HttpError(400, `unable to upgrade, this kubelet speaks SPDY/3.1 (the API server's protocol to kubelets), not "${req.headers.upgrade}"`);
     const { pod, c } = this.find(r.namespace, r.pod, r.container);
     const server = r.verb === 'portForward' ? PORTFORWARD_PROTOCOLS : REMOTECOMMAND_PROTOCOLS;
     const protocol = negotiate(req.headers['x-stream-protocol-version'], server);
@@ -174,7 +174,9 @@ export class KubeletServer {
     }
     let opts: StreamOptions | undefined;
     if (r.verb !== 'portForward') {
-      if (!c!.running) throw new HttpError(404, `container not found ("${r.container}")${c!.waiting ? `: it is waiting (${c!.waiting})` : ''}`);
+      // kubelet's words (pkg/kubelet/kubelet_pods.go findContainer); no ": " in the text, which
+      // the API server's client would read as a YAML Status and lose.
+      if (!c!.running) throw new HttpError(404, `container not found ("${r.container}")`);
       const parsed = parseStreamOptions(url.searchParams);
       if ('error' in parsed) throw new HttpError(400, parsed.error);
       opts = parsed;

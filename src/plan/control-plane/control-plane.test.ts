@@ -33,6 +33,21 @@ describe('PKI (kubeadm phases/certs)', () => {
     expect(kubernetesServiceIp('10.96.0.0/12')).toBe('10.96.0.1');
   });
 
+  it("gives every node's kubelet API a serving certificate for its InternalIP, as system:node:<name>", () => {
+    const pki = planPki({
+      apiServerIp: '10.0.0.1',
+      serviceCIDR: '10.96.0.0/12',
+      clusterDomain: 'cluster.local',
+      nodes: [{ name: 'node01', ip: '172.16.20.6' }],
+    });
+    expect(pki.certs.find((c) => c.path === 'pki/kubelet-node01')).toEqual({
+      path: 'pki/kubelet-node01',
+      subject: '/O=system:nodes/CN=system:node:node01',
+      sans: ['DNS:node01', 'IP:172.16.20.6'],
+      usage: 'server',
+    });
+  });
+
   it('gives the controllers the user names their bootstrap RBAC roles bind', () => {
     const pki = planPki({ apiServerIp: '10.0.0.1', serviceCIDR: '10.96.0.0/12', clusterDomain: 'cluster.local', nodes: [] });
     expect(pki.certs.map((c) => c.subject)).toEqual(
