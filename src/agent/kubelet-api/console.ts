@@ -4,17 +4,10 @@
 // types goes to it. With stdinOnce (kubectl run -it sets it), the first attached user's end of
 // input closes the container's stdin (the shell exits), as kubelet does.
 import { createWriteStream } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
+import type { PodProcess } from '../../kernel/pod-exec.js';
 
 /** A process started in a pod: an exec'd command, or a console container. */
-export interface ExecProcess {
-  stdin: Writable;
-  stdout: Readable;
-  stderr?: Readable;
-  resize(cols: number, rows: number): void;
-  exited: Promise<number>;
-  kill(): void;
-}
+export type ExecProcess = PodProcess;
 
 export class Console {
   private readonly subscribers = new Set<(d: Buffer) => void>();
@@ -23,7 +16,7 @@ export class Console {
   readonly exited: Promise<number>;
 
   constructor(
-    readonly proc: ExecProcess & { pid: number },
+    readonly proc: ExecProcess,
     log: string,
     readonly stdinOnce: boolean,
   ) {
