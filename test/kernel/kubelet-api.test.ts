@@ -1,7 +1,8 @@
 // The node agents' kubelet API through the real kubectl (v1.34.2) and the real API server:
-// kubectl exec (output, stdin, exit codes, the container's view: hostname and resolv.conf),
-// kubectl logs (agnhost, CoreDNS, --tail, -f, --previous after a restart), kubectl run -it in a
-// pseudo-terminal (script(1)) with nslookup as seed 001 types it, kubectl port-forward then
+// kubectl exec (output, stdin, exit codes, the container's view: hostname and resolv.conf; -it
+// with the terminal's size), lab exec into a pod, kubectl logs (agnhost, CoreDNS, --tail, -f,
+// --previous after a restart), kubectl attach, kubectl run -it in a pseudo-terminal (script(1))
+// with nslookup as seed 001 types it, kubectl port-forward then
 // curl on loopback, and the errors a user meets. Breaking the kernel state on purpose (the
 // kubelet port rejected on a node, a pod's resolv.conf pointed nowhere) turns answers into
 // errors. Nothing is left running afterwards (guardLeftovers, and no kubectl/socat/console).
@@ -130,6 +131,12 @@ describe('the kubelet API through the real kubectl', () => {
       expect(waiting.code).toBe(1);
       expect(waiting.stderr).toContain('unable to upgrade connection: container not found ("app")');
 
+      // `lab exec` into a pod does what kubectl exec does; into a node it stays a plain command there.
+      const labExec = await lab(['exec', LAB, 'test-dns', '--', 'sh', '-c', 'hostname; grep nameserver /etc/resolv.conf']);
+      expect(labExec.stdout).toBe('test-dns\nnameserver 10.96.0.10\n');
+      expect((await lab(['exec', LAB, 'test-dns', '--', 'no-such-command'])).code).toBe(126);
+      expect((await lab(['exec', LAB, 'node01', '--', 'hostname'])).stdout).toBe(sh(['hostname']));
+
       // Breaking the pod's DNS configuration breaks what exec sees: the resolv.conf is the pod's.
       const resolv = `/etc/netns/wl-${LAB}.test-dns/resolv.conf`;
       const saved = readFileSync(resolv, 'utf8');
@@ -181,6 +188,13 @@ describe('the kubelet API through the real kubectl', () => {
       await exited(follow);
       expect(followed).toMatch(/^tick 0\ntick 1\n/);
       await waitFor(async () => /^tick \d+\n$/.test((await ok(['logs', 'ticker', '--tail=1'])) || ''), 5_000, 'one line with --tail=1');
+
+      // attach to a running container: its output from now on (it reads no stdin: no TTY was asked for).
+      const attach = spawn(KUBECTL, ['attach', 'ticker'], { env: env() });
+      const attached = await until(attach, /tick \d+\ntick \d+\n/, 10_000, 'kubectl attach output');
+      attach.kill();
+      await exited(attach);
+      expect(attached).not.toMatch(/tick 0\n/);
 
       await waitFor(
         async () => (await kubectl(['get', 'pod', 'crasher', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout === '1',
@@ -237,6 +251,16 @@ describe('the kubelet API through the real kubectl', () => {
   it('kubectl run -it --rm netshoot -- sh in a pseudo-terminal: nslookup web-service answers with its ClusterIP, the exit code comes back, the pod goes', async () => {
     await withLab(async () => {
       await ok(['expose', 'deployment', 'web', '--name=web-service', '--port=80', `--cluster-ip=${CLUSTER_IP}`]);
+      // kubectl exec -it: a terminal of the command's own, the size of kubectl's.
+      const execTty = spawn('script', ['-qfec', `stty cols 100 rows 30; exec ${KUBECTL} exec -it test-dns -- sh -c 'stty size; tty; exit 4'`, '/dev/null'], {
+        env: env(),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const execDone = exited(execTty);
+      const ttyOut = await until(execTty, /\/dev\/pts\/\d+/, 15_000, 'the terminal of kubectl exec -it');
+      expect(ttyOut).toMatch(/^30 100\r$/m);
+      expect(await execDone).toBe(4);
+
       // script(1) gives kubectl a terminal; what is written to script's stdin is typed into it.
       const cmd = `stty cols 120 rows 40; exec ${KUBECTL} run -it --rm --image=nicolaka/netshoot --restart=Never test-dns2 -- sh`;
       const term = spawn('script', ['-qfec', cmd, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
