@@ -1,5 +1,5 @@
 // `lab exec`: the installed command (bin/lab) enters a node's or pod's namespace at once, with the
-// pod's own resolv.conf, and carries the exit code back; whatever needs a message (unknown name,
+// pod's own resolv.conf and hostname (as kubectl exec), and carries the exit code back; whatever needs a message (unknown name,
 // lab not up) is answered by the Node CLI.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,14 @@ describe('lab exec (bin/lab)', () => {
       expect(addr.stdout).toContain('10.8.0.5/24');
       expect(exec('flannel-vxlan', 'pod-a', '--', 'cat', '/etc/resolv.conf').stdout).toContain('nameserver 10.96.0.10');
       expect(exec('flannel-vxlan', 'w1', '--', 'sh', '-c', 'exit 7').status).toBe(7);
+      // In a pod, as kubectl exec: the pod's name as hostname, runc's 126 for what cannot start;
+      // a node keeps the machine's hostname.
+      expect(exec('flannel-vxlan', 'pod-a', '--', 'hostname').stdout).toBe('pod-a\n');
+      expect(exec(join(ROOT, 'labs/flannel-vxlan.yaml'), 'pod-b', '--', 'hostname').stdout).toBe('pod-b\n');
+      const missing = exec('flannel-vxlan', 'pod-a', '--', 'no-such-command');
+      expect(missing.status).toBe(126);
+      expect(missing.stderr).toContain('executable file not found in $PATH');
+      expect(exec('flannel-vxlan', 'w1', '--', 'hostname').stdout).toBe(spawnSync('hostname', { encoding: 'utf8' }).stdout);
       const unknown = exec('flannel-vxlan', 'pod-z', '--', 'true');
       expect(unknown.status).toBe(2);
       expect(unknown.stderr).toContain('has no node or pod "pod-z"; it has: cp1, pod-a, pod-b, pod-d, underlay, w1, w2');
