@@ -1,80 +1,58 @@
 #!/usr/bin/python3
-# A command run the way a container runtime runs `kubectl exec` in a lab pod (the caller has put
-# it in the pod's network namespace and a UTS namespace of its own):
-#   container-exec.py [--tty] <hostname> <argv...>
-# It sets the pod's hostname and executes argv directly (no shell: a file that is not a program
-# is an error, as for runc). A command that cannot be started is reported as runc reports it
-# through the kubelet: "OCI runtime exec failed: ... executable file not found in $PATH" and exit
-# code 126. With --tty the command gets a pseudo-terminal: stdin goes to it, its output to
-# stdout, and fd 3 carries window sizes, one "<cols> <rows>" line each (the resize stream). The
-# exit status is the command's (128+n for signal n). Run from a terminal (`lab exec` into a pod),
-# it puts that terminal in raw mode and follows its size instead. Standard library only.
+# A command on a pseudo-terminal of its own, as a container runtime starts `kubectl exec -t` in a
+# lab pod (the caller has entered the pod's network namespace and a UTS namespace of its own):
+#   container-exec.py --tty <hostname> <argv...>
+# It sets the pod's hostname and starts argv on a new terminal, directly (no shell): a command
+# that cannot be started is reported as runc reports it through the kubelet ("OCI runtime exec
+# failed: ... executable file not found in $PATH", exit code 126). Its stdin goes to the
+# terminal, the terminal's output to its stdout; fd 3 carries window sizes, one "<cols> <rows>"
+# line each (the kubelet's resize stream). The exit status is the command's (128+n for signal
+# n). Without a terminal, exec.sh does the same in a shell. Standard library only.
 import errno
 import fcntl
 import os
 import pty
 import select
 import shutil
-import signal
 import socket
 import struct
 import sys
 import termios
-import tty
 
 
 def start_error(cmd: str) -> str | None:
     """What runc says when it cannot start cmd, or None when it can."""
     path = cmd if '/' in cmd else shutil.which(cmd)
-    if path is None:
+    if path is None or not os.path.exists(path):
         return f'exec: "{cmd}": executable file not found in $PATH'
-    if not os.path.exists(path):
-        return f'exec: "{cmd}": stat {cmd}: no such file or directory'
     if os.path.isdir(path) or not os.access(path, os.X_OK):
         return f'exec: "{cmd}": permission denied'
     return None
 
 
-def fail(msg: str, newline: str) -> None:
-    sys.stderr.write(f'OCI runtime exec failed: exec failed: unable to start container process: {msg}: unknown{newline}')
+def execute(argv: list[str]) -> None:
+    """In the child, on the terminal: argv, or runc's words and 126."""
+    err = start_error(argv[0])
+    try:
+        if err is None:
+            os.execvp(argv[0], argv)
+    except OSError as e:
+        err = f'exec: "{argv[0]}": {e.strerror.lower()}'
+    sys.stderr.write(f'OCI runtime exec failed: exec failed: unable to start container process: {err}: unknown\r\n')
     sys.stderr.flush()
     os._exit(126)
 
 
-def relay(argv: list[str]) -> int:
-    pid, master = pty.fork()
-    if pid == 0:
-        execute(argv, '\r\n')
+def pump(pid: int, master: int) -> int:
     inputs = [0, master]
     try:
         os.fstat(3)
         inputs.append(3)
     except OSError:
         pass
-    saved = None
-    if 3 not in inputs and os.isatty(0):
-        # The user's own terminal: its size now and whenever it changes, its keys unprocessed.
-        def follow(*_: object) -> None:
-            fcntl.ioctl(master, termios.TIOCSWINSZ, fcntl.ioctl(0, termios.TIOCGWINSZ, b'\0' * 8))
-
-        follow()
-        signal.signal(signal.SIGWINCH, follow)
-        saved = termios.tcgetattr(0)
-        tty.setraw(0)
-    try:
-        return pump(pid, master, inputs)
-    finally:
-        if saved is not None:
-            termios.tcsetattr(0, termios.TCSADRAIN, saved)
-
-
-def pump(pid: int, master: int, inputs: list[int]) -> int:
     resize = b''
     while True:
-        try:
-            ready, _, _ = select.select(inputs, [], [])
-        except InterruptedError:
-            continue
+        ready, _, _ = select.select(inputs, [], [])
         if master in ready:
             try:
                 data = os.read(master, 65536)
@@ -105,27 +83,16 @@ def pump(pid: int, master: int, inputs: list[int]) -> int:
     return code if code >= 0 else 128 - code
 
 
-def execute(argv: list[str], newline: str) -> None:
-    err = start_error(argv[0])
-    if err:
-        fail(err, newline)
-    try:
-        os.execvp(argv[0], argv)
-    except OSError as e:
-        fail(f'exec: "{argv[0]}": {e.strerror.lower()}', newline)
-
-
 def main() -> int:
-    args = sys.argv[1:]
-    tty = args[:1] == ['--tty']
-    if tty:
-        args = args[1:]
-    hostname, argv = args[0], args[1:]
+    if sys.argv[1:2] != ['--tty'] or len(sys.argv) < 4:
+        sys.stderr.write('usage: container-exec.py --tty <hostname> <argv...>\n')
+        return 2
+    hostname, argv = sys.argv[2], sys.argv[3:]
     socket.sethostname(hostname)
-    if tty:
-        return relay(argv)
-    execute(argv, '\n')
-    return 0
+    pid, master = pty.fork()
+    if pid == 0:
+        execute(argv)
+    return pump(pid, master)
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { PROCESS_MARKER } from '../model/names.js';
-import { CONTAINER_EXEC_SCRIPT, PYTHON } from '../plan/workloads/programs.js';
+import { CONTAINER_EXEC_SCRIPT, CONTAINER_EXEC_SH, PYTHON } from '../plan/workloads/programs.js';
 
 export interface PodProcess {
   stdin: Writable;
@@ -33,7 +33,8 @@ function podEnv(lab: string, hostname: string, tty: boolean): Record<string, str
 }
 
 export function podExecArgv(netns: string, hostname: string, argv: string[], tty: boolean): string[] {
-  return ['ip', 'netns', 'exec', netns, 'unshare', '--uts', '--', PYTHON, CONTAINER_EXEC_SCRIPT, ...(tty ? ['--tty'] : []), hostname, ...argv];
+  const inPod = ['ip', 'netns', 'exec', netns, 'unshare', '--uts', '--'];
+  return tty ? [...inPod, PYTHON, CONTAINER_EXEC_SCRIPT, '--tty', hostname, ...argv] : [...inPod, 'sh', CONTAINER_EXEC_SH, hostname, ...argv];
 }
 
 function exitCode(child: ChildProcess): Promise<number> {

@@ -8,9 +8,10 @@ import { IMAGES_DIR, REPO_ROOT, TOOLS_BIN_DIR } from '../../paths.js';
 
 /** MetalLB's layer-2 speaker (Python, standard library only). */
 export const L2_SPEAKER_SCRIPT = join(IMAGES_DIR, 'metallb-speaker/l2-speaker.py');
-/** A command started inside a pod as the container runtime starts `kubectl exec`'s (with a
- * pseudo-terminal for -t). */
+/** A command started inside a pod as the container runtime starts `kubectl exec`'s: on a
+ * pseudo-terminal of its own (-t), or without (a shell script: it starts in a millisecond). */
 export const CONTAINER_EXEC_SCRIPT = join(IMAGES_DIR, 'container-exec/container-exec.py');
+export const CONTAINER_EXEC_SH = join(IMAGES_DIR, 'container-exec/exec.sh');
 /** Debian's interpreter, not a user's pyenv shim: the speaker needs only the standard library. */
 export const PYTHON = '/usr/bin/python3';
 /** Real CoreDNS, built from source by scripts/build-coredns.sh. */
