@@ -5,6 +5,7 @@
 //   (target < 6 s);
 // - `kubectl expose` to the first successful connection to the new ClusterIP (target < 1 s);
 // - `kubectl scale` 3 -> 10 to every replica answering through the ClusterIP;
+// - kubectl exec and kubectl logs through the node agents' kubelet API (target: exec < 1 s);
 // - a pod deleted to its replacement answering;
 // - the Deployment scaled to 100 pods, all Ready, and the memory (PSS) of everything the lab runs.
 import { execFileSync } from 'node:child_process';
@@ -160,6 +161,25 @@ export async function benchControlPlane(): Promise<boolean> {
     const exposeMs = await until(() => answering(ip, 1).size > 0, 10_000, 'the first answer');
     row('kubectl expose accepted -> first connection to the ClusterIP', exposeMs, 1000);
     ok &&= exposeMs <= 1000;
+
+    // The kubelet API: kubectl -> API server (WebSocket) -> the node agent (SPDY) -> the pod.
+    const timed = async (...args: string[]) => {
+      const t = performance.now();
+      await kubectl(...args);
+      return performance.now() - t;
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const each = async (n: number, ...args: string[]) => {
+      const ms: number[] = [];
+      for (let i = 0; i < n; i++) ms.push(await timed(...args));
+      return median(ms);
+    };
+    const getMs = await each(5, 'get', 'pod', 'client');
+    const execMs = await each(5, 'exec', 'client', '--', 'true');
+    row('kubectl get pod (the API round trip kubectl makes first)', getMs);
+    row('kubectl exec client -- true (median of 5)', execMs, 1000);
+    ok &&= execMs <= 1000;
+    row('kubectl logs of a web pod (median of 5)', await each(5, 'logs', 'deployment/web'));
 
     await kubectl('scale', 'deployment', 'web', '--replicas=10');
     const scaled = await until(async () => (await readyWeb()).length === 10 && answering(ip, 60).size === 10, 60_000, '10 replicas answering');
