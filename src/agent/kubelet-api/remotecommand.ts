@@ -99,18 +99,6 @@ export function exitStatus(code: number): object {
   };
 }
 
-/** A failure that is not the command's exit (the container is gone, the command could not run). */
-export function internalErrorStatus(message: string): object {
-  return {
-    metadata: {},
-    status: 'Failure',
-    message: `Internal error occurred: ${message}`,
-    reason: 'InternalError',
-    details: { causes: [{ message }] },
-    code: 500,
-  };
-}
-
 /** Ends the exchange: the output streams end, the status goes out, the session closes. */
 export async function finish(session: SpdySession, ch: Channels, status: object): Promise<void> {
   for (const s of [ch.stdout, ch.stderr]) if (s && !s.writableEnded) s.end();
