@@ -40,9 +40,14 @@ export async function teardownLab(lab: string): Promise<TeardownResult> {
   );
   const pids = [...new Set([...found, ...recorded])];
   await stopProcesses(pids);
-  await deleteNamespaces(present);
+  // A node agent that was starting a pod when it got SIGTERM may have made the pod's namespace
+  // and processes after the scan above; it is gone now, so one more scan finds all it left.
+  const late = (await ownedNetns(lab)).filter((n) => !present.includes(n));
+  const latePids = late.length > 0 ? await findLabProcesses(late, lab, false) : [];
+  await stopProcesses(latePids);
+  await deleteNamespaces([...present, ...late]);
   await removeStateDir(lab);
-  return { namespaces: present, processes: pids.length };
+  return { namespaces: [...present, ...late], processes: pids.length + latePids.length };
 }
 
 /** Labs that have anything on this machine: state, namespaces or marked processes. */
