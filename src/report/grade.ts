@@ -27,16 +27,27 @@ function missingAfter(r: ExpectationResult, last: HopResult | undefined): HopRes
   return hops.slice(from).find((h) => !h.passed && !h.absent && h.seen === 0);
 }
 
-function place(at: string): string {
-  const [where, dev] = at.split('/');
-  return dev ? `${dev} of ${where}` : where;
+/** "w1/eth0" as "eth0 of w1"; a hop with several points ("a/eth0 | b/eth0") as "eth0 of a or b". */
+export function place(at: string): string {
+  const points = at.split(' | ').map((p) => p.split('/'));
+  const devs = [...new Set(points.map(([, dev]) => dev))];
+  const wheres = points.map(([where]) => where).join(' or ');
+  return devs.length === 1 && devs[0] ? `${devs[0]} of ${wheres}` : points.map(([w, d]) => (d ? `${d} of ${w}` : w)).join(' or ');
+}
+
+/** "WL-DENY E default/api on w2: 2 packets" (the policy engine's NFLOG prefix and counter) in words. */
+export function dropInWords(d: string): string {
+  const m = /^WL-DENY ([IE]) (\S+) on (\S+): (.*)$/.exec(d);
+  if (!m) return d;
+  const [, dir, pod, node, count] = m;
+  return `node ${node}, table filter, chain FORWARD -> WL-POLICY: the ${dir === 'I' ? 'ingress' : 'egress'} policy of pod ${pod} dropped ${count} (log prefix "WL-DENY ${dir} ${pod}")`;
 }
 
 /** The lines for one failing check. */
 export function explainFailure(r: ExpectationResult): string[] {
   const out: string[] = [];
   const what = outcomeOf(r);
-  if (what) out.push(`what happened: ${what}`);
+  if (what) out.push(`what happened: ${what.replace(/\s+/g, ' ')}`);
   const hops = capturedHops(r);
   if (hops.length > 0) {
     const last = lastSeen(r.hops);
@@ -50,7 +61,7 @@ export function explainFailure(r: ExpectationResult): string[] {
   for (const h of r.hops.filter((x) => x.chain && x.trace && !x.passed))
     out.push(`on node ${h.trace!.node}${h.trace!.table ? `, table ${h.trace!.table}` : ''}, it went through ${h.trace!.actual.join(' -> ') || 'no chain'}`);
   const drops = r.hops.find((h) => h.at === 'dropped by');
-  if (drops) out.push(`dropped by (rule counters): ${drops.detail}`);
+  if (drops) for (const d of drops.detail.split('; ')) out.push(`dropped at ${dropInWords(d)}`);
   if (r.kubectl) out.push(`kubectl printed: ${r.kubectl.output.trim().split('\n')[0] ?? ''}`);
   return out;
 }
