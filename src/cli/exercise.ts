@@ -160,8 +160,7 @@ export async function cmdSolve(name: string, opts: { out?: string }): Promise<nu
   const outDir = opts.out ?? join(labStateDir(x.lab.model.lab), 'check');
   let report: Checked | undefined;
   await listr([
-    { title: 'Apply the solution', task: async (_c, task) => solveExercise(x, (s) => (task.output = s)) },
-    { title: 'Check', task: async () => void (report = await runChecks(x, { outDir })) },
+    { title: 'Apply the solution and check', task: async (_c, task) => void (report = await solveExercise(x, { outDir, onStep: (s) => (task.output = s) })) },
   ]).run();
   return printGrade(report!, outDir);
 }

@@ -22,6 +22,11 @@ import { downLab } from './down.js';
 import type { LabReport } from '../report/report.js';
 import type { ExpectationResult } from '../assert/expectation.js';
 
+/** How long the checks are repeated after the faults (until they fail) or the fix (until they pass): the API has the change at
+ * once, but a controller acts on it a moment later (the ingress controller rewrites nginx.conf
+ * and reloads, BIRD re-establishes its sessions). */
+const CONVERGE_MS = 30_000;
+
 export interface PreparedExercise {
   exercise: LoadedExercise;
   lab: PreparedLab;
@@ -156,10 +161,10 @@ export async function startExercise(x: PreparedExercise, hooks: StartHooks = {})
       );
     await runSteps(x, x.faults, (s) => step(`fault: ${s}`));
     step('checking that the faults break the checks');
-    const broken = await runChecks(x);
+    const broken = await checkUntil(x, false, { onStep: step });
     if (broken.report.passed)
       throw new ExerciseRefused(
-        `${x.exercise.file}: faults: after every fault the checks (${x.exercise.spec.check.map((c) => `"${c}"`).join(', ')}) still pass, so the learner would have nothing to fix: refused; fix: choose a fault that breaks a check, or a check the fault breaks`,
+        `${x.exercise.file}: faults: ${CONVERGE_MS / 1000} s after the faults the checks (${x.exercise.spec.check.map((c) => `"${c}"`).join(', ')}) still pass, so the learner would have nothing to fix: refused; fix: choose a fault that breaks a check, or a check the fault breaks`,
       );
     await writeExerciseState(lab, { exercise: x.exercise.spec.name, file: x.exercise.file, startedAt: new Date().toISOString(), hintsShown: 0 });
     return broken;
@@ -186,9 +191,21 @@ export async function nextHint(x: PreparedExercise): Promise<{ index: number; to
   return { index, total: hints.length, text: hints[index] };
 }
 
-/** Applies the solution and waits for the lab to settle. */
-export async function solveExercise(x: PreparedExercise, onStep?: (says: string) => void): Promise<void> {
+/** Applies the solution, then checks until the checks pass or the lab had CONVERGE_MS to follow. */
+export async function solveExercise(x: PreparedExercise, opts: TestOptions & { onStep?: (says: string) => void } = {}): Promise<Checked> {
   await requireStarted(x);
-  await runSteps(x, x.solution, onStep);
+  await runSteps(x, x.solution, opts.onStep);
   await waitConverged(x);
+  return checkUntil(x, true, opts);
+}
+
+/** Checks until they pass (or fail), giving the lab CONVERGE_MS to follow a change. */
+async function checkUntil(x: PreparedExercise, passed: boolean, opts: TestOptions & { onStep?: (says: string) => void } = {}): Promise<Checked> {
+  const deadline = Date.now() + CONVERGE_MS;
+  for (;;) {
+    const checked = await runChecks(x, opts);
+    if (checked.report.passed === passed || Date.now() > deadline) return checked;
+    opts.onStep?.('the lab is still converging: checking again');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
