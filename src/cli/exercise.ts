@@ -119,14 +119,19 @@ function printGrade(checked: Checked, outDir: string): number {
   return grade.passed ? 0 : 1;
 }
 
-export async function cmdCheck(name: string, opts: { out?: string }): Promise<number> {
+/** A started exercise and where its check writes report.html; exit 2 when it is not started. */
+async function started(name: string, out: string | undefined): Promise<{ x: PreparedExercise; outDir: string }> {
   requireRoot();
   const x = await prepared(name);
   await requireStarted(x).catch((e: Error) => {
     console.error(e.message);
     throw new ExitCode(2);
   });
-  const outDir = opts.out ?? join(labStateDir(x.lab.model.lab), 'check');
+  return { x, outDir: out ?? join(labStateDir(x.lab.model.lab), 'check') };
+}
+
+export async function cmdCheck(name: string, opts: { out?: string }): Promise<number> {
+  const { x, outDir } = await started(name, opts.out);
   let report: Checked | undefined;
   await listr([
     { title: `Check ${x.lab.model.lab}: ${x.exercise.spec.check.length} checks`, task: async () => void (report = await runChecks(x, { outDir })) },
@@ -149,15 +154,9 @@ export async function cmdHint(name: string): Promise<number> {
 }
 
 export async function cmdSolve(name: string, opts: { out?: string }): Promise<number> {
-  requireRoot();
-  const x = await prepared(name);
-  await requireStarted(x).catch((e: Error) => {
-    console.error(e.message);
-    throw new ExitCode(2);
-  });
+  const { x, outDir } = await started(name, opts.out);
   console.log(`The fix: ${x.exercise.spec.solution.explain.trim()}\n`);
   for (const s of x.solution) console.log(`  $ ${s.says}${s.kind === 'kubectl' && s.stdin ? `  <<EOF\n${s.stdin.trimEnd()}\nEOF` : ''}`);
-  const outDir = opts.out ?? join(labStateDir(x.lab.model.lab), 'check');
   let report: Checked | undefined;
   await listr([
     { title: 'Apply the solution and check', task: async (_c, task) => void (report = await solveExercise(x, { outDir, onStep: (s) => (task.output = s) })) },

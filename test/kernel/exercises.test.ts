@@ -51,23 +51,30 @@ describe('training exercises', () => {
     }, 600_000);
   }
 
-  it('an exercise whose fault does not break its check is refused at start, leaving nothing behind', async () => {
-    const file = join(tmp(), 'harmless.yaml');
+  /** A throw-away exercise on flannel-vxlan with one fault and one solution step. */
+  function exerciseFile(name: string, fault: string, fix: string): string {
+    const file = join(tmp(), `${name}.yaml`);
     writeFileSync(
       file,
       [
-        'name: ex-harmless',
+        `name: ${name}`,
         'lab: flannel-vxlan',
         "seed: 'test'",
-        'task: nothing is broken',
+        'task: t',
         'faults:',
-        '  - link: { on: cp1, dev: cni0, state: down }   # cp1 is not on pod-a -> pod-d',
-        'hints: [none]',
+        `  - ${fault}`,
+        'hints: [h]',
         'check: ["cross-node pod-a -> pod-d is VXLAN-encapsulated, without NAT"]',
-        'solution: { explain: nothing, steps: [{ link: { on: cp1, dev: cni0, state: up } }] }',
+        `solution: { explain: e, steps: [${fix}] }`,
         '',
       ].join('\n'),
     );
+    return file;
+  }
+
+  it('an exercise whose fault does not break its check is refused at start, leaving nothing behind', async () => {
+    // cp1 is not on the way from pod-a to pod-d
+    const file = exerciseFile('ex-harmless', 'link: { on: cp1, dev: cni0, state: down }', '{ link: { on: cp1, dev: cni0, state: up } }');
     const r = await lab(['exercise', 'start', file], 180_000);
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(r.stderr).toContain('still pass, so the learner would have nothing to fix: refused');
@@ -75,22 +82,7 @@ describe('training exercises', () => {
   }, 300_000);
 
   it('a fault naming a device the lab lacks is a located error before anything is built', async () => {
-    const file = join(tmp(), 'bad.yaml');
-    writeFileSync(
-      file,
-      [
-        'name: ex-bad',
-        'lab: flannel-vxlan',
-        "seed: 'test'",
-        'task: t',
-        'faults:',
-        '  - mtu: { on: w2, dev: eth9, mtu: 1400 }',
-        'hints: [h]',
-        'check: ["cross-node pod-a -> pod-d is VXLAN-encapsulated, without NAT"]',
-        'solution: { explain: e, steps: [{ mtu: { on: w2, dev: eth0, mtu: 1500 } }] }',
-        '',
-      ].join('\n'),
-    );
+    const file = exerciseFile('ex-bad', 'mtu: { on: w2, dev: eth9, mtu: 1400 }', '{ mtu: { on: w2, dev: eth0, mtu: 1500 } }');
     const r = await lab(['exercise', 'start', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:6:5: faults[0]: w2 has no device "eth9"`);
