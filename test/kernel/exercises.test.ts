@@ -51,6 +51,22 @@ describe('training exercises', () => {
     }, 600_000);
   }
 
+  it("kube-proxy's rules deleted by hand stay deleted until an API change makes the node agent rewrite them", async () => {
+    const name = 'kube-proxy-rule-deleted';
+    try {
+      expect((await lab(['exercise', 'start', name], 180_000)).code).toBe(0);
+      // An API change that leaves the rules as they are: the agent's sync is skipped, the hole stays.
+      expect((await lab(['kubectl', name, '--', 'annotate', 'service', 'web-service', 'touched=yes'])).code).toBe(0);
+      expect((await lab(['check', name], 120_000)).code).toBe(1);
+      // A new Service changes what the agent writes: it restores every chain, the deleted rule too.
+      expect((await lab(['kubectl', name, '--', 'create', 'service', 'clusterip', 'probe', '--tcp=81:81'])).code).toBe(0);
+      const healed = await lab(['check', name], 120_000);
+      expect(healed.code, healed.stdout + healed.stderr).toBe(0);
+    } finally {
+      expect((await lab(['down', name])).code).toBe(0);
+    }
+  }, 600_000);
+
   /** A throw-away exercise on flannel-vxlan with one fault and one solution step. */
   function exerciseFile(name: string, fault: string, fix: string): string {
     const file = join(tmp(), `${name}.yaml`);
