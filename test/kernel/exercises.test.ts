@@ -3,7 +3,7 @@
 // `lab solve` the check passes, and nothing of the lab is left after `lab down`. An exercise whose
 // fault does not break its check is refused at start and leaves nothing behind.
 import { describe, expect, it } from 'vitest';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { guardLeftovers, lab, labNamespaces, ROOT } from './helpers.js';
 
@@ -24,12 +24,16 @@ describe('training exercises', () => {
         expect(start.stdout).toContain('Ticket #');
         expect(start.stdout).toContain(`lab check ${name}`);
 
-        const broken = await lab(['check', name], 120_000);
+        const out = tmp();
+        const broken = await lab(['check', name, '--out', out], 120_000);
         expect(broken.code, broken.stdout + broken.stderr).toBe(1);
         expect(broken.stdout).toMatch(/^FAIL {2}/m);
         // where the learner's traffic died, in words, and the page that draws it
-        expect(broken.stdout).toMatch(/what happened: |your traffic was |dropped by/);
-        expect(broken.stdout).toContain(`/run/wirelab/${name}/check/report.html`);
+        expect(broken.stdout).toMatch(/what happened: |your traffic was |dropped at/);
+        expect(broken.stdout).toContain(`${out}/report.html`);
+        expect(existsSync(join(out, 'report.html'))).toBe(true);
+        const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { passed: boolean; expectations: { message: string }[] };
+        expect(json.passed).toBe(false);
 
         const h1 = await lab(['hint', name]);
         const h2 = await lab(['hint', name]);
@@ -43,6 +47,7 @@ describe('training exercises', () => {
 
         const again = await lab(['check', name], 120_000);
         expect(again.code, again.stdout + again.stderr).toBe(0);
+        expect(again.stdout).toContain(`/run/wirelab/${name}/check/report.html`);
       } finally {
         const down = await lab(['down', name]);
         expect(down.code, down.stderr).toBe(0);
