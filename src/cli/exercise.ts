@@ -86,9 +86,16 @@ async function start(name: string): Promise<number> {
       },
     ]).run();
   } catch (e) {
-    if (e instanceof ExerciseRefused || e instanceof LabAlreadyUp) {
+    if (e instanceof ExerciseRefused) {
       console.error(e.message);
-      return e instanceof ExerciseRefused ? 2 : 1;
+      return 2;
+    }
+    if (e instanceof LabAlreadyUp) {
+      const lab = x.lab.model.lab;
+      console.error(
+        `exercise "${lab}" is already up: work on it (\`lab check ${lab}\`, \`lab hint ${lab}\`), or start over with \`lab exercise reset ${lab}\``,
+      );
+      return 1;
     }
     throw e;
   } finally {
