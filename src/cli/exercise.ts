@@ -114,7 +114,7 @@ export async function cmdExerciseReset(name: string): Promise<number> {
   const x = await prepared(name);
   const r = await downLab(x.lab.model.lab);
   console.log(
-    `Tore down ${x.lab.model.lab}: ${r.namespaces.length} namespaces, ${r.processes} processes; starting it again, broken, with the hints from the first`,
+    `Tore down ${x.lab.model.lab}: ${r.namespaces.length} namespaces, ${r.processes} processes; starting it again, broken (the hints start from the first again)`,
   );
   return start(name);
 }
