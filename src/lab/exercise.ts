@@ -96,7 +96,7 @@ export async function runStep(x: PreparedExercise, s: FaultStep): Promise<void> 
   });
 }
 
-/** Runs steps in order; afterwards routing daemons have converged again (a restarted BIRD). */
+/** Runs steps in order, each reported before it runs. */
 export async function runSteps(x: PreparedExercise, steps: FaultStep[], onStep?: (says: string) => void): Promise<void> {
   for (const s of steps) {
     onStep?.(s.says);
@@ -104,6 +104,7 @@ export async function runSteps(x: PreparedExercise, steps: FaultStep[], onStep?:
   }
 }
 
+/** Routes a routing daemon learns are back (a restarted BIRD), for labs that wait for them at up. */
 export async function waitConverged(x: PreparedExercise): Promise<void> {
   if (x.lab.plan.converged) await waitForRoutes(x.lab.plan.converged, 60_000);
 }
