@@ -2,7 +2,7 @@
 //   npm run bench                 topology (10 and 100 pods), start-up, services (1k), the real
 //                                 control plane, one lab under Debian's kernel in a VM: ~3 min
 //   npm run bench -- --no-vm      without the VM run
-//   npm run bench -- --only control-plane   one part (topology, startup, services, control-plane, vm)
+//   npm run bench -- --only control-plane   one part (topology, startup, services, control-plane, exercises, vm)
 //   npm run bench -- --scale      also kube-proxy rules for 10k services (several minutes on
 //                                 iptables-nft 1.8.9, whose restore is quadratic)
 // Exit code 0 when every target of the run is met.
@@ -12,11 +12,12 @@ import { benchTopology } from './topology.js';
 import { benchServices } from './services.js';
 import { benchVm } from './vm.js';
 import { benchControlPlane } from './control-plane.js';
+import { benchExercises } from './exercises.js';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
   console.log(
-    'usage: npm run bench [-- --scale] [--no-vm] [--only topology|startup|services|control-plane|vm]   (--scale adds the 10k-service runs; --no-vm skips the VM run)',
+    'usage: npm run bench [-- --scale] [--no-vm] [--only topology|startup|services|control-plane|exercises|vm]   (--scale adds the 10k-service runs; --no-vm skips the VM run)',
   );
   process.exit(0);
 }
@@ -24,7 +25,7 @@ if (process.getuid?.() !== 0) throw new Error('the benchmark builds real namespa
 if ((await ownedNetns()).length > 0) throw new Error('a lab is up: run `sudo npm run lab -- clean` first, so it does not disturb the timings');
 const started = Date.now();
 console.log('wirelab bench\n');
-// --only <part>: one part (topology, startup, services, control-plane, vm).
+// --only <part>: one part (topology, startup, services, control-plane, exercises, vm).
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const part = (name: string) => only === undefined || only === name;
 let ok = true;
@@ -32,6 +33,7 @@ if (part('topology')) ok = (await benchTopology()) && ok;
 if (part('startup')) ok = (await benchStartup()) && ok;
 if (part('services')) ok = (await benchServices(args.includes('--scale'))) && ok;
 if (part('control-plane')) ok = (await benchControlPlane()) && ok;
+if (part('exercises')) ok = (await benchExercises()) && ok;
 if (part('vm') && !args.includes('--no-vm')) ok = (await benchVm()) && ok;
 console.log(`\n${ok ? 'every target met' : 'some target MISSED'} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exitCode = ok ? 0 : 1;

@@ -22,3 +22,5 @@ export const TOOLS_BIN_DIR = join(REPO_ROOT, '.wirelab', 'bin');
 export const IMAGES_DIR = join(REPO_ROOT, 'images');
 /** The Node entry of the `lab` command (what a VM's guest runs). */
 export const LAB_CLI = join(REPO_ROOT, 'bin', 'lab.js');
+/** exercises/<name>.yaml: the training exercises `lab exercise list` shows. */
+export const EXERCISES_DIR = join(REPO_ROOT, 'exercises');

@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-code.js';
 
-const VERBS = ['run', 'up', 'test', 'down', 'exec', 'kubectl', 'env', 'list', 'graph', 'clean', 'doctor', 'help'];
+const VERBS = ['run', 'up', 'test', 'down', 'exec', 'kubectl', 'env', 'list', 'graph', 'clean', 'doctor', 'help', 'exercise', 'check', 'hint', 'solve'];
 
 /** `lab exec <lab> <target> [-- cmd...]` with a plain lab name skips the option parser. */
 async function fastExec(argv: string[]): Promise<number | undefined> {
@@ -124,6 +124,54 @@ export async function main(argv: string[]): Promise<number> {
     .option('--kernel-modules <dir>', 'with --kernel <vmlinuz>: its modules directory')
     .action(async (opts) => {
       code = opts.kernel ? await (await import('./vm.js')).cmdDoctorKernel(opts.kernel, opts.kernelModules) : await (await import('./doctor.js')).runDoctor();
+    });
+  // Training exercises (cli/exercise.ts): a lab broken on purpose, a task, hints and a grader.
+  const exerciseArg = '<exercise>';
+  const exerciseHelp = 'an exercise name from exercises/ (see `lab exercise list`) or a path to an exercise YAML file';
+  const exercise = program.command('exercise').description('training exercises: a lab broken on purpose, a task, hints and a grader');
+  exercise
+    .command('list')
+    .description('the exercises in exercises/, with the lab each breaks and its task')
+    .action(async () => {
+      code = await (await import('./exercise.js')).cmdExerciseList();
+    });
+  exercise
+    .command('start')
+    .description('bring the lab up, check it is healthy, apply the faults, check it is broken, print the task')
+    .argument(exerciseArg, exerciseHelp)
+    .action(async (name) => {
+      code = await (await import('./exercise.js')).cmdExerciseStart(name);
+    });
+  exercise
+    .command('reset')
+    .description('tear the exercise down and start it again, broken')
+    .argument(exerciseArg, exerciseHelp)
+    .action(async (name) => {
+      code = await (await import('./exercise.js')).cmdExerciseReset(name);
+    });
+  const checkOut = 'where to write report.html and the captures (default: the lab state directory, check/)';
+  program
+    .command('check')
+    .description("grade a started exercise: its checks, and where each failing one's traffic died")
+    .argument(exerciseArg, exerciseHelp)
+    .option('--out <dir>', checkOut)
+    .action(async (name, opts) => {
+      code = await (await import('./exercise.js')).cmdCheck(name, opts);
+    });
+  program
+    .command('hint')
+    .description("the exercise's next hint (remembered between calls)")
+    .argument(exerciseArg, exerciseHelp)
+    .action(async (name) => {
+      code = await (await import('./exercise.js')).cmdHint(name);
+    });
+  program
+    .command('solve')
+    .description("apply the exercise's solution, show it, and check")
+    .argument(exerciseArg, exerciseHelp)
+    .option('--out <dir>', checkOut)
+    .action(async (name, opts) => {
+      code = await (await import('./exercise.js')).cmdSolve(name, opts);
     });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -27,7 +27,7 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export async function runKubectl(lab: string, args: string[], timeoutMs = 30_000): Promise<KubectlResult> {
-  const r = await run([kubectlBin(), ...args], { allowFailure: true, env: { KUBECONFIG: adminKubeconfig(lab) }, timeoutMs });
+export async function runKubectl(lab: string, args: string[], timeoutMs = 30_000, input?: string): Promise<KubectlResult> {
+  const r = await run([kubectlBin(), ...args], { allowFailure: true, env: { KUBECONFIG: adminKubeconfig(lab) }, timeoutMs, input });
   return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }

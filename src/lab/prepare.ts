@@ -31,7 +31,11 @@ export interface PreparedLab {
 
 /** Throws a located SpecError for anything wrong with the lab file. */
 export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
-  const loaded = await parseLab(nameOrPath);
+  return prepareLoaded(await parseLab(nameOrPath));
+}
+
+/** The same, for a lab file already read (an exercise's lab, renamed). */
+export function prepareLoaded(loaded: LoadedLab): PreparedLab {
   const { spec, file, locate } = loaded;
   let model: ClusterModel;
   try {

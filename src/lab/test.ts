@@ -38,6 +38,8 @@ async function settledModel(model: ClusterModel): Promise<ClusterModel> {
 export interface TestOptions {
   outDir?: string;
   onExpectation?: (e: ExpectationSpec, index: number) => void;
+  /** The judges' full verdicts (hops with what was seen where), e.g. for an exercise's grade. */
+  onResults?: (results: ExpectationResult[]) => void;
 }
 
 /** Runs every expectation against a lab that is up; returns the report (and writes --out). */
@@ -82,6 +84,7 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
     const note = `; note: ${dead.map((d) => d.name).join(', ')} ${dead.length === 1 ? 'is' : 'are'} not running`;
     for (const r of results) if (!r.passed) r.message += note;
   }
+  opts.onResults?.(results);
   const report = buildReport(lab, results, Date.now() - started);
   if (p.warnings.length > 0) report.warnings = p.warnings.map((w) => w.message);
   if (opts.outDir) await writeArtefacts(opts.outDir, report, { results, topology: labTopology(p, model) });

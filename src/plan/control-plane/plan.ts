@@ -143,11 +143,13 @@ export function planControlPlane(model: ClusterModel): ControlPlanePlan {
     ...ready,
   });
   const socket = `${state}/${API_SOCKET}`;
+  // socat listens with a backlog of 5 by default: a burst of connections (the harness settling
+  // while kubectl and the agents talk) got EAGAIN on the unix socket.
   return {
     ops,
     processes: [
       proc(`${api.name}/etcd`, cpNs, etcdArgv(config), 0, { readyTcpPort: 2379 }),
-      proc(`${api.name}/api-relay`, cpNs, ['socat', `UNIX-LISTEN:${socket},fork,mode=600,unlink-early`, `TCP:127.0.0.1:${API_PORT}`], 0, {
+      proc(`${api.name}/api-relay`, cpNs, ['socat', `UNIX-LISTEN:${socket},fork,mode=600,unlink-early,backlog=128`, `TCP:127.0.0.1:${API_PORT}`], 0, {
         readyFile: API_SOCKET,
       }),
       proc(`${api.name}/kube-apiserver`, cpNs, apiserverArgv(config), 1, {
@@ -162,7 +164,9 @@ export function planControlPlane(model: ClusterModel): ControlPlanePlan {
       }),
       proc(`${api.name}/kube-controller-manager`, cpNs, controllerManagerArgv(config), 2, { readyTcpPort: 10257 }),
       proc(`${api.name}/kube-scheduler`, cpNs, schedulerArgv(config), 2, { readyTcpPort: 10259 }),
-      proc('host/api-loopback', '', ['socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${socket}`], 2, { readyTcpPort: port }),
+      proc('host/api-loopback', '', ['socat', `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr,backlog=128`, `UNIX-CONNECT:${socket}`], 2, {
+        readyTcpPort: port,
+      }),
       ...model.nodes.map((n) =>
         proc(`${n.name}/node-agent`, netnsName(model.lab, n.name), [...agentProgram(), '--config', `${state}/${agentConfigPath(n.name)}`], 2, {
           readyFile: agentReadyFile(n.name),

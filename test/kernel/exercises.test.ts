@@ -1,0 +1,112 @@
+// Training exercises, each proven both ways on real kernel state: after `lab exercise start` its
+// check fails (and says where the traffic died), hints are remembered between calls, after
+// `lab solve` the check passes, and nothing of the lab is left after `lab down`. An exercise whose
+// fault does not break its check is refused at start and leaves nothing behind.
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { guardLeftovers, lab, labNamespaces, ROOT } from './helpers.js';
+
+const tmp = guardLeftovers('wirelab-ex-');
+
+const EXERCISES = readdirSync(join(ROOT, 'exercises'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''))
+  .filter((n) => !process.env.WIRELAB_EXERCISE || process.env.WIRELAB_EXERCISE === n);
+
+describe('training exercises', () => {
+  for (const name of EXERCISES) {
+    it(`${name}: broken after start, hints remembered, solved after solve`, async () => {
+      try {
+        const start = await lab(['exercise', 'start', name], 180_000);
+        if (start.code === 3) return; // skipped: this kernel lacks a feature the lab needs
+        expect(start.code, start.stdout + start.stderr).toBe(0);
+        expect(start.stdout).toContain('Ticket #');
+        expect(start.stdout).toContain(`lab check ${name}`);
+
+        const out = tmp();
+        const broken = await lab(['check', name, '--out', out], 120_000);
+        expect(broken.code, broken.stdout + broken.stderr).toBe(1);
+        expect(broken.stdout).toMatch(/^FAIL {2}/m);
+        // where the learner's traffic died, in words, and the page that draws it
+        expect(broken.stdout).toMatch(/what happened: |your traffic was |dropped at/);
+        expect(broken.stdout).toContain(`${out}/report.html`);
+        expect(existsSync(join(out, 'report.html'))).toBe(true);
+        const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { passed: boolean; expectations: { message: string }[] };
+        expect(json.passed).toBe(false);
+
+        const h1 = await lab(['hint', name]);
+        const h2 = await lab(['hint', name]);
+        expect(h1.stdout).toMatch(/^Hint 1 of \d+: /);
+        expect(h2.stdout).toMatch(/^Hint 2 of \d+: /);
+
+        const solved = await lab(['solve', name], 180_000);
+        expect(solved.code, solved.stdout + solved.stderr).toBe(0);
+        expect(solved.stdout).toContain('The fix: ');
+        expect(solved.stdout).toMatch(/All \d+ checks? pass: the exercise is solved/);
+
+        const again = await lab(['check', name], 120_000);
+        expect(again.code, again.stdout + again.stderr).toBe(0);
+        expect(again.stdout).toContain(`/run/wirelab/${name}/check/report.html`);
+      } finally {
+        const down = await lab(['down', name]);
+        expect(down.code, down.stderr).toBe(0);
+      }
+      expect(labNamespaces(`wl-${name}.`)).toEqual([]);
+    }, 600_000);
+  }
+
+  it("kube-proxy's rules deleted by hand stay deleted until an API change makes the node agent rewrite them", async () => {
+    const name = 'kube-proxy-rule-deleted';
+    try {
+      expect((await lab(['exercise', 'start', name], 180_000)).code).toBe(0);
+      // An API change that leaves the rules as they are: the agent's sync is skipped, the hole stays.
+      expect((await lab(['kubectl', name, '--', 'annotate', 'service', 'web-service', 'touched=yes'])).code).toBe(0);
+      expect((await lab(['check', name], 120_000)).code).toBe(1);
+      // A new Service changes what the agent writes: it restores every chain, the deleted rule too.
+      expect((await lab(['kubectl', name, '--', 'create', 'service', 'clusterip', 'probe', '--tcp=81:81'])).code).toBe(0);
+      const healed = await lab(['check', name], 120_000);
+      expect(healed.code, healed.stdout + healed.stderr).toBe(0);
+    } finally {
+      expect((await lab(['down', name])).code).toBe(0);
+    }
+  }, 600_000);
+
+  /** A throw-away exercise on flannel-vxlan with one fault and one solution step. */
+  function exerciseFile(name: string, fault: string, fix: string): string {
+    const file = join(tmp(), `${name}.yaml`);
+    writeFileSync(
+      file,
+      [
+        `name: ${name}`,
+        'lab: flannel-vxlan',
+        "seed: 'test'",
+        'task: t',
+        'faults:',
+        `  - ${fault}`,
+        'hints: [h]',
+        'check: ["cross-node pod-a -> pod-d is VXLAN-encapsulated, without NAT"]',
+        `solution: { explain: e, steps: [${fix}] }`,
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  it('an exercise whose fault does not break its check is refused at start, leaving nothing behind', async () => {
+    // cp1 is not on the way from pod-a to pod-d
+    const file = exerciseFile('ex-harmless', 'link: { on: cp1, dev: cni0, state: down }', '{ link: { on: cp1, dev: cni0, state: up } }');
+    const r = await lab(['exercise', 'start', file], 180_000);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toContain('still pass, so the learner would have nothing to fix: refused');
+    expect(labNamespaces('wl-ex-harmless.')).toEqual([]);
+  }, 300_000);
+
+  it('a fault naming a device the lab lacks is a located error before anything is built', async () => {
+    const file = exerciseFile('ex-bad', 'mtu: { on: w2, dev: eth9, mtu: 1400 }', '{ mtu: { on: w2, dev: eth0, mtu: 1500 } }');
+    const r = await lab(['exercise', 'start', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:6:5: faults[0]: w2 has no device "eth9"`);
+    expect(labNamespaces('wl-ex-bad.')).toEqual([]);
+  });
+});
