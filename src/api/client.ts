@@ -127,7 +127,9 @@ export class ApiClient {
       });
       req.on('error', reject);
       // A request (not a watch) that hangs would stall a node agent's reconcile for good.
-      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path}: no answer from the API server within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+      req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+        req.destroy(new Error(`${method} ${path}: no answer from the API server within ${REQUEST_TIMEOUT_MS / 1000} s`)),
+      );
       if (data !== undefined) req.write(data);
       req.end();
     });

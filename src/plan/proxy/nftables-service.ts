@@ -79,8 +79,7 @@ export function writeNftServicePort(ctx: NftSyncContext, spi: ServicePortInfo, e
   const affinity = spi.sessionAffinityClientIP;
   // epChainSkipUpdate: only on the first sync, an endpoint chain that exists (with its
   // affinity set exactly when affinity is on) is left as it is.
-  const epSkip = (ep: EndpointInfo) =>
-    !ctx.syncedOnce && ctx.existingChains.has(n.endpoint(ep)) && affinity === ctx.existingAffinitySets.has(n.affinity(ep));
+  const epSkip = (ep: EndpointInfo) => !ctx.syncedOnce && ctx.existingChains.has(n.endpoint(ep)) && affinity === ctx.existingAffinitySets.has(n.affinity(ep));
   for (const ep of cat.allReachableEndpoints) {
     ensureChain(ctx.ops, ctx.activeChains, n.endpoint(ep), skipServiceUpdate || epSkip(ep));
     if (affinity) ctx.activeAffinitySets.add(n.affinity(ep));

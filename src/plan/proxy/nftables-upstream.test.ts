@@ -95,14 +95,19 @@ describe('upstream TestOverallNFTablesRules', () => {
       s.clusterIP = '172.30.0.41';
       s.ports = [tcpPort('p80', 80)];
     });
-    const { state } = syncNftables({ ...fakeNftProxier([svc], [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80 }])]), clusterCIDR: '10.1.0.0/16' });
+    const { state } = syncNftables({
+      ...fakeNftProxier([svc], [makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], [{ name: 'p80', port: 80 }])]),
+      clusterCIDR: '10.1.0.0/16',
+    });
     expect(sortNFTablesTransaction(state.table.dump())).not.toBe(sortNFTablesTransaction(baseRules + golden('nftables-TestOverallNFTablesRules.expected.txt')));
     expect(state.table.dump()).toContain('ip saddr != 10.1.0.0/16 jump mark-for-masquerade');
   });
 });
 
 describe('upstream TestSyncProxyRulesRepeated', () => {
-  const steps = golden('nftables-TestSyncProxyRulesRepeated.expected.txt').split(/^### .*\n/m).slice(1);
+  const steps = golden('nftables-TestSyncProxyRulesRepeated.expected.txt')
+    .split(/^### .*\n/m)
+    .slice(1);
 
   it('reaches the same table after each full and partial sync, with as many operations as upstream', () => {
     const clusterIP = (ns: string, name: string, ip: string, port: string, num: number) =>
@@ -191,6 +196,8 @@ describe('the nft -f text', () => {
     expect(nftMasqueradeMark(14)).toBe('0x004000');
     const text = transactionText(syncNftables(fakeNftProxier([], [])).ops);
     expect(text).toContain('add chain ip kube-proxy nat-output { type nat hook output priority -100 ; }\n');
-    expect(text).toMatch(/^add table ip kube-proxy \{ comment "rules for kube-proxy" ; \}\nadd chain ip kube-proxy filter-prerouting-pre-dnat\ndelete chain ip kube-proxy filter-prerouting-pre-dnat\n/);
+    expect(text).toMatch(
+      /^add table ip kube-proxy \{ comment "rules for kube-proxy" ; \}\nadd chain ip kube-proxy filter-prerouting-pre-dnat\ndelete chain ip kube-proxy filter-prerouting-pre-dnat\n/,
+    );
   });
 });

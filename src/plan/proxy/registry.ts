@@ -1,11 +1,14 @@
 // kube-proxy on every node, in the mode the lab names (cluster.kubeProxy.mode): its rules as
-// plan operations (one iptables-restore per node per sync) and the features the mode needs.
+// plan operations (one iptables-restore, or one `nft -f` in nftables mode, per node per sync)
+// and the features the mode needs.
 import type { ClusterModel, Node } from '../../model/types.js';
 import { netnsName } from '../../model/names.js';
 import type { Op } from '../types.js';
 import { renderKubeProxyIptables } from './iptables.js';
 import { IPTABLES_JUMP_CHAINS, jumpRuleArgs } from './iptables-chains.js';
 import { planIpvsNode, IPVS_REQUIRES } from './ipvs-node.js';
+import { syncNftables, type KubeProxyNftablesInput } from './nftables.js';
+import { transactionText } from './nft-objects.js';
 
 export interface ProxyPlan {
   /** iptables-restore (and ipset/ipvs restore) per node. */
@@ -18,6 +21,8 @@ export function kubeProxyRequires(model: ClusterModel): string[] {
   if (model.kubeProxy === 'iptables')
     return ['CONFIG_NF_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_STATISTIC', 'CONFIG_NETFILTER_XT_MATCH_RECENT', 'CONFIG_NETFILTER_XT_MATCH_COMMENT'];
   if (model.kubeProxy === 'ipvs') return IPVS_REQUIRES;
+  if (model.kubeProxy === 'nftables')
+    return ['CONFIG_NF_TABLES', 'CONFIG_NF_CONNTRACK', 'CONFIG_NFT_NAT', 'CONFIG_NFT_NUMGEN', 'CONFIG_NFT_FIB_IPV4', 'CONFIG_NFT_REJECT'];
   return [];
 }
 
@@ -57,6 +62,20 @@ export function iptablesRulesFor(model: ClusterModel, node: Node): string {
   );
 }
 
+/** kube-proxy's nftables input for one node of the lab: its name and address, the pod network
+ * as the local-traffic detector (--cluster-cidr), the service range as the ServiceCIDR the API
+ * server creates from --service-cluster-ip-range. */
+export function nftablesInputFor(model: ClusterModel, node: Node): KubeProxyNftablesInput {
+  return {
+    hostname: node.name,
+    nodeIPs: [node.ip],
+    clusterCIDR: model.network.podCIDR,
+    serviceCIDRs: [model.network.serviceCIDR],
+    services: model.services,
+    endpointSlices: model.endpointSlices,
+  };
+}
+
 /** kube-proxy's rules on every node; `podNetworkAddresses` are the addresses the pod network put
  * on each node (IPVS mode serves NodePorts on all of them). */
 export function planKubeProxy(model: ClusterModel, podNetworkAddresses: Record<string, string[]>): ProxyPlan {
@@ -64,6 +83,10 @@ export function planKubeProxy(model: ClusterModel, podNetworkAddresses: Record<s
   if (model.kubeProxy === 'ipvs') {
     const plans = model.nodes.map((n) => planIpvsNode(model, n, podNetworkAddresses[n.name] ?? []));
     return { ruleOps: plans.flatMap((p) => p.ruleOps), nodeOps: plans.flatMap((p) => p.nodeOps) };
+  }
+  if (model.kubeProxy === 'nftables') {
+    const nft = (n: Node): Op => ({ kind: 'nft', netns: netnsName(model.lab, n.name), input: transactionText(syncNftables(nftablesInputFor(model, n)).ops) });
+    return { ruleOps: model.nodes.map(nft), nodeOps: [] };
   }
   return {
     ruleOps: model.nodes.map((n): Op => ({ kind: 'iptables-restore', netns: netnsName(model.lab, n.name), rules: iptablesRulesFor(model, n) })),
