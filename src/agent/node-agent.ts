@@ -303,7 +303,7 @@ export class NodeAgent {
     if (live.kubeProxy === 'iptables') {
       const sync = kubeProxySync(live, self, this.proxy);
       if (sync) {
-        await applyOps(live.lab, 'kube-proxy sync', [sync.op]);
+        await applyOps(live.lab, 'kube-proxy sync', sync.ops);
         this.proxy = sync.state;
       }
     }

@@ -8,7 +8,7 @@ import { netnsName } from '../model/names.js';
 import type { Op } from '../plan/types.js';
 import { renderKubeProxyRuleset } from '../plan/proxy/iptables.js';
 import { toRestoreText } from '../plan/proxy/iptables-restore.js';
-import { nftablesInputFor, withJumps } from '../plan/proxy/registry.js';
+import { nftablesInputFor, routeLocalnetOp, withJumps } from '../plan/proxy/registry.js';
 import { syncNftables, type NftSyncState } from '../plan/proxy/nftables.js';
 import { transactionText } from '../plan/proxy/nft-objects.js';
 import { renderPodsFromModel, renderPolicyRules } from '../plan/policy/render.js';
@@ -23,7 +23,7 @@ export interface RulesState {
 const declared = (text: string) => [...text.matchAll(/^:(\S+) - /gm)].map((m) => m[1]);
 
 /** kube-proxy's sync of this node, or undefined when nothing changed. */
-export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesState): { op: Op; state: RulesState } | undefined {
+export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesState): { ops: Op[]; state: RulesState } | undefined {
   const ruleset = renderKubeProxyRuleset({
     hostname: node.name,
     nodeIPs: [node.ip],
@@ -35,7 +35,8 @@ export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesS
   if (previous?.text === body) return undefined;
   const text = previous ? toRestoreText(ruleset, { deleteChains: previous.chains }) : withJumps(body);
   return {
-    op: { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: text },
+    // The first sync also sets route_localnet, as NewProxier does once.
+    ops: [...(previous ? [] : [routeLocalnetOp(model, node)]), { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: text }],
     state: { text: body, chains: [...ruleset.tables.nat.keys()] },
   };
 }

@@ -59,6 +59,8 @@ export function planPki(o: { apiServerIp: string; serviceCIDR: string; clusterDo
       client('apiserver-kubelet-client', '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client'),
       // wirelab's node agent is kubelet, kube-proxy and the policy agent in one; it acts for the
       // whole node, so it gets system:masters rather than the Node authorizer's narrower rights.
+      // The real kube-proxy, as kubeadm's kube-proxy add-on is bound (system:node-proxier).
+      client('kube-proxy', '/CN=system:kube-proxy'),
       ...o.nodes.map((n) => client(`node-${n}`, `/O=system:masters/CN=wirelab:node-agent:${n}`)),
     ],
   };

@@ -201,3 +201,21 @@ describe('the nft -f text', () => {
     );
   });
 });
+
+describe('loadBalancerSourceRanges 0.0.0.0/0', () => {
+  it('means allow any: no firewall chain and no firewall-ips element (v1.34.2 pkg/proxy/serviceport.go newBaseServiceInfo)', () => {
+    const lb = (ranges: string[]) =>
+      makeService('ns5', 'svc5', (s) => {
+        s.type = 'LoadBalancer';
+        s.clusterIP = '172.30.0.45';
+        s.ports = [tcpPort('p80', 80, 3002)];
+        s.loadBalancerIPs = ['5.6.7.8'];
+        s.loadBalancerSourceRanges = ranges;
+      });
+    const slice = makeSlice('ns5', 'svc5', [endpoint('10.180.0.3')], [{ name: 'p80', port: 80 }]);
+    const limited = syncNftables(fakeNftProxier([lb(['203.0.113.0/25'])], [slice])).state.table.dump();
+    expect(limited).toContain('add rule ip kube-proxy firewall-HVFWP5L3-ns5/svc5/tcp/p80 ip saddr != { 203.0.113.0/25 } drop');
+    const any = syncNftables(fakeNftProxier([lb(['203.0.113.0/25', '0.0.0.0/0'])], [slice])).state.table.dump();
+    expect(any).not.toContain('firewall-HVFWP5L3');
+  });
+});

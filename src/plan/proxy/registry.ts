@@ -32,22 +32,43 @@ function restoreWords(args: string[]): string {
 }
 
 /** The jump rules from the built-in chains (upstream: EnsureRule(Prepend) per rule, before the
- * restore). Here they are `-I` lines in the same restore, so a sync stays one process; each
- * `-I` prepends, exactly as each EnsureRule(Prepend) does. kubelet's own KUBE-FIREWALL jumps are
- * left to kubelet (there is none here). */
-export function jumpLines(table: 'filter' | 'nat'): string[] {
-  return IPTABLES_JUMP_CHAINS.filter((j) => j.table === table && !j.kubelet).map((j) => `-I ${j.srcChain} ${restoreWords(jumpRuleArgs(j))}`);
+ * restore, for iptablesJumpChains and iptablesKubeletJumpChains, kubernetes v1.34.2
+ * pkg/proxy/iptables/proxier.go:794). Here they are `-I` lines in the same restore, so a sync
+ * stays one process; each `-I` prepends, exactly as each EnsureRule(Prepend) does. They go in on
+ * the first sync only, as EnsureRule adds a rule only when it is missing. kubelet's KUBE-FIREWALL
+ * jumps need the chain, which exists with localhost NodePorts (the default). */
+export function jumpLines(table: 'filter' | 'nat', withKubeletFirewall = true): string[] {
+  return IPTABLES_JUMP_CHAINS.filter((j) => j.table === table && (withKubeletFirewall || !j.kubelet)).map(
+    (j) => `-I ${j.srcChain} ${restoreWords(jumpRuleArgs(j))}`,
+  );
 }
 
+/** kube-proxy's canary chain (proxier.go:315, ipt.Monitor over mangle, nat and filter): it exists
+ * while kube-proxy's rules do; a flush of the tables by someone else removes it, and kube-proxy
+ * then re-syncs. Created empty, like upstream's EnsureChain. */
+export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
+
+/** A first sync's restore: the canary chain in mangle, nat and filter, and the jump rules. */
 export function withJumps(restoreText: string): string {
-  let out = '';
+  let out = `*mangle\n:${KUBE_PROXY_CANARY} - [0:0]\nCOMMIT\n`;
   let table: 'filter' | 'nat' | undefined;
+  const kubeletFirewall = /^:KUBE-FIREWALL /m.test(restoreText);
   for (const line of restoreText.split('\n')) {
-    if (line === '*filter' || line === '*nat') table = line.slice(1) as 'filter' | 'nat';
-    if (line === 'COMMIT' && table) out += jumpLines(table).join('\n') + '\n';
+    if (line === '*filter' || line === '*nat') {
+      table = line.slice(1) as 'filter' | 'nat';
+      out += `${line}\n:${KUBE_PROXY_CANARY} - [0:0]\n`;
+      continue;
+    }
+    if (line === 'COMMIT' && table) out += jumpLines(table, kubeletFirewall).join('\n') + '\n';
     out += line + '\n';
   }
   return out.replace(/\n+$/, '\n');
+}
+
+/** With localhost NodePorts (the default) kube-proxy sets net.ipv4.conf.all.route_localnet=1 so
+ * that 127.0.0.1:<nodePort> is routed to the DNAT target (proxier.go:240-243). */
+export function routeLocalnetOp(model: ClusterModel, node: Node): Op {
+  return { kind: 'sysctl', netns: netnsName(model.lab, node.name), key: 'net.ipv4.conf.all.route_localnet', value: '1' };
 }
 
 export function iptablesRulesFor(model: ClusterModel, node: Node): string {
@@ -89,7 +110,10 @@ export function planKubeProxy(model: ClusterModel, podNetworkAddresses: Record<s
     return { ruleOps: model.nodes.map(nft), nodeOps: [] };
   }
   return {
-    ruleOps: model.nodes.map((n): Op => ({ kind: 'iptables-restore', netns: netnsName(model.lab, n.name), rules: iptablesRulesFor(model, n) })),
+    ruleOps: model.nodes.flatMap((n): Op[] => [
+      routeLocalnetOp(model, n),
+      { kind: 'iptables-restore', netns: netnsName(model.lab, n.name), rules: iptablesRulesFor(model, n) },
+    ]),
     nodeOps: [],
   };
 }

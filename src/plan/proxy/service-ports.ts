@@ -15,11 +15,9 @@ import {
   servicePortPolicyLocalChainName,
 } from './iptables-names.js';
 
-/** A model Service plus the one Service field the model does not carry yet. */
-export type IptablesService = Service & {
-  /** spec.loadBalancerSourceRanges (whitespace is trimmed, as upstream does). */
-  loadBalancerSourceRanges?: string[];
-};
+/** A Service as kube-proxy reads it (spec.loadBalancerSourceRanges: whitespace is trimmed, as
+ * upstream does). */
+export type IptablesService = Service;
 
 /** Upstream servicePortInfo: BaseServicePortInfo plus the precomputed chain names. */
 export interface ServicePortInfo {
@@ -95,7 +93,10 @@ export function makeServicePortInfo(svc: IptablesService, port: ServicePort): Se
   const nameString = servicePortNameString(svc.namespace, svc.name, port.name);
   const proto = port.protocol.toLowerCase();
   const externalPolicyLocal = serviceExternallyAccessible(svc) && svc.externalTrafficPolicy === 'Local';
-  const ranges = (svc.loadBalancerSourceRanges ?? []).map(normalizeCidr).filter((c): c is string => c !== undefined);
+  const parsed = (svc.loadBalancerSourceRanges ?? []).map(normalizeCidr).filter((c): c is string => c !== undefined);
+  // A zero range means "allow any", the same as none: no firewall chain (kubernetes v1.34.2
+  // pkg/proxy/serviceport.go newBaseServiceInfo, "zero-masked cidr means allow any").
+  const ranges = parsed.some((c) => c.endsWith('/0')) ? [] : parsed;
   const needsHealthCheck = svc.type === 'LoadBalancer' && externalPolicyLocal;
   return {
     serviceName: `${svc.namespace}/${svc.name}`,
