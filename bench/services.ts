@@ -119,7 +119,10 @@ export async function benchServices(scale: boolean): Promise<boolean> {
         await apply(backend, change);
       });
       const change = addOne(backend, largest, prev);
-      const list = backend === 'nftables' ? ['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-ips'] : [backend === 'iptables-legacy' ? 'iptables-legacy-save' : 'iptables-save', '-t', 'nat'];
+      const list =
+        backend === 'nftables'
+          ? ['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-ips']
+          : [backend === 'iptables-legacy' ? 'iptables-legacy-save' : 'iptables-save', '-t', 'nat'];
       const listed = await run(list, { netns: NS, netOnly: true });
       if (!listed.stdout.includes(intToIp(ipToInt('10.96.1.0') + largest))) throw new Error(`${backend}: the added service is not in the kernel's rules`);
       await freshNode();
