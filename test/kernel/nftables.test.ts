@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guardLeftovers, lab, sh, waitFor } from './helpers.js';
+import { failedExpectation, guardLeftovers, lab, sh, waitFor } from './helpers.js';
 
 const tmp = guardLeftovers('wirelab-nft-');
 const nftList = (ns: string, ...what: string[]) => sh(['ip', 'netns', 'exec', ns, 'nft', ...what]);
@@ -35,12 +35,7 @@ describe('kube-proxy nftables mode', () => {
       sh(['ip', 'netns', 'exec', ns, 'nft', 'delete', 'rule', 'ip', 'kube-proxy', chain![1], 'handle', chain![2]]);
       expect(nftList(ns, 'list', 'chain', 'ip', 'kube-proxy', chain![1])).not.toContain('dnat to');
 
-      const out = tmp();
-      const r = await lab(['test', 'nodeport-nftables', '--out', out]);
-      expect(r.code, r.stdout + r.stderr).toBe(1);
-      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-      const local = report.expectations.find((e: { name: string }) => e.name.startsWith('external -> NodePort (Local) on w2'));
-      expect(local.passed).toBe(false);
+      const local = await failedExpectation('nodeport-nftables', tmp(), 'external -> NodePort (Local) on w2');
       expect(local.message).toContain('hop pod-d/eth0');
       expect(local.message).toContain('packet last seen at w2/eth0');
     } finally {

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice } from '../../model/types.js';
 import { endpoint, makeService, makeSlice, tcpPort } from '../../model/testing/services.js';
+import { clusterIPService, overallServices, overallSlices, readySlice } from './testing/upstream-fixtures.js';
 import { syncNftables, nftMasqueradeMark, type KubeProxyNftablesInput, type NftSyncState } from './nftables.js';
 import { servicePortChainNameBase } from './nftables-names.js';
 import { transactionText } from './nft-objects.js';
@@ -38,54 +39,8 @@ const expectDump = (state: NftSyncState, expected: string) => expect(sortNFTable
 
 describe('upstream TestOverallNFTablesRules', () => {
   it('renders the same table as upstream for ClusterIP, LoadBalancer (Local and Cluster), NodePort, ExternalIP and endpoint-less services', () => {
-    const svcs = [
-      makeService('ns1', 'svc1', (s) => {
-        s.clusterIP = '172.30.0.41';
-        s.ports = [tcpPort('p80', 80)];
-      }),
-      makeService('ns2', 'svc2', (s) => {
-        s.type = 'LoadBalancer';
-        s.externalTrafficPolicy = 'Local';
-        s.clusterIP = '172.30.0.42';
-        s.ports = [tcpPort('p80', 80, 3001)];
-        s.loadBalancerIPs = ['1.2.3.4'];
-        s.externalIPs = ['192.168.99.22'];
-        s.healthCheckNodePort = 30000;
-      }),
-      makeService('ns3', 'svc3', (s) => {
-        s.type = 'NodePort';
-        s.clusterIP = '172.30.0.43';
-        s.ports = [tcpPort('p80', 80, 3003)];
-      }),
-      makeService('ns4', 'svc4', (s) => {
-        s.type = 'NodePort';
-        s.clusterIP = '172.30.0.44';
-        s.externalIPs = ['192.168.99.33'];
-        s.ports = [tcpPort('p80', 80)];
-      }),
-      makeService('ns5', 'svc5', (s) => {
-        s.type = 'LoadBalancer';
-        s.clusterIP = '172.30.0.45';
-        s.ports = [tcpPort('p80', 80, 3002)];
-        s.loadBalancerIPs = ['5.6.7.8'];
-        s.healthCheckNodePort = 30000;
-        s.loadBalancerSourceRanges = [' 203.0.113.0/25'];
-        s.sessionAffinity = 'ClientIP';
-        s.affinityTimeoutSeconds = 10800;
-      }),
-      makeService('ns6', 'svc6', (s) => {
-        s.clusterIP = '172.30.0.46';
-        s.ports = [tcpPort('p80', 80)];
-      }),
-    ];
-    const p80 = [{ name: 'p80', port: 80 }];
-    const slices = [
-      makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], p80),
-      makeSlice('ns2', 'svc2', [endpoint('10.180.0.2')], p80),
-      makeSlice('ns3', 'svc3', [endpoint('10.180.0.3')], p80),
-      makeSlice('ns4', 'svc4', [endpoint('10.180.0.4'), endpoint('10.180.0.5', 'test-node')], p80),
-      makeSlice('ns5', 'svc5', [endpoint('10.180.0.3')], p80),
-    ];
+    const svcs = overallServices();
+    const slices = overallSlices();
     const { state } = syncNftables(fakeNftProxier(svcs, slices));
     expectDump(state, baseRules + golden('nftables-TestOverallNFTablesRules.expected.txt'));
   });
@@ -110,22 +65,12 @@ describe('upstream TestSyncProxyRulesRepeated', () => {
     .slice(1);
 
   it('reaches the same table after each full and partial sync, with as many operations as upstream', () => {
-    const clusterIP = (ns: string, name: string, ip: string, port: string, num: number) =>
-      makeService(ns, name, (s) => {
-        s.clusterIP = ip;
-        s.ports = [tcpPort(port, num)];
-      });
+    const clusterIP = clusterIPService;
+    const slice = readySlice;
     const svc1 = clusterIP('ns1', 'svc1', '172.30.0.41', 'p80', 80);
     const svc2 = clusterIP('ns2', 'svc2', '172.30.0.42', 'p8080', 8080);
     const svc3 = clusterIP('ns3', 'svc3', '172.30.0.43', 'p80', 80);
     const svc4 = clusterIP('ns4', 'svc4', '172.30.0.44', 'p80', 80);
-    const slice = (ns: string, name: string, ips: string[], port: string, num: number) =>
-      makeSlice(
-        ns,
-        name,
-        ips.map((ip) => endpoint(ip)),
-        [{ name: port, port: num }],
-      );
     const eps1 = slice('ns1', 'svc1', ['10.0.1.1'], 'p80', 80);
     const eps2 = slice('ns2', 'svc2', ['10.0.2.1'], 'p8080', 8080);
     const eps3 = (...ips: string[]) => slice('ns3', 'svc3', ips, 'p80', 80);

@@ -12,7 +12,7 @@ import type { NftOp } from './nft-objects.js';
 import { NftTable } from './nft-table.js';
 import { NFT_CONTAINERS, setupNFTables } from './nftables-setup.js';
 import { writeNftServicePort, type NftSyncContext } from './nftables-service.js';
-import { buildServicePortInfos, cidrContains, endpointsForServicePort, normalizeCidr, type IptablesService } from './service-ports.js';
+import { cidrContains, normalizeCidr, servicePortsWithEndpoints, type IptablesService } from './service-ports.js';
 import { isAffinitySetName, isNftServiceChainName } from './nftables-names.js';
 
 export interface KubeProxyNftablesInput {
@@ -107,15 +107,7 @@ export function syncNftables(input: KubeProxyNftablesInput, previous?: NftSyncSt
     }),
   );
 
-  const slicesByService = new Map<string, EndpointSlice[]>();
-  for (const slice of input.endpointSlices) {
-    const key = `${slice.namespace}/${slice.serviceName}`;
-    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
-  }
-  const servicePorts = buildServicePortInfos(input.services).map((spi) => ({
-    spi,
-    endpoints: endpointsForServicePort(spi, slicesByService.get(spi.serviceName) ?? [], input.hostname),
-  }));
+  const servicePorts = servicePortsWithEndpoints(input.services, input.endpointSlices, input.hostname);
   const fingerprints = new Map<string, string>();
   for (const sp of servicePorts) fingerprints.set(sp.spi.serviceName, (fingerprints.get(sp.spi.serviceName) ?? '') + JSON.stringify(sp));
   const changed = (name: string) => prev.fingerprints.get(name) !== fingerprints.get(name);

@@ -259,3 +259,18 @@ function mergeEndpoints(a: EndpointInfo[], b: EndpointInfo[]): EndpointInfo[] {
   for (const ep of [...a, ...b]) merged.set(ep.endpoint, ep);
   return [...merged.values()].sort((x, y) => (x.endpoint < y.endpoint ? -1 : x.endpoint > y.endpoint ? 1 : 0));
 }
+
+/** Every service port with its endpoints, slices grouped by service once (upstream's
+ * EndpointSliceCache is keyed the same way), so a sync stays linear in the number of services. */
+export function servicePortsWithEndpoints(
+  services: IptablesService[],
+  slices: EndpointSlice[],
+  hostname: string,
+): { spi: ServicePortInfo; endpoints: EndpointInfo[] }[] {
+  const slicesByService = new Map<string, EndpointSlice[]>();
+  for (const slice of slices) {
+    const key = `${slice.namespace}/${slice.serviceName}`;
+    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+  }
+  return buildServicePortInfos(services).map((spi) => ({ spi, endpoints: endpointsForServicePort(spi, slicesByService.get(spi.serviceName) ?? [], hostname) }));
+}
