@@ -1,14 +1,14 @@
 // kube-proxy's nftables chain and set names (kubernetes v1.34.2 pkg/proxy/nftables/proxier.go
 // hashAndTruncate, servicePortChainNameBase, servicePortEndpointChainNameBase): an 8-character
 // base32 sha256 prefix, then "namespace/name/protocol/portName[__ip/port]".
-import { createHash } from 'node:crypto';
-import { base32Std } from '../chain-hash.js';
+import { hash16 } from '../chain-hash.js';
 
 /** knftables.NameLengthMax (256) minus chainNamePrefixLengthMax (16). */
 const CHAIN_NAME_BASE_LENGTH_MAX = 256 - 16;
 
 export function hashAndTruncate(name: string): string {
-  const full = `${base32Std(createHash('sha256').update(name, 'utf8').digest()).slice(0, 8)}-${name}`;
+  // The first 8 characters of the same base32(sha256) the iptables names use 16 of (memoized).
+  const full = `${hash16(name).slice(0, 8)}-${name}`;
   return full.length > CHAIN_NAME_BASE_LENGTH_MAX ? full.slice(0, CHAIN_NAME_BASE_LENGTH_MAX - 3) + '...' : full;
 }
 
