@@ -3,8 +3,9 @@
 //                                 control plane, one lab under Debian's kernel in a VM: ~3 min
 //   npm run bench -- --no-vm      without the VM run
 //   npm run bench -- --only control-plane   one part (topology, startup, services, control-plane, exercises, vm)
-//   npm run bench -- --scale      also kube-proxy rules for 10k services (several minutes on
-//                                 iptables-nft 1.8.9, whose restore is quadratic)
+//   npm run bench -- --scale      also kube-proxy rules for 3k and 10k services, in iptables
+//                                 (legacy, nft) and nftables mode (tens of minutes: nft and
+//                                 iptables-nft grow faster than linearly with the table)
 // Exit code 0 when every target of the run is met.
 import { ownedNetns } from '../src/kernel/netns.js';
 import { benchStartup } from './startup.js';

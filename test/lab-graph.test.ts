@@ -23,7 +23,8 @@ describe('lab graph', () => {
       expect(g.nodes.size, labs[i]).toBeGreaterThan(5);
       expect(g.edges.length, labs[i]).toBeGreaterThan(5);
     });
-  });
+    // One CLI process per lab: on a loaded 2-core machine that is more than the default 20 s.
+  }, 90_000);
 
   it('prints DOT and SVG with --format', async () => {
     const dot = await lab(['graph', 'flannel-vxlan', '--format', 'dot']);

@@ -1,4 +1,4 @@
-// One node's agent: kubelet, flanneld, kube-proxy (iptables mode), the policy engine and the
+// One node's agent: kubelet, flanneld, kube-proxy (iptables or nftables mode), the policy engine and the
 // MetalLB speaker of one node, fed by the real API server. Informers keep the objects; every
 // change schedules a reconcile (one at a time; changes during one schedule the next), which
 // compares what the API wants with what this node has and applies the difference: the node's
@@ -22,7 +22,8 @@ import { startProcesses } from '../kernel/staging.js';
 import { stopProcesses } from '../kernel/processes.js';
 import { nodeObject, nodeStatus, peerChanges, podActions, type AppliedPeer } from './decide.js';
 import { applyOps } from './kubelet.js';
-import { kubeProxySync, policySync, type RulesState } from './rules.js';
+import { kubeProxyNftSync, kubeProxySync, policySync, type RulesState } from './rules.js';
+import type { NftSyncState } from '../plan/proxy/nftables.js';
 import { finalDelete, patchNode, patchServiceStatus, patchNodeStatus, registerNode, renewLease } from './api-writes.js';
 import { loadBalancerChanges, poolsFromApi } from './metallb-controller.js';
 import { CalicoNode } from './calico-node.js';
@@ -58,6 +59,7 @@ export class NodeAgent {
   private readonly peers = new Map<string, AppliedPeer>();
   private networkFor = '';
   private proxy?: RulesState;
+  private nftProxy?: NftSyncState;
   private policy?: RulesState;
   private speaker: { ips: string; pids: number[] } = { ips: '', pids: [] };
   private nodeUid?: string;
@@ -314,8 +316,17 @@ export class NodeAgent {
     if (live.kubeProxy === 'iptables') {
       const sync = kubeProxySync(live, self, this.proxy);
       if (sync) {
-        await applyOps(live.lab, 'kube-proxy sync', [sync.op]);
+        await applyOps(live.lab, 'kube-proxy sync', sync.ops);
         this.proxy = sync.state;
+      }
+    }
+    if (live.kubeProxy === 'nftables') {
+      const sync = kubeProxyNftSync(live, self, this.nftProxy);
+      if (sync) {
+        await applyOps(live.lab, 'kube-proxy sync', sync.ops);
+        this.nftProxy = sync.state;
+        // Chains flushed now are deleted by a sync over a second later (upstream's staleChains).
+        if (sync.state.staleChains.size > 0) setTimeout(() => this.schedule(), 1100).unref();
       }
     }
     if (cniBackend(live.network.cni).enforcesPolicy) {

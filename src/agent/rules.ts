@@ -1,4 +1,4 @@
-// The node agent as kube-proxy (iptables mode) and as the pod network's policy engine: each sync
+// The node agent as kube-proxy (iptables or nftables mode) and as the pod network's policy engine: each sync
 // renders the whole ruleset from the live model with the same renderers the static path uses and
 // restores it in one iptables-restore. Chains a sync no longer writes are deleted in the same
 // restore; jump rules from the built-in chains go in on the first sync only, as kube-proxy's
@@ -8,7 +8,9 @@ import { netnsName } from '../model/names.js';
 import type { Op } from '../plan/types.js';
 import { renderKubeProxyRuleset } from '../plan/proxy/iptables.js';
 import { toRestoreText } from '../plan/proxy/iptables-restore.js';
-import { withJumps } from '../plan/proxy/registry.js';
+import { nftablesInputFor, routeLocalnetOp, withJumps } from '../plan/proxy/registry.js';
+import { syncNftables, type NftSyncState } from '../plan/proxy/nftables.js';
+import { transactionText } from '../plan/proxy/nft-objects.js';
 import { renderPodsFromModel, renderPolicyRules } from '../plan/policy/render.js';
 
 export interface RulesState {
@@ -21,7 +23,7 @@ export interface RulesState {
 const declared = (text: string) => [...text.matchAll(/^:(\S+) - /gm)].map((m) => m[1]);
 
 /** kube-proxy's sync of this node, or undefined when nothing changed. */
-export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesState): { op: Op; state: RulesState } | undefined {
+export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesState): { ops: Op[]; state: RulesState } | undefined {
   const ruleset = renderKubeProxyRuleset({
     hostname: node.name,
     nodeIPs: [node.ip],
@@ -33,9 +35,21 @@ export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesS
   if (previous?.text === body) return undefined;
   const text = previous ? toRestoreText(ruleset, { deleteChains: previous.chains }) : withJumps(body);
   return {
-    op: { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: text },
+    // The first sync also sets route_localnet, as NewProxier does once.
+    ops: [...(previous ? [] : [routeLocalnetOp(model, node)]), { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: text }],
     state: { text: body, chains: [...ruleset.tables.nat.keys()] },
   };
+}
+
+/** kube-proxy's nftables sync of this node, as upstream's syncProxyRules: a full sync the first
+ * time, then partial syncs that touch only the services whose objects changed and the map
+ * elements that differ, each one `nft -f` transaction (plus, when chains went stale over a second
+ * ago, upstream's separate transaction deleting them first). Undefined when nothing changed. */
+export function kubeProxyNftSync(model: ClusterModel, node: Node, previous?: NftSyncState): { ops: Op[]; state: NftSyncState } | undefined {
+  const sync = syncNftables(nftablesInputFor(model, node), previous);
+  const netns = netnsName(model.lab, node.name);
+  const ops: Op[] = [sync.cleanup, sync.ops].filter((tx) => tx.length > 0).map((tx) => ({ kind: 'nft', netns, input: transactionText(tx) }));
+  return ops.length > 0 ? { ops, state: sync.state } : undefined;
 }
 
 /** The policy engine's sync of this node, or undefined when nothing changed. */

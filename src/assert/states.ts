@@ -3,7 +3,13 @@
 import type { ExpectationSpec, StateView } from '../labfile/schema.js';
 import type { HopResult } from './hops.js';
 
-const STATE_LABEL: Record<StateView, string> = { routes: 'routes', bgp: 'BGP sessions', ipvs: 'IPVS virtual servers', ipsets: 'ip sets' };
+const STATE_LABEL: Record<StateView, string> = {
+  routes: 'routes',
+  bgp: 'BGP sessions',
+  ipvs: 'IPVS virtual servers',
+  ipsets: 'ip sets',
+  nftables: 'nftables table kube-proxy',
+};
 
 export function judgeStates(e: Pick<ExpectationSpec, 'state'>, outputs: string[]): HopResult[] {
   return e.state.map((c, k) => {

@@ -74,4 +74,14 @@ describe('parseServiceManifest', () => {
     ).toEqual(['10.10.20.201']);
     expect(svc({ type: 'LoadBalancer', loadBalancerIP: '10.10.20.202', ports: [{ port: 80 }] }).service?.loadBalancerIPs).toEqual(['10.10.20.202']);
   });
+
+  it('reads a ClusterIP service with external IPs as the API server returns it (externalTrafficPolicy: Cluster) and keeps its source ranges', () => {
+    const r = svc({ externalIPs: ['172.16.20.50'], externalTrafficPolicy: 'Cluster', ports: [{ port: 80 }] });
+    expect(r.problems).toEqual([]);
+    expect(r.service?.externalIPs).toEqual(['172.16.20.50']);
+    expect(svc({ externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }).problems[0]?.message).toMatch(/externalTrafficPolicy only applies/);
+    expect(svc({ type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8'], ports: [{ port: 80 }] }).service?.loadBalancerSourceRanges).toEqual([
+      '10.0.0.0/8',
+    ]);
+  });
 });

@@ -40,6 +40,8 @@ export const serviceSpecSchema = z.looseObject({
   internalTrafficPolicy: z.enum(['Cluster', 'Local']).default('Cluster'),
   loadBalancerIP: ipv4.optional(),
   externalIPs: z.array(ipv4).default([]),
+  /** CIDRs, kept as written (kube-proxy trims the whitespace the API server lets through). */
+  loadBalancerSourceRanges: z.array(z.string()).default([]),
   externalName: z.string().optional(),
 });
 
@@ -95,10 +97,13 @@ export function parseServiceManifest(m: {
       message: `a ${s.type} service cannot be headless (clusterIP: None)`,
       fix: 'use type ClusterIP for a headless service',
     });
-  if (s.externalTrafficPolicy && s.type !== 'NodePort' && s.type !== 'LoadBalancer') {
+  // ValidateService: only for externally accessible services (NodePort, LoadBalancer, or
+  // external IPs); the API server itself defaults it to Cluster on a ClusterIP service with
+  // external IPs, so such a service read back from the API has it.
+  if (s.externalTrafficPolicy && s.type !== 'NodePort' && s.type !== 'LoadBalancer' && s.externalIPs.length === 0) {
     problems.push({
       path: ['spec', 'externalTrafficPolicy'],
-      message: `externalTrafficPolicy only applies to NodePort and LoadBalancer services, not ${s.type}`,
+      message: `externalTrafficPolicy only applies to NodePort and LoadBalancer services and services with externalIPs, not ${s.type}`,
       fix: 'remove it or change the type',
     });
   }
@@ -159,6 +164,7 @@ export function parseServiceManifest(m: {
       internalTrafficPolicy: s.internalTrafficPolicy,
       loadBalancerIPs: [...new Set(lbIPs)],
       externalIPs: s.externalIPs,
+      ...(s.loadBalancerSourceRanges.length > 0 ? { loadBalancerSourceRanges: s.loadBalancerSourceRanges } : {}),
       externalName: s.externalName,
     },
   };

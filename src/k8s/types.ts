@@ -84,6 +84,8 @@ export interface ServiceManifest {
   /** status.loadBalancer.ingress[].ip (or spec.loadBalancerIP / externalIPs as given). */
   loadBalancerIPs: string[];
   externalIPs: string[];
+  /** spec.loadBalancerSourceRanges, as written. */
+  loadBalancerSourceRanges?: string[];
   externalName?: string;
 }
 

@@ -47,7 +47,7 @@ export type ToolRun =
   | { tool: 'ip' | 'bridge' | 'tc'; netns: string; lines: string[] }
   | { tool: 'sysctl'; netns: string; settings: { key: string; value: string; optional: boolean }[] }
   | { tool: 'iptables-restore'; netns: string; rules: string }
-  | { tool: 'ipset' | 'ipvsadm'; netns: string; input: string }
+  | { tool: 'ipset' | 'ipvsadm' | 'nft'; netns: string; input: string }
   | { tool: 'netns'; names: string[] }
   | { tool: 'file'; path: string; content: string }
   | { tool: 'netns-file'; netns: string; name: string; content: string }
@@ -83,6 +83,9 @@ export function groupStep(step: Step): { netns: string | null; runs: ToolRun[] }
         return;
       case 'restore':
         runs.push({ tool: op.tool, netns: op.netns, input: op.input });
+        return;
+      case 'nft':
+        runs.push({ tool: 'nft', netns: op.netns, input: op.input });
         return;
       case 'file':
         runs.push({ tool: 'file', path: op.path, content: op.content });
@@ -243,6 +246,8 @@ export function runCommands(lab: string, r: ToolRun): Command[] {
       return [{ kind: 'exec', argv: inNetns(r.netns, ['ipset', 'restore', '-exist'], true), input: r.input }];
     case 'ipvsadm':
       return [{ kind: 'exec', argv: inNetns(r.netns, ['ipvsadm-restore'], true), input: r.input }];
+    case 'nft':
+      return [{ kind: 'exec', argv: inNetns(r.netns, ['nft', '-f', '-'], true), input: r.input }];
     case 'file':
       return [{ kind: 'write', path: `${labStateDir(lab)}/${r.path}`, content: r.content }];
     case 'netns-file':

@@ -70,6 +70,16 @@ export const FEATURES: Record<string, { what: string; fix: string }> = {
   CONFIG_NET_IPIP: { what: 'IP-in-IP tunnels (Calico IPIP)', fix: 'use a kernel with CONFIG_NET_IPIP (modprobe ipip)' },
   CONFIG_GENEVE: { what: 'Geneve tunnels', fix: 'use a kernel with CONFIG_GENEVE (modprobe geneve)' },
   CONFIG_DUMMY: { what: 'dummy devices (kube-ipvs0)', fix: 'use a kernel with CONFIG_DUMMY (modprobe dummy)' },
+  CONFIG_NFT_NAT: { what: 'nftables NAT (kube-proxy nftables mode: dnat, masquerade)', fix: 'use a kernel with CONFIG_NFT_NAT (modprobe nft_nat)' },
+  CONFIG_NFT_NUMGEN: { what: 'nftables numgen (kube-proxy nftables mode load balancing)', fix: 'use a kernel with CONFIG_NFT_NUMGEN (modprobe nft_numgen)' },
+  CONFIG_NFT_FIB_IPV4: {
+    what: 'nftables fib (kube-proxy nftables mode: local addresses)',
+    fix: 'use a kernel with CONFIG_NFT_FIB_IPV4 (modprobe nft_fib_ipv4)',
+  },
+  CONFIG_NFT_REJECT: {
+    what: 'nftables reject (kube-proxy nftables mode: services without endpoints)',
+    fix: 'use a kernel with CONFIG_NFT_REJECT (modprobe nft_reject)',
+  },
   CONFIG_NET_SCH_NETEM: { what: 'netem (delay and loss)', fix: 'use a kernel with CONFIG_NET_SCH_NETEM' },
 };
 

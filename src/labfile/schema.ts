@@ -44,8 +44,8 @@ export const clusterSchema = z.strictObject({
   clusterDomain: z.string().default('cluster.local'),
   // The registry in cni/registry.ts is the authority; the schema only knows it is a name.
   cni: z.string(),
-  /** kube-proxy on every node: iptables (the default, as kubeadm), ipvs, or none. */
-  kubeProxy: z.strictObject({ mode: z.enum(['iptables', 'ipvs', 'none']).default('iptables') }).default({ mode: 'iptables' }),
+  /** kube-proxy on every node: iptables (the default, as kubeadm), ipvs, nftables, or none. */
+  kubeProxy: z.strictObject({ mode: z.enum(['iptables', 'ipvs', 'nftables', 'none']).default('iptables') }).default({ mode: 'iptables' }),
   /** kubernetes: the real kube-apiserver, controllers and scheduler, with wirelab's node agents
    * (kubelet, kube-proxy, policy) turning API objects into kernel state; none: the lab file is
    * turned into kernel state directly. Default: kubernetes when the lab has services, workloads,
@@ -182,7 +182,7 @@ export const sendSchema = z
   .refine((s) => s.dns !== undefined || s.to !== undefined, { message: 'needs `to` (a pod, node, service or outside host name, or an address)', path: ['to'] });
 
 /** What a state check reads on a node. */
-export const STATE_VIEWS = ['routes', 'bgp', 'ipvs', 'ipsets'] as const;
+export const STATE_VIEWS = ['routes', 'bgp', 'ipvs', 'ipsets', 'nftables'] as const;
 export type StateView = (typeof STATE_VIEWS)[number];
 
 /** A measured value's bounds, both optional. */
@@ -251,7 +251,8 @@ export const expectationSchema = z
       .array(
         z.strictObject({
           node: z.string(),
-          table: z.enum(['nat', 'filter', 'mangle', 'raw']).default('nat'),
+          /** An iptables table, or kube-proxy's own nftables table (nftables mode). */
+          table: z.enum(['nat', 'filter', 'mangle', 'raw', 'kube-proxy']).default('nat'),
           path: z.array(z.string().min(1)).min(1),
         }),
       )

@@ -49,6 +49,7 @@ export function resolveServices(
       internalTrafficPolicy: m.internalTrafficPolicy,
       loadBalancerIPs: m.type === 'LoadBalancer' ? (lbIPs.get(key(m)) ?? []) : [],
       externalIPs: m.externalIPs,
+      ...(m.loadBalancerSourceRanges ? { loadBalancerSourceRanges: m.loadBalancerSourceRanges } : {}),
       externalName: m.externalName,
     };
     if (svc.type === 'LoadBalancer' && svc.loadBalancerIPs.length === 0) {

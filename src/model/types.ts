@@ -96,7 +96,7 @@ export interface Internet {
   routerInternetIp: string;
 }
 
-export type KubeProxyMode = 'iptables' | 'ipvs' | 'none';
+export type KubeProxyMode = 'iptables' | 'ipvs' | 'nftables' | 'none';
 
 /** Which node answers ARP for a LoadBalancer IP (MetalLB L2 mode). */
 export interface L2Announcement {

@@ -23,7 +23,17 @@ export function base32Std(bytes: Uint8Array): string {
   return out;
 }
 
+/** Names hashed so far: kube-proxy computes a service's and an endpoint's chain names once, when
+ * it first sees them (newServiceInfo, newEndpointInfo), not on every sync; a node agent that
+ * re-renders on every change keeps them here (about 100 bytes per name). */
+const memo = new Map<string, string>();
+
 /** base32(sha256(text)), first 16 characters. */
 export function hash16(text: string): string {
-  return base32Std(createHash('sha256').update(text, 'utf8').digest()).slice(0, 16);
+  let h = memo.get(text);
+  if (h === undefined) {
+    h = base32Std(createHash('sha256').update(text, 'utf8').digest()).slice(0, 16);
+    memo.set(text, h);
+  }
+  return h;
 }

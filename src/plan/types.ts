@@ -17,6 +17,8 @@ export type Op =
   | { kind: 'iptables-restore'; netns: string; rules: string }
   /** `ipset restore -exist` or `ipvsadm-restore` input inside the namespace (IPVS mode). */
   | { kind: 'restore'; netns: string; tool: 'ipset' | 'ipvsadm'; input: string }
+  /** One `nft -f -` transaction inside the namespace (kube-proxy's nftables mode). */
+  | { kind: 'nft'; netns: string; input: string }
   /** A file that `ip netns exec` bind-mounts over /etc/<name> for programs run in the
    * namespace (/etc/netns/<netns>/<name>), e.g. a pod's resolv.conf as kubelet writes it. */
   | { kind: 'netns-file'; netns: string; name: string; content: string }

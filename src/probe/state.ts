@@ -1,6 +1,7 @@
 // Kernel and routing-daemon state an expectation reads after its probe: a node's routes
 // (`ip route`), BIRD's BGP sessions (`birdc show protocols`), IPVS's virtual servers
-// (`ipvsadm -Ln`) or the ip sets kube-proxy matches (`ipset list`). Fixed argv, no user input.
+// (`ipvsadm -Ln`), the ip sets kube-proxy matches (`ipset list`) or kube-proxy's nftables table
+// (`nft list table ip kube-proxy`). Fixed argv, no user input.
 import { labStateDir, netnsName } from '../model/names.js';
 import { birdSocketPath } from '../plan/cni/calico-bgp.js';
 import { inNetns, run } from '../kernel/exec.js';
@@ -16,6 +17,8 @@ export function stateArgv(lab: string, node: string, show: StateView): string[] 
       return inNetns(netnsName(lab, node), ['ipvsadm', '-Ln'], true);
     case 'ipsets':
       return inNetns(netnsName(lab, node), ['ipset', 'list'], true);
+    case 'nftables':
+      return inNetns(netnsName(lab, node), ['nft', 'list', 'table', 'ip', 'kube-proxy'], true);
   }
 }
 

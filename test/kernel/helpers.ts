@@ -126,3 +126,14 @@ export function guardLeftovers(prefix: string): () => string {
   });
   return () => dir;
 }
+
+/** `lab test <lab>` after a sabotage: it must fail, and the named expectation with it. */
+export async function failedExpectation(labName: string, outDir: string, namePrefix: string): Promise<{ passed: boolean; message: string }> {
+  const r = await lab(['test', labName, '--out', outDir]);
+  expect(r.code, r.stdout + r.stderr).toBe(1);
+  const report = JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8'));
+  const e = report.expectations.find((x: { name: string }) => x.name.startsWith(namePrefix));
+  expect(e, `an expectation named "${namePrefix}..."`).toBeDefined();
+  expect(e.passed).toBe(false);
+  return e;
+}

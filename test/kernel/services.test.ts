@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guardLeftovers, lab, sh } from './helpers.js';
+import { failedExpectation, guardLeftovers, lab, sh } from './helpers.js';
 import { featureState, readKernelConfig } from '../../src/kernel/features.js';
 
 const tmp = guardLeftovers('wirelab-svc-');
@@ -51,12 +51,7 @@ describe('services labs', () => {
       sh(['ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-D', ...splitRule(rule!.replace(/^-A /, ''))]);
       expect(sh(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'nat']).split('\n').some(isTarget)).toBe(false);
 
-      const out = tmp();
-      const r = await lab(['test', 'nodeport', '--out', out]);
-      expect(r.code, r.stdout + r.stderr).toBe(1);
-      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-      const local = report.expectations.find((e: { name: string }) => e.name.startsWith('external -> NodePort (Local) on w2'));
-      expect(local.passed).toBe(false);
+      const local = await failedExpectation('nodeport', tmp(), 'external -> NodePort (Local) on w2');
       expect(local.message).toContain('hop pod-d/eth0');
       expect(local.message).toContain('packet last seen at w2/eth0');
     } finally {

@@ -10,6 +10,9 @@ export const ADMIN_KUBECONFIG = `${KUBECONFIGS}/admin.conf`;
 /** kubeconfig for pods that use the API (CoreDNS, the ingress controller): the `kubernetes`
  * service, through kube-proxy like any pod. Its context is KUBECONFIG_CONTEXT. */
 export const POD_KUBECONFIG = `${KUBECONFIGS}/pods.conf`;
+/** For the real kube-proxy (the differential test): user system:kube-proxy, which the bootstrap
+ * RBAC binds to system:node-proxier, against the API server's address from any node. */
+export const KUBE_PROXY_KUBECONFIG = `${KUBECONFIGS}/kube-proxy.conf`;
 export const KUBECONFIG_CONTEXT = 'wirelab';
 export const agentConfigPath = (node: string) => `agents/${node}.json`;
 export const agentStatusPath = (node: string) => `agents/${node}.status.json`;

@@ -63,6 +63,8 @@ export function planPki(o: { apiServerIp: string; serviceCIDR: string; clusterDo
       client('apiserver-kubelet-client', '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client'),
       // wirelab's node agent is kubelet, kube-proxy and the policy agent in one; it acts for the
       // whole node, so it gets system:masters rather than the Node authorizer's narrower rights.
+      // The real kube-proxy, as kubeadm's kube-proxy add-on is bound (system:node-proxier).
+      client('kube-proxy', '/CN=system:kube-proxy'),
       ...o.nodes.map((n) => client(`node-${n.name}`, `/O=system:masters/CN=wirelab:node-agent:${n.name}`)),
       // Each node's kubelet API (exec, logs, port-forward) on its InternalIP, port 10250, with the
       // subject a kubelet's certificate signing request asks for (system:node:<name>).

@@ -11,10 +11,10 @@ import type { Op, ProcessSpec } from '../types.js';
 import { agentProgram, ETCD_BIN, KUBE_BIN, MODEL_FILE } from '../workloads/programs.js';
 import { clientCert, kubeletServingCert, kubernetesServiceIp, planPki } from './pki.js';
 import { renderKubeconfig } from './kubeconfig.js';
-import { ADMIN_KUBECONFIG, API_SOCKET, KUBECONFIGS, POD_KUBECONFIG, agentConfigPath, agentReadyFile, agentStatusPath } from './paths.js';
+import { ADMIN_KUBECONFIG, API_SOCKET, KUBECONFIGS, KUBE_PROXY_KUBECONFIG, POD_KUBECONFIG, agentConfigPath, agentReadyFile, agentStatusPath } from './paths.js';
 import { API_PORT, apiserverArgv, controllerManagerArgv, etcdArgv, schedulerArgv, type ControlPlaneConfig } from './components.js';
 
-export { ADMIN_KUBECONFIG, API_SOCKET, POD_KUBECONFIG, agentConfigPath, agentReadyFile, agentStatusPath } from './paths.js';
+export { ADMIN_KUBECONFIG, API_SOCKET, KUBE_PROXY_KUBECONFIG, POD_KUBECONFIG, agentConfigPath, agentReadyFile, agentStatusPath } from './paths.js';
 
 /** Where the API server is: the first control-plane node (where kubeadm runs it), port 6443. */
 export function apiServerNode(model: Pick<ClusterModel, 'nodes'>): { name: string; ip: string } {
@@ -99,6 +99,7 @@ export function planControlPlane(model: ClusterModel): ControlPlanePlan {
       content: kubeconfig('cm', `https://127.0.0.1:${API_PORT}`, clientCert('controller-manager')),
     },
     { kind: 'file', path: `${KUBECONFIGS}/scheduler.conf`, content: kubeconfig('scheduler', `https://127.0.0.1:${API_PORT}`, clientCert('scheduler')) },
+    { kind: 'file', path: KUBE_PROXY_KUBECONFIG, content: kubeconfig('kube-proxy', `https://${api.ip}:${API_PORT}`, clientCert('kube-proxy')) },
     { kind: 'file', path: POD_KUBECONFIG, content: kubeconfig('pods', `https://${kubernetesServiceIp(model.network.serviceCIDR)}:443`, clientCert('pods')) },
     // The lab file's model without its objects, for programs that add the API's objects to it
     // (the ingress controller).

@@ -15,6 +15,7 @@ import { isServiceChainName } from './iptables-names.js';
 import { tracePacket } from './testing/iptables-trace.js';
 import { endpoint, makeService, makeSlice, tcpPort } from '../../model/testing/services.js';
 import type { IptablesService } from './service-ports.js';
+import { clusterIPService, readySlice } from './testing/upstream-fixtures.js';
 
 /** NewFakeProxier's settings (see iptables.test.ts). */
 function fakeProxier(services: IptablesService[], endpointSlices: EndpointSlice[]): KubeProxyIptablesInput {
@@ -31,12 +32,6 @@ function fakeProxier(services: IptablesService[], endpointSlices: EndpointSlice[
   };
 }
 
-const clusterIPService = (ns: string, name: string, ip: string, portName: string, port: number) =>
-  makeService(ns, name, (s) => {
-    s.clusterIP = ip;
-    s.ports = [tcpPort(portName, port)];
-  });
-
 describe('upstream TestSyncProxyRulesRepeated (partial syncs)', () => {
   const sections = readFileSync(new URL('./__golden__/TestSyncProxyRulesRepeated.expected.txt', import.meta.url), 'utf8')
     .split(/^### .*\n/m)
@@ -49,13 +44,7 @@ describe('upstream TestSyncProxyRulesRepeated (partial syncs)', () => {
       svc3: clusterIPService('ns3', 'svc3', '172.30.0.43', 'p80', 80),
       svc4: clusterIPService('ns4', 'svc4', '172.30.0.44', 'p80', 80),
     };
-    const slice = (ns: string, name: string, ips: string[], port: string, num: number) =>
-      makeSlice(
-        ns,
-        name,
-        ips.map((ip) => endpoint(ip)),
-        [{ name: port, port: num }],
-      );
+    const slice = readySlice;
     const eps1 = slice('ns1', 'svc1', ['10.0.1.1'], 'p80', 80);
     const eps2 = slice('ns2', 'svc2', ['10.0.2.1'], 'p8080', 8080);
     const eps3 = (...ips: string[]) => slice('ns3', 'svc3', ips, 'p80', 80);

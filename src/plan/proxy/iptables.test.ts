@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderKubeProxyIptables, type KubeProxyIptablesInput } from './iptables.js';
 import { checkIPTablesRuleJumps, sortIPTablesRules } from './testing/iptables-dump.js';
-import { endpoint, makeService, makeSlice, tcpPort } from '../../model/testing/services.js';
+import { overallServices, overallSlices } from './testing/upstream-fixtures.js';
 
 // ---- GOLDEN -----------------------------------------------------------------------------------
 //
@@ -27,55 +27,8 @@ import { endpoint, makeService, makeSlice, tcpPort } from '../../model/testing/s
 const golden = readFileSync(new URL('./__golden__/TestOverallIPTablesRules.expected.txt', import.meta.url), 'utf8');
 
 function overallInput(): KubeProxyIptablesInput {
-  const services = [
-    makeService('ns1', 'svc1', (s) => {
-      s.clusterIP = '172.30.0.41';
-      s.ports = [tcpPort('p80', 80)];
-    }),
-    makeService('ns2', 'svc2', (s) => {
-      s.type = 'LoadBalancer';
-      s.externalTrafficPolicy = 'Local';
-      s.clusterIP = '172.30.0.42';
-      s.ports = [tcpPort('p80', 80, 3001)];
-      s.loadBalancerIPs = ['1.2.3.4'];
-      s.externalIPs = ['192.168.99.22'];
-      s.healthCheckNodePort = 30000;
-    }),
-    makeService('ns3', 'svc3', (s) => {
-      s.type = 'NodePort';
-      s.clusterIP = '172.30.0.43';
-      s.ports = [tcpPort('p80', 80, 3003)];
-    }),
-    makeService('ns4', 'svc4', (s) => {
-      s.type = 'NodePort'; // with no nodePort allocated, as in the upstream fixture
-      s.clusterIP = '172.30.0.44';
-      s.externalIPs = ['192.168.99.33'];
-      s.ports = [tcpPort('p80', 80)];
-    }),
-    makeService('ns5', 'svc5', (s) => {
-      s.type = 'LoadBalancer';
-      s.externalTrafficPolicy = 'Cluster';
-      s.clusterIP = '172.30.0.45';
-      s.ports = [tcpPort('p80', 80, 3002)];
-      s.loadBalancerIPs = ['5.6.7.8'];
-      s.healthCheckNodePort = 30000;
-      s.loadBalancerSourceRanges = [' 203.0.113.0/25'];
-      s.sessionAffinity = 'ClientIP';
-      s.affinityTimeoutSeconds = 10800;
-    }),
-    makeService('ns6', 'svc6', (s) => {
-      s.clusterIP = '172.30.0.46';
-      s.ports = [tcpPort('p80', 80)];
-    }),
-  ];
-  const p80 = [{ name: 'p80', port: 80 }];
-  const endpointSlices = [
-    makeSlice('ns1', 'svc1', [endpoint('10.180.0.1')], p80),
-    makeSlice('ns2', 'svc2', [endpoint('10.180.0.2')], p80),
-    makeSlice('ns3', 'svc3', [endpoint('10.180.0.3')], p80),
-    makeSlice('ns4', 'svc4', [endpoint('10.180.0.4'), endpoint('10.180.0.5', 'test-node')], p80),
-    makeSlice('ns5', 'svc5', [endpoint('10.180.0.3')], p80),
-  ];
+  const services = overallServices();
+  const endpointSlices = overallSlices();
   return {
     hostname: 'test-node',
     nodeIPs: ['192.168.0.2'],

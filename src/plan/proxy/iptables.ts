@@ -30,7 +30,7 @@ import {
 import { quote, TableWriter, type ResolvedOptions, type SyncContext } from './iptables-writer.js';
 import { writeServicePort } from './iptables-service-port.js';
 import { toRestoreText } from './iptables-restore.js';
-import { buildServicePortInfos, cidrContains, endpointsForServicePort, normalizeCidr, type IptablesService } from './service-ports.js';
+import { cidrContains, normalizeCidr, servicePortsWithEndpoints, type IptablesService } from './service-ports.js';
 
 export type { IptablesService } from './service-ports.js';
 
@@ -71,17 +71,7 @@ export interface KubeProxyIptablesInput {
 /** The full-sync ruleset, structured (see toRestoreText for partial syncs). */
 export function renderKubeProxyRuleset(input: KubeProxyIptablesInput): KubeProxyRuleset {
   const opts = resolveOptions(input);
-  // Slices grouped by service once (upstream's EndpointSliceCache is keyed the same way), so a
-  // sync stays linear in the number of services.
-  const slicesByService = new Map<string, EndpointSlice[]>();
-  for (const slice of input.endpointSlices) {
-    const key = `${slice.namespace}/${slice.serviceName}`;
-    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
-  }
-  const servicePorts = buildServicePortInfos(input.services).map((spi) => ({
-    spi,
-    endpoints: endpointsForServicePort(spi, slicesByService.get(spi.serviceName) ?? [], opts.hostname),
-  }));
+  const servicePorts = servicePortsWithEndpoints(input.services, input.endpointSlices, opts.hostname);
   const totalEndpoints = servicePorts.reduce((n, sp) => n + sp.endpoints.length, 0);
   const ctx: SyncContext = {
     opts,

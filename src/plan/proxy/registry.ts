@@ -1,11 +1,14 @@
 // kube-proxy on every node, in the mode the lab names (cluster.kubeProxy.mode): its rules as
-// plan operations (one iptables-restore per node per sync) and the features the mode needs.
+// plan operations (one iptables-restore, or one `nft -f` in nftables mode, per node per sync)
+// and the features the mode needs.
 import type { ClusterModel, Node } from '../../model/types.js';
 import { netnsName } from '../../model/names.js';
 import type { Op } from '../types.js';
 import { renderKubeProxyIptables } from './iptables.js';
 import { IPTABLES_JUMP_CHAINS, jumpRuleArgs } from './iptables-chains.js';
 import { planIpvsNode, IPVS_REQUIRES } from './ipvs-node.js';
+import { syncNftables, type KubeProxyNftablesInput } from './nftables.js';
+import { transactionText } from './nft-objects.js';
 
 export interface ProxyPlan {
   /** iptables-restore (and ipset/ipvs restore) per node. */
@@ -18,6 +21,8 @@ export function kubeProxyRequires(model: ClusterModel): string[] {
   if (model.kubeProxy === 'iptables')
     return ['CONFIG_NF_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_STATISTIC', 'CONFIG_NETFILTER_XT_MATCH_RECENT', 'CONFIG_NETFILTER_XT_MATCH_COMMENT'];
   if (model.kubeProxy === 'ipvs') return IPVS_REQUIRES;
+  if (model.kubeProxy === 'nftables')
+    return ['CONFIG_NF_TABLES', 'CONFIG_NF_CONNTRACK', 'CONFIG_NFT_NAT', 'CONFIG_NFT_NUMGEN', 'CONFIG_NFT_FIB_IPV4', 'CONFIG_NFT_REJECT'];
   return [];
 }
 
@@ -27,22 +32,43 @@ function restoreWords(args: string[]): string {
 }
 
 /** The jump rules from the built-in chains (upstream: EnsureRule(Prepend) per rule, before the
- * restore). Here they are `-I` lines in the same restore, so a sync stays one process; each
- * `-I` prepends, exactly as each EnsureRule(Prepend) does. kubelet's own KUBE-FIREWALL jumps are
- * left to kubelet (there is none here). */
-export function jumpLines(table: 'filter' | 'nat'): string[] {
-  return IPTABLES_JUMP_CHAINS.filter((j) => j.table === table && !j.kubelet).map((j) => `-I ${j.srcChain} ${restoreWords(jumpRuleArgs(j))}`);
+ * restore, for iptablesJumpChains and iptablesKubeletJumpChains, kubernetes v1.34.2
+ * pkg/proxy/iptables/proxier.go:794). Here they are `-I` lines in the same restore, so a sync
+ * stays one process; each `-I` prepends, exactly as each EnsureRule(Prepend) does. They go in on
+ * the first sync only, as EnsureRule adds a rule only when it is missing. kubelet's KUBE-FIREWALL
+ * jumps need the chain, which exists with localhost NodePorts (the default). */
+export function jumpLines(table: 'filter' | 'nat', withKubeletFirewall = true): string[] {
+  return IPTABLES_JUMP_CHAINS.filter((j) => j.table === table && (withKubeletFirewall || !j.kubelet)).map(
+    (j) => `-I ${j.srcChain} ${restoreWords(jumpRuleArgs(j))}`,
+  );
 }
 
+/** kube-proxy's canary chain (proxier.go:315, ipt.Monitor over mangle, nat and filter): it exists
+ * while kube-proxy's rules do; a flush of the tables by someone else removes it, and kube-proxy
+ * then re-syncs. Created empty, like upstream's EnsureChain. */
+export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
+
+/** A first sync's restore: the canary chain in mangle, nat and filter, and the jump rules. */
 export function withJumps(restoreText: string): string {
-  let out = '';
+  let out = `*mangle\n:${KUBE_PROXY_CANARY} - [0:0]\nCOMMIT\n`;
   let table: 'filter' | 'nat' | undefined;
+  const kubeletFirewall = /^:KUBE-FIREWALL /m.test(restoreText);
   for (const line of restoreText.split('\n')) {
-    if (line === '*filter' || line === '*nat') table = line.slice(1) as 'filter' | 'nat';
-    if (line === 'COMMIT' && table) out += jumpLines(table).join('\n') + '\n';
+    if (line === '*filter' || line === '*nat') {
+      table = line.slice(1) as 'filter' | 'nat';
+      out += `${line}\n:${KUBE_PROXY_CANARY} - [0:0]\n`;
+      continue;
+    }
+    if (line === 'COMMIT' && table) out += jumpLines(table, kubeletFirewall).join('\n') + '\n';
     out += line + '\n';
   }
   return out.replace(/\n+$/, '\n');
+}
+
+/** With localhost NodePorts (the default) kube-proxy sets net.ipv4.conf.all.route_localnet=1 so
+ * that 127.0.0.1:<nodePort> is routed to the DNAT target (proxier.go:240-243). */
+export function routeLocalnetOp(model: ClusterModel, node: Node): Op {
+  return { kind: 'sysctl', netns: netnsName(model.lab, node.name), key: 'net.ipv4.conf.all.route_localnet', value: '1' };
 }
 
 export function iptablesRulesFor(model: ClusterModel, node: Node): string {
@@ -57,6 +83,20 @@ export function iptablesRulesFor(model: ClusterModel, node: Node): string {
   );
 }
 
+/** kube-proxy's nftables input for one node of the lab: its name and address, the pod network
+ * as the local-traffic detector (--cluster-cidr), the service range as the ServiceCIDR the API
+ * server creates from --service-cluster-ip-range. */
+export function nftablesInputFor(model: ClusterModel, node: Node): KubeProxyNftablesInput {
+  return {
+    hostname: node.name,
+    nodeIPs: [node.ip],
+    clusterCIDR: model.network.podCIDR,
+    serviceCIDRs: [model.network.serviceCIDR],
+    services: model.services,
+    endpointSlices: model.endpointSlices,
+  };
+}
+
 /** kube-proxy's rules on every node; `podNetworkAddresses` are the addresses the pod network put
  * on each node (IPVS mode serves NodePorts on all of them). */
 export function planKubeProxy(model: ClusterModel, podNetworkAddresses: Record<string, string[]>): ProxyPlan {
@@ -65,8 +105,15 @@ export function planKubeProxy(model: ClusterModel, podNetworkAddresses: Record<s
     const plans = model.nodes.map((n) => planIpvsNode(model, n, podNetworkAddresses[n.name] ?? []));
     return { ruleOps: plans.flatMap((p) => p.ruleOps), nodeOps: plans.flatMap((p) => p.nodeOps) };
   }
+  if (model.kubeProxy === 'nftables') {
+    const nft = (n: Node): Op => ({ kind: 'nft', netns: netnsName(model.lab, n.name), input: transactionText(syncNftables(nftablesInputFor(model, n)).ops) });
+    return { ruleOps: model.nodes.map(nft), nodeOps: [] };
+  }
   return {
-    ruleOps: model.nodes.map((n): Op => ({ kind: 'iptables-restore', netns: netnsName(model.lab, n.name), rules: iptablesRulesFor(model, n) })),
+    ruleOps: model.nodes.flatMap((n): Op[] => [
+      routeLocalnetOp(model, n),
+      { kind: 'iptables-restore', netns: netnsName(model.lab, n.name), rules: iptablesRulesFor(model, n) },
+    ]),
     nodeOps: [],
   };
 }

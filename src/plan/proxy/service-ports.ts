@@ -15,11 +15,9 @@ import {
   servicePortPolicyLocalChainName,
 } from './iptables-names.js';
 
-/** A model Service plus the one Service field the model does not carry yet. */
-export type IptablesService = Service & {
-  /** spec.loadBalancerSourceRanges (whitespace is trimmed, as upstream does). */
-  loadBalancerSourceRanges?: string[];
-};
+/** A Service as kube-proxy reads it (spec.loadBalancerSourceRanges: whitespace is trimmed, as
+ * upstream does). */
+export type IptablesService = Service;
 
 /** Upstream servicePortInfo: BaseServicePortInfo plus the precomputed chain names. */
 export interface ServicePortInfo {
@@ -95,7 +93,10 @@ export function makeServicePortInfo(svc: IptablesService, port: ServicePort): Se
   const nameString = servicePortNameString(svc.namespace, svc.name, port.name);
   const proto = port.protocol.toLowerCase();
   const externalPolicyLocal = serviceExternallyAccessible(svc) && svc.externalTrafficPolicy === 'Local';
-  const ranges = (svc.loadBalancerSourceRanges ?? []).map(normalizeCidr).filter((c): c is string => c !== undefined);
+  const parsed = (svc.loadBalancerSourceRanges ?? []).map(normalizeCidr).filter((c): c is string => c !== undefined);
+  // A zero range means "allow any", the same as none: no firewall chain (kubernetes v1.34.2
+  // pkg/proxy/serviceport.go newBaseServiceInfo, "zero-masked cidr means allow any").
+  const ranges = parsed.some((c) => c.endsWith('/0')) ? [] : parsed;
   const needsHealthCheck = svc.type === 'LoadBalancer' && externalPolicyLocal;
   return {
     serviceName: `${svc.namespace}/${svc.name}`,
@@ -257,4 +258,19 @@ function mergeEndpoints(a: EndpointInfo[], b: EndpointInfo[]): EndpointInfo[] {
   const merged = new Map<string, EndpointInfo>();
   for (const ep of [...a, ...b]) merged.set(ep.endpoint, ep);
   return [...merged.values()].sort((x, y) => (x.endpoint < y.endpoint ? -1 : x.endpoint > y.endpoint ? 1 : 0));
+}
+
+/** Every service port with its endpoints, slices grouped by service once (upstream's
+ * EndpointSliceCache is keyed the same way), so a sync stays linear in the number of services. */
+export function servicePortsWithEndpoints(
+  services: IptablesService[],
+  slices: EndpointSlice[],
+  hostname: string,
+): { spi: ServicePortInfo; endpoints: EndpointInfo[] }[] {
+  const slicesByService = new Map<string, EndpointSlice[]>();
+  for (const slice of slices) {
+    const key = `${slice.namespace}/${slice.serviceName}`;
+    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+  }
+  return buildServicePortInfos(services).map((spi) => ({ spi, endpoints: endpointsForServicePort(spi, slicesByService.get(spi.serviceName) ?? [], hostname) }));
 }
