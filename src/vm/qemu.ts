@@ -32,8 +32,13 @@ export function vmShares(o: { modulesDir: string; workDir: string; outDir?: stri
   ];
 }
 
+/** TCG's CPU: every feature TCG emulates but AVX. QEMU 7.2 (Debian 12) added AVX to TCG with a
+ * rewritten vector decoder whose bugs (fixed in 8.x) can crash guest programs; without AVX, glibc,
+ * V8 and Go pick their SSE code paths. */
+export const TCG_CPU = 'max,-avx,-avx2';
+
 export function qemuArgv(v: VmSpec): string[] {
-  const accel = v.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max'];
+  const accel = v.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', TCG_CPU];
   return [
     'qemu-system-x86_64',
     ...accel,

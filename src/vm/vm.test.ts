@@ -82,7 +82,7 @@ describe('qemu', () => {
       kernelVersion: 'v',
       shares: vmShares({ modulesDir: '/k/modules', workDir: '/w', outDir: '/o' }),
     });
-    expect(argv.slice(0, 5)).toEqual(['qemu-system-x86_64', '-accel', 'tcg,thread=multi', '-cpu', 'max']);
+    expect(argv.slice(0, 5)).toEqual(['qemu-system-x86_64', '-accel', 'tcg,thread=multi', '-cpu', 'max,-avx,-avx2']);
     expect(argv).toEqual(expect.arrayContaining(['-kernel', '/k/vmlinuz', '-initrd', '/w/initrd', '-nic', 'none', '-no-reboot', '-serial', 'stdio']));
     const virtfs = argv.filter((_, i) => argv[i - 1] === '-virtfs');
     expect(virtfs).toEqual([

@@ -14,6 +14,11 @@ import { featureState, readKernelConfig } from '../../src/kernel/features.js';
 const tmp = guardLeftovers('wirelab-vm-test-');
 const LAB = join(ROOT, 'bin', 'lab.js');
 const VM_TIMEOUT = 600_000;
+// QEMU 7.2's TCG (Debian 12) now and then kills a guest program with SIGSEGV (exit 139: seen in 2
+// of about 8 CI runs, each time after the lab's expectations had run; its rewritten SSE/AVX
+// decoder had such bugs, fixed in 8.x). A lab run in the VM is retried once: a real failure
+// fails twice.
+const VM_LAB = { timeout: VM_TIMEOUT, retry: 1 };
 
 /** Nothing of a VM: no qemu, no work directory. */
 function vmLeftovers(): string[] {
@@ -28,25 +33,22 @@ function vmLeftovers(): string[] {
 const report = (dir: string) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
 
 describe("labs under Debian's stock kernel (--kernel debian)", () => {
-  it(
-    'clusterip-ipvs passes: IPVS virtual servers in ipvsadm -Ln, the KUBE-CLUSTER-IP set, the nat chain path',
-    async () => {
-      const out = tmp();
-      const r = await lab(['run', 'clusterip-ipvs', '--kernel', 'debian', '--out', out], VM_TIMEOUT);
-      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-      expect(r.stderr).toMatch(/booting it with (KVM|TCG)/);
-      const rep = report(out);
-      expect(rep.passed).toBe(true);
-      const hops = rep.expectations[0].hops.map((h: { at: string; passed: boolean }) => `${h.passed ? 'ok' : 'FAIL'} ${h.at}`);
-      expect(hops).toEqual(expect.arrayContaining(['ok controlplane IPVS virtual servers', 'ok controlplane ip sets', 'ok controlplane nat chains']));
-      expect(existsSync(join(out, 'pcaps', 'test-dns_eth0.pcap'))).toBe(true);
-      expect(vmLeftovers()).toEqual([]);
-    },
-    VM_TIMEOUT,
-  );
+  it('clusterip-ipvs passes: IPVS virtual servers in ipvsadm -Ln, the KUBE-CLUSTER-IP set, the nat chain path', VM_LAB, async () => {
+    const out = tmp();
+    const r = await lab(['run', 'clusterip-ipvs', '--kernel', 'debian', '--out', out], VM_TIMEOUT);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stderr).toMatch(/booting it with (KVM|TCG)/);
+    const rep = report(out);
+    expect(rep.passed).toBe(true);
+    const hops = rep.expectations[0].hops.map((h: { at: string; passed: boolean }) => `${h.passed ? 'ok' : 'FAIL'} ${h.at}`);
+    expect(hops).toEqual(expect.arrayContaining(['ok controlplane IPVS virtual servers', 'ok controlplane ip sets', 'ok controlplane nat chains']));
+    expect(existsSync(join(out, 'pcaps', 'test-dns_eth0.pcap'))).toBe(true);
+    expect(vmLeftovers()).toEqual([]);
+  });
 
   it(
     'in one VM: calico-ipip shows IP-in-IP with 20 bytes of overhead, mtu-and-loss measures netem, and a deleted IPVS virtual server fails clusterip-ipvs',
+    VM_LAB,
     async () => {
       await ensureVmTools(() => {});
       const kernel = await resolveBootKernel('debian', () => {});
@@ -92,7 +94,6 @@ describe("labs under Debian's stock kernel (--kernel debian)", () => {
       }
       expect(vmLeftovers()).toEqual([]);
     },
-    VM_TIMEOUT,
   );
 
   it('mtu-and-loss is skipped on a kernel without netem, naming what it lacks, and runs on one with it', async () => {
