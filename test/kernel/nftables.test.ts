@@ -81,11 +81,12 @@ describe('kube-proxy nftables mode', () => {
       expect(ok.code, ok.stdout + ok.stderr).toBe(0);
       expect(ok.stdout).toMatch(/^pod-[ad]$/);
       // The node agent created kube-proxy's nfacct counters (this kernel has nfnetlink_acct), so
-      // the localhost NodePort rule counts what it accepts, as upstream's does.
+      // the localhost NodePort rule counts what it accepts, as upstream's does (iptables-nft's
+      // listing puts two spaces before the counter's name).
       expect(sh(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'nat'])).toMatch(
-        /-A KUBE-NODEPORTS -d 127\.0\.0\.0\/8 .*--dport 30080 -m nfacct --nfacct-name localhost_nps_accepted_pkts -j KUBE-EXT-/,
+        /-A KUBE-NODEPORTS -d 127\.0\.0\.0\/8 .*--dport 30080 -m nfacct --nfacct-name\s+localhost_nps_accepted_pkts -j KUBE-EXT-/,
       );
-      expect(sh(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'filter'])).toContain('-m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP');
+      expect(sh(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'filter'])).toMatch(/-m nfacct --nfacct-name\s+ct_state_invalid_dropped_pkts -j DROP/);
       const accepted = /pkts = 0*(\d+),/.exec(sh(['ip', 'netns', 'exec', ns, 'nfacct', 'get', 'localhost_nps_accepted_pkts']));
       expect(Number(accepted?.[1])).toBeGreaterThan(0);
       sh(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.conf.all.route_localnet=0']);
