@@ -65,17 +65,23 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return performance.now() - t0;
 }
 
-/** The node agent's full sync of n services, as text (rendered inside the timed part). */
-function fullSync(backend: Backend, n: number): string {
-  if (backend === 'nftables') return transactionText(syncNftables(nftInput(n)).ops);
-  return withJumps(toRestoreText(renderKubeProxyRuleset(iptInput(n))));
+/** The node agent's full sync of the services, as text (rendered inside the timed part). The
+ * input is built before: the agent holds its model (from its informers) when it syncs. */
+function fullSync(backend: Backend, input: KubeProxyNftablesInput): string {
+  if (backend === 'nftables') return transactionText(syncNftables(input).ops);
+  return withJumps(toRestoreText(renderKubeProxyRuleset(input)));
 }
 
 /** The node agent's sync after one service was added to n (render only). */
-function addOne(backend: Backend, n: number, prevState?: ReturnType<typeof syncNftables>['state']): string {
+function addOne(
+  backend: Backend,
+  n: number,
+  inputs: { before: KubeProxyNftablesInput; after: KubeProxyNftablesInput },
+  prevState?: ReturnType<typeof syncNftables>['state'],
+): string {
   const added = `default/svc-${String(n).padStart(5, '0')}`;
-  if (backend === 'nftables') return transactionText(syncNftables(nftInput(n + 1), prevState).ops);
-  return renderIncrementalSync(iptInput(n), iptInput(n + 1), { added: [added], removed: [] });
+  if (backend === 'nftables') return transactionText(syncNftables(inputs.after, prevState).ops);
+  return renderIncrementalSync(inputs.before, inputs.after, { added: [added], removed: [] });
 }
 
 const row = (cells: string[], widths: number[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
@@ -93,16 +99,17 @@ export async function benchServices(scale: boolean, only?: number[]): Promise<bo
       for (const n of sizes) {
         // The node agent is a long-running process: its renderers are compiled and its chain
         // names hashed (as kube-proxy keeps them per service) before a sync; so here too.
-        fullSync(backend, n);
+        const input = nftInput(n);
+        fullSync(backend, input);
         await freshNode();
         let renderMs = 0;
         const h = await timed(async () => {
           const t0 = performance.now();
-          const text = fullSync(backend, n);
+          const text = fullSync(backend, input);
           renderMs = performance.now() - t0;
           await apply(backend, text);
         });
-        const text = fullSync(backend, n);
+        const text = fullSync(backend, input);
         await freshNode();
         const b = await timed(() => apply(backend, text));
         console.log(row([backend, String(n), h.toFixed(0), b.toFixed(0), renderMs.toFixed(0), (h / b).toFixed(2), verdict(h / b)], widths));
@@ -110,19 +117,20 @@ export async function benchServices(scale: boolean, only?: number[]): Promise<bo
       }
       // One more service into a node that has the largest set: the same change, applied by
       // wirelab (render + apply) and by the bare tool, each to a node in the same state.
-      const base = fullSync(backend, largest);
-      const prev = backend === 'nftables' ? syncNftables(nftInput(largest)).state : undefined;
-      addOne(backend, largest, prev); // warm, as the agent is
+      const inputs = { before: nftInput(largest), after: nftInput(largest + 1) };
+      const base = fullSync(backend, inputs.before);
+      const prev = backend === 'nftables' ? syncNftables(inputs.before).state : undefined;
+      addOne(backend, largest, inputs, prev); // warm, as the agent is
       await freshNode();
       await apply(backend, base);
       let renderMs = 0;
       const h = await timed(async () => {
         const t0 = performance.now();
-        const change = addOne(backend, largest, prev);
+        const change = addOne(backend, largest, inputs, prev);
         renderMs = performance.now() - t0;
         await apply(backend, change);
       });
-      const change = addOne(backend, largest, prev);
+      const change = addOne(backend, largest, inputs, prev);
       const list =
         backend === 'nftables'
           ? ['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-ips']

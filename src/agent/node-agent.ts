@@ -12,7 +12,9 @@ import { Informer, keyOf } from '../api/informer.js';
 import { modelFromApi } from '../model/from-api.js';
 import { nextPodIp } from '../model/ipam.js';
 import type { ClusterModel, Node } from '../model/types.js';
-import { labStateDir } from '../model/names.js';
+import { labStateDir, netnsName } from '../model/names.js';
+import { ensureNfacctCounters } from '../kernel/nfacct.js';
+import { NFACCT_COUNTERS } from '../plan/proxy/iptables-chains.js';
 import { POD_IP_ANNOTATION } from '../k8s/pod.js';
 import { cniBackend } from '../plan/cni/registry.js';
 import type { DynamicCni } from '../plan/cni/types.js';
@@ -60,6 +62,8 @@ export class NodeAgent {
   private networkFor = '';
   private proxy?: RulesState;
   private nftProxy?: NftSyncState;
+  /** Whether kube-proxy's nfacct counters exist in this node's namespace. */
+  private nfacct = false;
   private policy?: RulesState;
   private speaker: { ips: string; pids: number[] } = { ips: '', pids: [] };
   private nodeUid?: string;
@@ -314,7 +318,9 @@ export class NodeAgent {
 
   private async syncRules(live: ClusterModel, self: Node): Promise<void> {
     if (live.kubeProxy === 'iptables') {
-      const sync = kubeProxySync(live, self, this.proxy);
+      // The first (full) sync ensures the nfacct counters, as upstream's full syncs do.
+      if (!this.proxy) this.nfacct = (await ensureNfacctCounters(netnsName(live.lab, self.name), NFACCT_COUNTERS)).length === NFACCT_COUNTERS.length;
+      const sync = kubeProxySync(live, self, this.proxy, this.nfacct);
       if (sync) {
         await applyOps(live.lab, 'kube-proxy sync', sync.ops);
         this.proxy = sync.state;

@@ -22,14 +22,16 @@ export interface RulesState {
 
 const declared = (text: string) => [...text.matchAll(/^:(\S+) - /gm)].map((m) => m[1]);
 
-/** kube-proxy's sync of this node, or undefined when nothing changed. */
-export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesState): { ops: Op[]; state: RulesState } | undefined {
+/** kube-proxy's sync of this node, or undefined when nothing changed; `nfacct`: its counters
+ * exist in the node's namespace, so the rules count with them. */
+export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesState, nfacct = false): { ops: Op[]; state: RulesState } | undefined {
   const ruleset = renderKubeProxyRuleset({
     hostname: node.name,
     nodeIPs: [node.ip],
     clusterCIDR: model.network.podCIDR,
     services: model.services,
     endpointSlices: model.endpointSlices,
+    nfacct,
   });
   const body = toRestoreText(ruleset);
   if (previous?.text === body) return undefined;

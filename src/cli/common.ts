@@ -3,7 +3,8 @@
 import { Listr } from 'listr2';
 import { ExitCode } from './exit-code.js';
 import { SpecError } from '../labfile/errors.js';
-import { labNameOf } from '../labfile/load.js';
+import { labNameOf, type LabOverrides } from '../labfile/load.js';
+import { KUBE_PROXY_MODES, type KubeProxyMode } from '../labfile/schema.js';
 import { peekLabFile } from '../labfile/peek.js';
 import { prepareLab, formatWarnings, type PreparedLab } from '../lab/prepare.js';
 import { interruption } from '../lab/interrupt.js';
@@ -25,14 +26,14 @@ export function requireRoot(): void {
 }
 
 /** Parses, resolves and plans a lab; a bad lab file prints its located problems and exits 2. */
-export async function prepare(labArg: string): Promise<PreparedLab> {
+export async function prepare(labArg: string, overrides: LabOverrides = {}): Promise<PreparedLab> {
   try {
     const header = await peekLabFile(labArg);
     if (header.kind === 'comparison') {
       console.error(`"${labArg}" is a comparison of other labs: run it with \`lab run ${labArg}\` (it brings each lab up and down itself)`);
       throw new ExitCode(2);
     }
-    const p = await prepareLab(labArg);
+    const p = await prepareLab(labArg, overrides);
     for (const w of formatWarnings(p)) console.error(w);
     return p;
   } catch (e) {
@@ -111,4 +112,14 @@ export async function reportSkipped(p: PreparedLab, reason: string, outDir: stri
   if (outDir) await writeArtefacts(outDir, report, { results, topology: labTopology(p) });
   printReport(report, outDir);
   return 3;
+}
+
+/** The `--kube-proxy <mode>` option as overrides; a mode that does not exist exits 2. */
+export function overridesOf(opts: { kubeProxy?: string }): LabOverrides {
+  if (opts.kubeProxy === undefined) return {};
+  if (!(KUBE_PROXY_MODES as readonly string[]).includes(opts.kubeProxy)) {
+    console.error(`--kube-proxy ${opts.kubeProxy}: not a kube-proxy mode; use one of ${KUBE_PROXY_MODES.join(', ')}`);
+    throw new ExitCode(2);
+  }
+  return { kubeProxy: opts.kubeProxy as KubeProxyMode };
 }

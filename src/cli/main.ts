@@ -34,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
   const labArg = '<lab>';
   const labHelp = 'a lab name from labs/ (see `lab list`) or a path to a lab YAML file';
   const outHelp = 'write report.html, report.json, junit.xml, capture.pcapng and pcaps/<namespace>_<interface>.pcap';
+  const kubeProxyHelp =
+    "run kube-proxy in this mode instead of the lab file's cluster.kubeProxy.mode: iptables, nftables, ipvs or none (chain and state checks marked with another kubeProxy mode are left out)";
   const kernelHelp = 'run the lab in a VM booted from another kernel: "debian" (Debian\'s stock kernel, fetched once with apt) or the path of a vmlinuz';
   program
     .command('run')
@@ -41,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument(labArg, labHelp)
     .option('--keep', 'leave the lab up afterwards (tear down later with `lab down`)')
     .option('--out <dir>', outHelp)
+    .option('--kube-proxy <mode>', kubeProxyHelp)
     .option('--kernel <kernel>', kernelHelp)
     .option('--kernel-modules <dir>', 'with --kernel <vmlinuz>: its modules directory (default: found next to it or in /lib/modules)')
     .action(async (lab, opts) => {
@@ -51,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('bring a lab up and leave it running')
     .argument(labArg, labHelp)
     .option('--dry-run', 'print every command it would run; change nothing (no root needed)')
+    .option('--kube-proxy <mode>', `${kubeProxyHelp}; recorded, so \`lab test\` runs in the same mode`)
     .action(async (lab, opts) => {
       code = await (await import('./up.js')).cmdUp(lab, opts);
     });
@@ -59,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     .description("run a lab's expectations against the lab that is up")
     .argument(labArg, labHelp)
     .option('--out <dir>', outHelp)
+    .option('--kube-proxy <mode>', 'with --kernel: as for `lab run`; otherwise the lab is tested in the mode `lab up` recorded')
     .option('--kernel <kernel>', `${kernelHelp}; the lab is brought up and down around the test, since it lives only as long as its VM`)
     .option('--kernel-modules <dir>', 'with --kernel <vmlinuz>: its modules directory')
     .action(async (lab, opts) => {

@@ -8,14 +8,14 @@ import { downLab } from '../lab/down.js';
 import { interruption } from '../lab/interrupt.js';
 import { opCount } from '../plan/plan-lab.js';
 import type { LabReport } from '../report/report.js';
-import { exitCodeOf, listr, onInterrupt, prepare, printReport, reportSkipped, requireRoot } from './common.js';
+import { exitCodeOf, listr, onInterrupt, overridesOf, prepare, printReport, reportSkipped, requireRoot } from './common.js';
 import { cmdCompare } from './compare.js';
 
-export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: string }): Promise<number> {
+export async function cmdRun(labArg: string, opts: { keep?: boolean; out?: string; kubeProxy?: string }): Promise<number> {
   requireRoot();
   const header = await peekLabFile(labArg).catch(() => undefined);
   if (header?.kind === 'comparison') return cmdCompare(header.file, opts);
-  const p = await prepare(labArg);
+  const p = await prepare(labArg, overridesOf(opts));
   const reason = skipReason(p);
   if (reason) return reportSkipped(p, reason, opts.out);
   const lab = p.model.lab;

@@ -3,11 +3,11 @@ import { renderDryRun } from '../kernel/commands.js';
 import { skipReason } from '../lab/prepare.js';
 import { upLab, LabAlreadyUp } from '../lab/up.js';
 import { opCount } from '../plan/plan-lab.js';
-import { listr, onInterrupt, prepare, requireRoot } from './common.js';
+import { listr, onInterrupt, overridesOf, prepare, requireRoot } from './common.js';
 
-export async function cmdUp(labArg: string, opts: { dryRun?: boolean }): Promise<number> {
+export async function cmdUp(labArg: string, opts: { dryRun?: boolean; kubeProxy?: string }): Promise<number> {
   if (opts.dryRun) {
-    const p = await prepare(labArg);
+    const p = await prepare(labArg, overridesOf(opts));
     process.stdout.write(renderDryRun(p.plan));
     // With a control plane, what follows is API calls, not commands: the node agents turn the
     // API's objects into namespaces, links and rules, as the dry run of a lab without one shows.
@@ -27,7 +27,7 @@ export async function cmdUp(labArg: string, opts: { dryRun?: boolean }): Promise
     return 0;
   }
   requireRoot();
-  const p = await prepare(labArg);
+  const p = await prepare(labArg, overridesOf(opts));
   const reason = skipReason(p);
   if (reason) {
     console.error(`skipped: ${reason}`);

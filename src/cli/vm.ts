@@ -9,7 +9,7 @@ import { describeMissing, missingIn, prepareVm, runLabInVm } from '../lab/vm-run
 import { featureState, FEATURES, readKernelConfigFile } from '../kernel/features.js';
 import { listLabFiles } from '../labfile/load.js';
 import { prepareLab } from '../lab/prepare.js';
-import { onInterrupt, prepare, reportSkipped, requireRoot } from './common.js';
+import { onInterrupt, overridesOf, prepare, reportSkipped, requireRoot } from './common.js';
 import { REPORT_PAGE } from '../report/artefacts.js';
 
 export interface VmOptions {
@@ -17,6 +17,7 @@ export interface VmOptions {
   kernelModules?: string;
   out?: string;
   keep?: boolean;
+  kubeProxy?: string;
 }
 
 const say = (line: string) => console.error(`wirelab: ${line}`);
@@ -28,7 +29,7 @@ export async function cmdRunInVm(labArg: string, opts: VmOptions): Promise<numbe
     return 2;
   }
   // The lab file is checked here first, so a mistake is reported before anything boots.
-  const p = await prepare(labArg);
+  const p = await prepare(labArg, overridesOf(opts));
   const vm = await prepareVm({ kernel: opts.kernel, kernelModules: opts.kernelModules, say });
   say(`kernel ${vm.kernel.version}: ${vm.kernel.origin}`);
   const missing = missingIn(vm.kernel, p.requires);

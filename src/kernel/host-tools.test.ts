@@ -25,6 +25,7 @@ describe('scripts/tools.txt', () => {
       'nft',
       'ipset',
       'ipvsadm',
+      'nfacct',
       'conntrack',
       'dig',
       'curl',

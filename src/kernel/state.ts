@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { labStateDir } from '../model/names.js';
+import type { KubeProxyMode } from '../labfile/schema.js';
 
 export interface ProcessRecord {
   name: string;
@@ -21,6 +22,8 @@ export interface LabState {
   createdAt: string;
   namespaces: string[];
   processes: ProcessRecord[];
+  /** `--kube-proxy <mode>` given to `lab up`: `lab test` runs the lab file in the same mode. */
+  kubeProxy?: KubeProxyMode;
 }
 
 export function stateFile(lab: string): string {

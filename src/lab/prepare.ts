@@ -1,7 +1,7 @@
 // prepareLab: everything that can be known without touching the kernel (lab file -> typed
 // objects -> model -> plan), with every problem located in the lab file.
 import { createHash } from 'node:crypto';
-import { parseLab, locatedError, type LoadedLab } from '../labfile/load.js';
+import { parseLab, locatedError, type LabOverrides, type LoadedLab } from '../labfile/load.js';
 import { formatProblem, type SpecProblem } from '../labfile/errors.js';
 import { hopPoints, type ExpectationSpec } from '../labfile/schema.js';
 import { IFNAMSIZ, type PathProblem } from '../labfile/validate.js';
@@ -27,15 +27,17 @@ export interface PreparedLab {
   missing: string[];
   /** Located warnings (e.g. a selector that matches no pod): shown, never fatal. */
   warnings: SpecProblem[];
+  /** What the command line changed in the lab file (recorded in the lab's state by `lab up`). */
+  overrides?: LabOverrides;
 }
 
 /** Throws a located SpecError for anything wrong with the lab file. */
-export async function prepareLab(nameOrPath: string): Promise<PreparedLab> {
-  return prepareLoaded(await parseLab(nameOrPath));
+export async function prepareLab(nameOrPath: string, overrides: LabOverrides = {}): Promise<PreparedLab> {
+  return prepareLoaded(await parseLab(nameOrPath, overrides), overrides);
 }
 
 /** The same, for a lab file already read (an exercise's lab, renamed). */
-export function prepareLoaded(loaded: LoadedLab): PreparedLab {
+export function prepareLoaded(loaded: LoadedLab, overrides: LabOverrides = {}): PreparedLab {
   const { spec, file, locate } = loaded;
   let model: ClusterModel;
   try {
@@ -66,7 +68,7 @@ export function prepareLoaded(loaded: LoadedLab): PreparedLab {
       : [];
   const warnings = locatedError(file, locate, [...loaded.warnings, ...model.warnings, ...extra]).problems;
   const requires = [...new Set([...cni.requires, ...kubeProxyRequires(model), ...(model.underlay.netem ? ['CONFIG_NET_SCH_NETEM'] : [])])];
-  return { loaded, model, plan, cni, digest, requires, missing: missingFeatures(requires), warnings };
+  return { loaded, model, plan, cni, digest, requires, missing: missingFeatures(requires), warnings, overrides };
 }
 
 /** Every hop names an interface the plan creates in that namespace. */

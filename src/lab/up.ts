@@ -53,6 +53,7 @@ export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<string
     createdAt: new Date().toISOString(),
     namespaces: p.plan.namespaces.map((n) => n.netns),
     processes: [],
+    ...(p.overrides?.kubeProxy ? { kubeProxy: p.overrides?.kubeProxy } : {}),
   };
   // Written before anything exists, so an interrupted `up` is still torn down completely; the
   // exclusive create also makes a second, concurrent `lab up` of the same lab back off.

@@ -42,7 +42,8 @@ export function describeMissing(kernel: BootKernel, missing: string[]): string {
 
 /** Runs `lab run <lab file>` in a VM booted from the kernel. */
 export async function runLabInVm(p: PreparedLab, vm: { kernel: BootKernel; accel: 'kvm' | 'tcg' }, o: VmLabOptions): Promise<VmResult> {
-  const argv = [process.execPath, LAB_CLI, 'run', p.loaded.file, ...(o.outDir ? ['--out', GUEST_OUT] : [])];
+  const mode = p.overrides?.kubeProxy ? ['--kube-proxy', p.overrides?.kubeProxy] : [];
+  const argv = [process.execPath, LAB_CLI, 'run', p.loaded.file, ...mode, ...(o.outDir ? ['--out', GUEST_OUT] : [])];
   return runVm({
     kernel: vm.kernel,
     accel: vm.accel,

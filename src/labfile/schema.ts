@@ -2,6 +2,13 @@
 // references, address ranges) live in validate.ts so that every problem is collected at once.
 import { z } from 'zod';
 
+/** kube-proxy's modes; `none` runs no kube-proxy (e.g. to run the real one by hand). */
+export const KUBE_PROXY_MODES = ['iptables', 'ipvs', 'nftables', 'none'] as const;
+export type KubeProxyMode = (typeof KUBE_PROXY_MODES)[number];
+/** A chain or state check written for one mode applies only when the lab runs in that mode, so
+ * one lab can say what each mode's rules look like (`lab run <lab> --kube-proxy <mode>`). */
+const forMode = z.enum(['iptables', 'ipvs', 'nftables']).optional();
+
 /** A DNS-1123 label, as Kubernetes requires for Pod and Node names. */
 export const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Linux interface names: at most 15 characters (IFNAMSIZ - 1), no '/', ':' or whitespace. */
@@ -45,7 +52,7 @@ export const clusterSchema = z.strictObject({
   // The registry in cni/registry.ts is the authority; the schema only knows it is a name.
   cni: z.string(),
   /** kube-proxy on every node: iptables (the default, as kubeadm), ipvs, nftables, or none. */
-  kubeProxy: z.strictObject({ mode: z.enum(['iptables', 'ipvs', 'nftables', 'none']).default('iptables') }).default({ mode: 'iptables' }),
+  kubeProxy: z.strictObject({ mode: z.enum(KUBE_PROXY_MODES).default('iptables') }).default({ mode: 'iptables' }),
   /** kubernetes: the real kube-apiserver, controllers and scheduler, with wirelab's node agents
    * (kubelet, kube-proxy, policy) turning API objects into kernel state; none: the lab file is
    * turned into kernel state directly. Default: kubernetes when the lab has services, workloads,
@@ -243,6 +250,8 @@ export const expectationSchema = z
           show: z.enum(STATE_VIEWS),
           contains: z.array(z.string()).default([]),
           lacks: z.array(z.string()).default([]),
+          /** Checked only when kube-proxy runs in this mode. */
+          kubeProxy: forMode,
         }),
       )
       .default([]),
@@ -254,6 +263,8 @@ export const expectationSchema = z
           /** An iptables table, or kube-proxy's own nftables table (nftables mode). */
           table: z.enum(['nat', 'filter', 'mangle', 'raw', 'kube-proxy']).default('nat'),
           path: z.array(z.string().min(1)).min(1),
+          /** Checked only when kube-proxy runs in this mode. */
+          kubeProxy: forMode,
         }),
       )
       .default([]),

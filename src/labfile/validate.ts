@@ -366,6 +366,27 @@ export function validateLab(spec: LabSpec, objects: LabObject[]): PathProblem[] 
     });
     e.chains.forEach((c, j) => {
       if (!nodeNames.has(c.node)) add([...base, 'chains', j, 'node'], `unknown node "${c.node}"`, `use one of: ${[...nodeNames.keys()].join(', ')}`);
+      // kube-proxy's own table exists only in nftables mode (a check for another mode is left out).
+      const mode = c.kubeProxy ?? spec.cluster.kubeProxy.mode;
+      if (c.table === 'kube-proxy' && mode !== 'nftables')
+        add(
+          [...base, 'chains', j, c.kubeProxy ? 'kubeProxy' : 'table'],
+          `the table kube-proxy exists only in kube-proxy's nftables mode, and this check is for ${mode} mode`,
+          c.kubeProxy
+            ? 'use kubeProxy: nftables'
+            : 'add kubeProxy: nftables to this check (it then applies only in that mode), or trace an iptables table (nat, filter)',
+        );
+    });
+    // The views of kube-proxy's own state exist only in its mode.
+    e.state.forEach((c, j) => {
+      const needs = c.show === 'nftables' ? 'nftables' : c.show === 'ipvs' ? 'ipvs' : undefined;
+      const mode = c.kubeProxy ?? spec.cluster.kubeProxy.mode;
+      if (needs && mode !== needs)
+        add(
+          [...base, 'state', j, c.kubeProxy ? 'kubeProxy' : 'show'],
+          `show: ${c.show} is kube-proxy's ${needs} mode's state, and this check is for ${mode} mode`,
+          c.kubeProxy ? `use kubeProxy: ${needs}` : `add kubeProxy: ${needs} to this check (it then applies only in that mode)`,
+        );
     });
     const kind = send.ping ? 'ping' : send.http ? 'http' : send.transfer ? 'transfer' : send.dns ? 'dns' : 'tcp';
     if (e.expect.rttMs && kind !== 'ping') add([...base, 'expect', 'rttMs'], 'only a ping measures a round-trip time', 'send a ping');

@@ -18,6 +18,7 @@ import { WATCHED } from '../../src/agent/watched.js';
 import { agentConfigPath, KUBE_PROXY_KUBECONFIG } from '../../src/plan/control-plane/plan.js';
 import { iptablesRulesFor, nftablesInputFor } from '../../src/plan/proxy/registry.js';
 import { syncNftables } from '../../src/plan/proxy/nftables.js';
+import { NFACCT_COUNTERS } from '../../src/plan/proxy/iptables-chains.js';
 import { transactionText } from '../../src/plan/proxy/nft-objects.js';
 import { lineDiff, normaliseIptablesSave, normaliseNftList } from '../../src/plan/proxy/testing/rules-normalise.js';
 import type { ClusterModel } from '../../src/model/types.js';
@@ -39,22 +40,9 @@ interface Known {
  * kube-proxy`, its IPv6 proxier's, with no services in this IPv4 cluster; wirelab renders IPv4.) */
 const KNOWN_NFTABLES: Known[] = [];
 
-const NFACCT =
-  'upstream writes nfacct matches only when its counter exists in the kernel (nfAcctCounters); kube-proxy creates the counters over nfnetlink_acct ' +
-  '(pkg/proxy/util/nfacct), which this kernel has; wirelab creates no nfacct objects (the nfacct tool is not installed), so it renders without them';
-const KNOWN_IPTABLES: Known[] = [
-  {
-    side: 'real',
-    line: /^nat -A KUBE-NODEPORTS -d 127\.0\.0\.0\/8 .* -m nfacct --nfacct-name localhost_nps_accepted_pkts -j KUBE-EXT-/,
-    why: `v1.34.2 pkg/proxy/iptables/proxier.go:1126-1134: ${NFACCT}`,
-  },
-  {
-    side: 'real',
-    line: /^filter -A KUBE-FORWARD -m conntrack --ctstate INVALID -m nfacct --nfacct-name ct_state_invalid_dropped_pkts -j DROP$/,
-    why: `proxier.go:1437-1439: ${NFACCT}`,
-  },
-  { side: 'wirelab', line: /^filter -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP$/, why: `proxier.go:1437-1439: the same rule without the counter` },
-];
+/** None either: the node agent creates kube-proxy's nfacct counters where the kernel has
+ * nfnetlink_acct (as upstream's Ensure does), so both write the `-m nfacct` matches. */
+const KNOWN_IPTABLES: Known[] = [];
 
 async function liveModel(): Promise<ClusterModel> {
   const client = adminClient(LAB);
@@ -163,7 +151,23 @@ describe('the real kube-proxy against wirelab', () => {
   it('iptables mode: the same KUBE-* chains and jumps, up to the listed differences', async () => {
     const node = live.nodes.find((n) => n.name === NODE)!;
     const real = normaliseIptablesSave(await realRules('iptables', live, () => inNs(['iptables-save'])));
-    const ours = normaliseIptablesSave(scratch('iptables-restore --noflush && iptables-save', iptablesRulesFor(live, node)));
+    // The real kube-proxy created its counters in the node's namespace; wirelab's agent does the
+    // same (kernel/nfacct.ts), so its rules are rendered with them, into a namespace that has them.
+    const counters = NFACCT_COUNTERS.filter((c) => {
+      try {
+        inNs(['nfacct', 'get', c]);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(counters, 'this kernel has nfnetlink_acct: the real kube-proxy creates both counters').toEqual([...NFACCT_COUNTERS]);
+    const addCounters = NFACCT_COUNTERS.map((c) => `nfacct add ${c}`).join(' && ');
+    const ours = normaliseIptablesSave(scratch(`${addCounters} && iptables-restore --noflush && iptables-save`, iptablesRulesFor(live, node, true)));
     expect(unexplained(real, ours, KNOWN_IPTABLES)).toEqual({ onlyReal: [], onlyWirelab: [], unused: [] });
+    // Without the counters the comparison sees the missing matches.
+    const without = normaliseIptablesSave(scratch('iptables-restore --noflush && iptables-save', iptablesRulesFor(live, node)));
+    const missed = unexplained(real, without, KNOWN_IPTABLES).onlyReal;
+    for (const c of NFACCT_COUNTERS) expect(missed.some((l) => l.includes(`-m nfacct --nfacct-name ${c}`))).toBe(true);
   }, 120_000);
 });

@@ -2,7 +2,8 @@
 // endpoint chain's DNAT rule makes the expectation that depends on it fail where the packet
 // stopped; a Service deleted through the API leaves the table by a partial sync that does not
 // rewrite the other services' chains (their rule handles stay), and its chains, flushed at once,
-// are deleted a second later. iptables mode's localhost NodePorts work through route_localnet.
+// are deleted a second later. iptables mode's localhost NodePorts work through route_localnet,
+// counted by kube-proxy's nfacct counter.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,6 +80,15 @@ describe('kube-proxy nftables mode', () => {
       const ok = await curl();
       expect(ok.code, ok.stdout + ok.stderr).toBe(0);
       expect(ok.stdout).toMatch(/^pod-[ad]$/);
+      // The node agent created kube-proxy's nfacct counters (this kernel has nfnetlink_acct), so
+      // the localhost NodePort rule counts what it accepts, as upstream's does (iptables-nft's
+      // listing puts two spaces before the counter's name).
+      expect(sh(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'nat'])).toMatch(
+        /-A KUBE-NODEPORTS -d 127\.0\.0\.0\/8 .*--dport 30080 -m nfacct --nfacct-name\s+localhost_nps_accepted_pkts -j KUBE-EXT-/,
+      );
+      expect(sh(['ip', 'netns', 'exec', ns, 'iptables-save', '-t', 'filter'])).toMatch(/-m nfacct --nfacct-name\s+ct_state_invalid_dropped_pkts -j DROP/);
+      const accepted = /pkts = 0*(\d+),/.exec(sh(['ip', 'netns', 'exec', ns, 'nfacct', 'get', 'localhost_nps_accepted_pkts']));
+      expect(Number(accepted?.[1])).toBeGreaterThan(0);
       sh(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv4.conf.all.route_localnet=0']);
       expect((await curl()).code).not.toBe(0);
     } finally {

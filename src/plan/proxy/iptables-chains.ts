@@ -20,6 +20,8 @@ export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
 /** nfacct counter names (pkg/proxy/metrics). */
 export const NFACCT_CT_STATE_INVALID_DROPPED = 'ct_state_invalid_dropped_pkts';
 export const NFACCT_LOCALHOST_NODEPORT_ACCEPTED = 'localhost_nps_accepted_pkts';
+/** The counters the iptables proxier ensures on a full sync (its nfAcctCounters). */
+export const NFACCT_COUNTERS = [NFACCT_CT_STATE_INVALID_DROPPED, NFACCT_LOCALHOST_NODEPORT_ACCEPTED] as const;
 
 /** Flags upstream passes to iptables-restore (RestoreAll with NoFlushTables, RestoreCounters). */
 export const IPTABLES_RESTORE_FLAGS = ['--noflush', '--counters'] as const;

@@ -27,10 +27,16 @@ export class TableWriter {
   }
 
   write(chain: string, ...words: (string | readonly string[])[]): void {
-    const line = ['-A', chain, ...words.flat()].join(' ');
-    const list = this.rules.get(chain) ?? [];
-    list.push(line);
-    this.rules.set(chain, list);
+    // Concatenated, not spread, flattened and joined: this runs for every rule of every sync,
+    // and those temporary arrays were the largest item of the render's profile (GC included).
+    let line = '-A ' + chain;
+    for (const w of words) {
+      if (typeof w === 'string') line += ' ' + w;
+      else for (const x of w) line += ' ' + x;
+    }
+    const list = this.rules.get(chain);
+    if (list) list.push(line);
+    else this.rules.set(chain, [line]);
   }
 
   toChainMap(table: TableName): ChainMap {

@@ -71,7 +71,9 @@ export function routeLocalnetOp(model: ClusterModel, node: Node): Op {
   return { kind: 'sysctl', netns: netnsName(model.lab, node.name), key: 'net.ipv4.conf.all.route_localnet', value: '1' };
 }
 
-export function iptablesRulesFor(model: ClusterModel, node: Node): string {
+/** `nfacct`: kube-proxy's counters exist on the node (the node agent creates them; the static
+ * path does not, and renders without them as upstream does when it cannot create them). */
+export function iptablesRulesFor(model: ClusterModel, node: Node, nfacct = false): string {
   return withJumps(
     renderKubeProxyIptables({
       hostname: node.name,
@@ -79,6 +81,7 @@ export function iptablesRulesFor(model: ClusterModel, node: Node): string {
       clusterCIDR: model.network.podCIDR,
       services: model.services,
       endpointSlices: model.endpointSlices,
+      nfacct,
     }),
   );
 }
