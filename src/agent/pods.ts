@@ -230,7 +230,7 @@ export class Pods {
           // kubelet records an Unhealthy event for every failed probe; here the first of a run and
           // the one that reaches the threshold, so a probe failing every period does not flood the API.
           if (outcome.result === 'failure' && (worker.resultRun === 1 || worker.resultRun === spec.readinessProbe!.failureThreshold))
-            await this.event(r, 'Warning', 'Unhealthy', `Readiness probe failed: ${outcome.output}`, self);
+            await this.event(r, 'Warning', 'Unhealthy', `Readiness probe failed: ${outcome.output}`, self).catch((e: Error) => this.log(`event: ${e.message}`));
           if (changed)
             this.log(
               `pod ${r.namespace}/${r.name}: container ${spec.name} ${worker.ready ? 'ready' : `not ready (${outcome.result === 'success' ? '' : outcome.output})`}`,
@@ -240,7 +240,8 @@ export class Pods {
       );
     }
     const changed = (await Promise.all(runs)).some(Boolean);
-    if (changed) await this.report(r, self);
+    // A pod deleted while it was probed is gone from the API: nothing to report.
+    if (changed) await this.report(r, self).catch((e: Error) => this.log(`pod ${r.namespace}/${r.name}: status: ${e.message}`));
     return changed;
   }
 
