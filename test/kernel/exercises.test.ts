@@ -56,38 +56,13 @@ const BROKEN_EVIDENCE: Record<string, (name: string, check: string) => Promise<v
   'tls-name-mismatch': async (name) => {
     // The browser's own curl, trusting the lab's CA: the chain verifies, the name does not.
     const ca = `/run/wirelab/${name}/certs/default/tls-secret.crt`;
-    const r = await lab([
-      'exec',
-      name,
-      'browser',
-      '--',
-      'curl',
-      '-sS',
-      '-m',
-      '3',
-      '--resolve',
-      'app.example.com:30443:10.10.20.4',
-      '--cacert',
-      ca,
-      'https://app.example.com:30443/',
-    ]);
+    const curl = (...how: string[]) =>
+      lab(['exec', name, 'browser', '--', 'curl', '-sS', '-m', '3', ...how, '--resolve', 'app.example.com:30443:10.10.20.4', 'https://app.example.com:30443/']);
+    const r = await curl('--cacert', ca);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("no alternative certificate subject name matches target host name 'app.example.com'");
     // -k skips the check: then it answers, so only the certificate is wrong, not the route
-    const k = await lab([
-      'exec',
-      name,
-      'browser',
-      '--',
-      'curl',
-      '-sS',
-      '-m',
-      '3',
-      '-k',
-      '--resolve',
-      'app.example.com:30443:10.10.20.4',
-      'https://app.example.com:30443/',
-    ]);
+    const k = await curl('-k');
     expect(k.stdout).toContain('web-1');
   },
 };
