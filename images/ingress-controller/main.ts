@@ -9,6 +9,7 @@
 // TLS Secrets' data is written to the pod's directory; without, from the lab's model file, which
 // is watched for changes.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, watchFile, writeFileSync } from 'node:fs';
 import type { ClusterModel, Container } from '../../src/model/types.js';
 import { nginxConfFor } from '../../src/plan/ingress/controller.js';
@@ -48,10 +49,13 @@ function render(model: ClusterModel, c: Container, certs?: Record<string, CertFi
 let current: string | undefined;
 let nginx: ReturnType<typeof spawn> | undefined;
 
-function apply(next: string | undefined): void {
-  if (next === undefined || next === current) return;
+/** `certs` names the certificates' contents: a Secret given a new certificate keeps its file
+ * names, so nginx.conf reads the same, yet nginx must reload to serve it (ingress-nginx reloads
+ * on a Secret's change too). */
+function apply(next: string | undefined, certs = ''): void {
+  if (next === undefined || next + certs === current) return;
   const first = current === undefined;
-  current = next;
+  current = next + certs;
   writeFileSync(`${conf}.tmp`, next);
   renameSync(`${conf}.tmp`, conf);
   if (first) {
@@ -79,8 +83,9 @@ function fromModelFile(): void {
 }
 
 /** TLS Secrets' certificates in the pod's directory, as ingress-nginx writes them. */
-function writeCerts(secrets: K8sObject[]): Record<string, CertFiles> {
+function writeCerts(secrets: K8sObject[]): { files: Record<string, CertFiles>; digest: string } {
   const out: Record<string, CertFiles> = {};
+  const hash = createHash('sha256');
   mkdirSync(`${dir}/certs`, { recursive: true });
   for (const s of secrets) {
     const data = (s as { data?: Record<string, string> }).data ?? {};
@@ -89,8 +94,9 @@ function writeCerts(secrets: K8sObject[]): Record<string, CertFiles> {
     writeFileSync(`${base}.crt`, Buffer.from(data['tls.crt'], 'base64'));
     writeFileSync(`${base}.key`, Buffer.from(data['tls.key'], 'base64'), { mode: 0o600 });
     out[`${s.metadata.namespace}/${s.metadata.name}`] = { cert: `${base}.crt`, key: `${base}.key` };
+    hash.update(`${base}\n${data['tls.crt']}\n${data['tls.key']}\n`);
   }
-  return out;
+  return { files: out, digest: hash.digest('hex') };
 }
 
 /** From the API server (a lab with a control plane). */
@@ -135,7 +141,8 @@ async function fromApi(path: string): Promise<void> {
       ingresses: [...list('ingresses'), ...list('gatewayClasses'), ...list('gateways'), ...list('httpRoutes')],
       secrets: list('secrets'),
     });
-    apply(render(model, c, writeCerts(list('secrets'))));
+    const certs = writeCerts(list('secrets'));
+    apply(render(model, c, certs.files), certs.digest);
   };
   for (const inf of Object.values(informers)) {
     inf.onChange(() => {

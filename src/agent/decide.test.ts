@@ -95,6 +95,26 @@ describe('what the agent writes', () => {
     expect((wait.containerStatuses as { state: unknown }[])[0].state).toEqual({ waiting: { reason: 'ErrImagePull', message: 'cannot be run here' } });
     expect((wait.conditions as { type: string; status: string }[]).find((c) => c.type === 'Ready')?.status).toBe('False');
   });
+
+  it('a running container whose readiness probe has not passed is not ready, and neither is its pod (READY 1/2)', () => {
+    const s = podStatus({
+      podIP: '10.8.0.5',
+      hostIP: '10.0.0.1',
+      ready: false,
+      startTime: 't',
+      containers: [
+        { name: 'web', image: 'x', running: { startedAt: 't' }, ready: false },
+        { name: 'side', image: 'x', running: { startedAt: 't' }, ready: true },
+      ],
+    }).status as Record<string, unknown>;
+    expect(s.phase).toBe('Running');
+    expect((s.containerStatuses as { name: string; ready: boolean; started: boolean }[]).map((c) => [c.name, c.ready, c.started])).toEqual([
+      ['web', false, true],
+      ['side', true, true],
+    ]);
+    const cond = (t: string) => (s.conditions as { type: string; status: string }[]).find((c) => c.type === t)?.status;
+    expect([cond('Ready'), cond('ContainersReady')]).toEqual(['False', 'False']);
+  });
 });
 
 describe('podStatus of pods whose containers terminated (restartPolicy Never/OnFailure)', () => {

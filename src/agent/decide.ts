@@ -131,6 +131,8 @@ export interface ContainerState {
   /** How often kubelet restarted it, and how it ended last time. */
   restartCount?: number;
   lastTerminated?: { exitCode: number; reason: string; finishedAt: string };
+  /** false: running, but its readiness probe has not passed (absent: ready when the pod is). */
+  ready?: boolean;
 }
 
 /** kubelet's crash-loop back-off before restart n+1: 10 s, doubling, at most 5 minutes
@@ -168,7 +170,7 @@ export function podStatus(o: { podIP?: string; hostIP: string; ready: boolean; s
         name: c.name,
         image: c.image,
         imageID: '',
-        ready: !!c.running && o.ready,
+        ready: !!c.running && (c.ready ?? o.ready),
         started: !!c.running,
         restartCount: c.restartCount ?? 0,
         ...(c.running ? { containerID: `wirelab://${c.name}` } : {}),

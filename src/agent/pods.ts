@@ -19,8 +19,13 @@ import { patchPodStatus, recordEvent } from './api-writes.js';
 import { previousLogFile } from './kubelet-api/logs.js';
 import { Console } from './kubelet-api/console.js';
 import { execInPod } from '../kernel/pod-exec.js';
+import { netnsName } from '../model/names.js';
+import { newProbeWorker, record, tick, type ProbeWorker } from './probe-worker.js';
+import { runProbe } from './prober.js';
 
 export interface RunningPod {
+  /** The lab it runs in (its namespace's prefix). */
+  lab: string;
   uid: string;
   namespace: string;
   name: string;
@@ -42,6 +47,8 @@ export interface RunningPod {
   interactive: Map<string, { tty: boolean; stdinOnce: boolean }>;
   /** Their stdio, kept for attach. */
   consoles: Map<string, Console>;
+  /** Container name -> its readiness prober (containers with a readinessProbe). */
+  probes: Map<string, ProbeWorker>;
 }
 
 type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -60,7 +67,16 @@ function interactiveContainers(spec: Record<string, unknown> | undefined): Map<s
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-const isReady = (r: RunningPod) => r.wantsReady && r.containers.every((c) => c.running);
+/** A running container's readiness: no probe, or its prober's verdict on this very run (a
+ * restarted container starts not ready again). */
+function containerReady(r: RunningPod, c: ContainerState): boolean {
+  if (!c.running) return false;
+  if (!r.pod?.containers.find((x) => x.name === c.name)?.readinessProbe) return true;
+  const w = r.probes.get(c.name);
+  return !!w && w.startedAtMs === Date.parse(c.running.startedAt) && w.ready;
+}
+
+const isReady = (r: RunningPod) => r.wantsReady && r.containers.every((c) => containerReady(r, c));
 
 export class Pods {
   readonly running = new Map<string, RunningPod>();
@@ -76,7 +92,13 @@ export class Pods {
       this.client,
       r.namespace,
       r.name,
-      podStatus({ ...(r.ip ? { podIP: r.ip } : {}), hostIP: self.ip, ready: isReady(r), startTime: r.startedAt, containers: r.containers }),
+      podStatus({
+        ...(r.ip ? { podIP: r.ip } : {}),
+        hostIP: self.ip,
+        ready: isReady(r),
+        startTime: r.startedAt,
+        containers: r.containers.map((c) => ({ ...c, ready: r.wantsReady && containerReady(r, c) })),
+      }),
     );
   }
 
@@ -87,6 +109,7 @@ export class Pods {
   /** kubelet's SyncPod for a new pod: sandbox, containers, status. */
   async start(live: ClusterModel, self: Node, obj: K8sObject, ip: string | undefined, ipError: string | undefined): Promise<void> {
     const r: RunningPod = {
+      lab: live.lab,
       uid: obj.metadata.uid ?? '',
       namespace: obj.metadata.namespace ?? 'default',
       name: obj.metadata.name,
@@ -100,6 +123,7 @@ export class Pods {
       restartPolicy: restartPolicyOf(obj.spec as Record<string, unknown> | undefined),
       interactive: interactiveContainers(obj.spec as Record<string, unknown> | undefined),
       consoles: new Map(),
+      probes: new Map(),
     };
     this.running.set(keyOf(obj), r);
     const pod = ip ? podOf(obj, live, ip, r.wantsReady) : undefined;
@@ -154,6 +178,9 @@ export class Pods {
           `Started container${r.pod.containers.length > 1 ? 's' : ''} ${r.pod.containers.map((c) => c.name).join(', ')}`,
           self,
         );
+        // kubelet's prober worker probes as soon as it starts: the first status already says
+        // whether the pod passed, so a lab does not settle on a pod about to become ready.
+        await this.probe(r, self, Date.now());
       } catch (e) {
         const message = (e as Error).message;
         r.containers = r.pod.containers.map((c) => ({ name: c.name, image: c.image, waiting: { reason: 'CrashLoopBackOff', message } }));
@@ -178,6 +205,44 @@ export class Pods {
     await stopPod(lab, r?.name ?? key.split('/')[1]);
     this.running.delete(key);
     this.log(`stopped pod ${key}`);
+  }
+
+  /** The readiness probes due at `nowMs` for one pod, run side by side; a change of readiness is
+   * reported. Returns whether one changed. */
+  private async probe(r: RunningPod, self: Node, nowMs: number): Promise<boolean> {
+    const runs: Promise<boolean>[] = [];
+    for (const spec of r.pod?.containers ?? []) {
+      const c = r.containers.find((x) => x.name === spec.name);
+      if (!spec.readinessProbe || !c?.running) continue;
+      const startedAtMs = Date.parse(c.running.startedAt);
+      let w = r.probes.get(spec.name);
+      if (!w || w.startedAtMs !== startedAtMs) w = newProbeWorker(spec.readinessProbe, startedAtMs);
+      const t = tick(w, nowMs);
+      r.probes.set(spec.name, t?.worker ?? w);
+      if (!t?.probe) continue;
+      runs.push(
+        (async () => {
+          const outcome = await runProbe({ lab: r.lab, netns: netnsName(r.lab, r.name), pod: r.name, podIP: r.ip, container: spec }, spec.readinessProbe!);
+          const current = r.probes.get(spec.name);
+          if (!current || current.startedAtMs !== startedAtMs) return false; // restarted meanwhile: a new run
+          const { worker, changed } = record(current, outcome);
+          r.probes.set(spec.name, worker);
+          // kubelet records an Unhealthy event for every failed probe; here the first of a run and
+          // the one that reaches the threshold, so a probe failing every period does not flood the API.
+          if (outcome.result === 'failure' && (worker.resultRun === 1 || worker.resultRun === spec.readinessProbe!.failureThreshold))
+            await this.event(r, 'Warning', 'Unhealthy', `Readiness probe failed: ${outcome.output}`, self).catch((e: Error) => this.log(`event: ${e.message}`));
+          if (changed)
+            this.log(
+              `pod ${r.namespace}/${r.name}: container ${spec.name} ${worker.ready ? 'ready' : `not ready (${outcome.result === 'success' ? '' : outcome.output})`}`,
+            );
+          return changed;
+        })(),
+      );
+    }
+    const changed = (await Promise.all(runs)).some(Boolean);
+    // A pod deleted while it was probed is gone from the API: nothing to report.
+    if (changed) await this.report(r, self).catch((e: Error) => this.log(`pod ${r.namespace}/${r.name}: status: ${e.message}`));
+    return changed;
   }
 
   /** Containers that exited are reported (the pod leaves its Services' endpoints) and restarted
@@ -240,6 +305,8 @@ export class Pods {
         }
       }
     }
-    return changed;
+    const t = Date.now();
+    const probed = await Promise.all([...this.running.values()].map((r) => this.probe(r, self, t)));
+    return probed.some(Boolean) || changed;
   }
 }

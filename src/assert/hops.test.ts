@@ -135,6 +135,13 @@ describe('evaluateHop', () => {
     expect(mismatches(frame, { length: 1451 }, resolve)).toEqual(['length is 1450, expected 1451']);
   });
 
+  it('checks a minimum length for full-size segments (a GSO packet of many segments is longer still)', () => {
+    const frame = decodeEthernet(echo('10.8.0.5', '10.8.1.10', 8, Buffer.alloc(1422)));
+    expect(mismatches(frame, { minLength: 1400 }, resolve)).toEqual([]);
+    expect(mismatches(frame, { minLength: 1450 }, resolve)).toEqual([]);
+    expect(mismatches(frame, { minLength: 1451 }, resolve)).toEqual(['length is 1450, expected at least 1451']);
+  });
+
   it('passes when any packet of the flow matches, not only the first', () => {
     const h = hop({ at: 'pod-d/eth0', packet: { tcp: { flags: 'PA' } } });
     const r = evaluateHop(h, [captured(tcp('10.8.0.5', '10.8.1.10', 43512, 80, 'S')), captured(tcp('10.8.0.5', '10.8.1.10', 43512, 80, 'PA'))], HTTP, resolve);

@@ -148,6 +148,9 @@ export function mismatches(frame: DecodedFrame, m: PacketMatchSpec, resolve: Res
   if (m.src !== undefined) checkAddr('src', ip?.src, m.src);
   if (m.dst !== undefined) checkAddr('dst', ip?.dst, m.dst);
   if (m.length !== undefined) check('length', ip?.totalLength, m.length);
+  // A total length of 0 is a GSO packet beyond 64 KB (see capture/decode.ts): long enough.
+  if (m.minLength !== undefined && ip?.totalLength !== 0 && (ip?.totalLength ?? 0) < m.minLength)
+    out.push(`${p}length is ${ip?.totalLength ?? 'absent'}, expected at least ${m.minLength}`);
   if (m.ttl !== undefined) check('ttl', ip?.ttl, m.ttl);
   if (m.tcp) {
     if (!frame.tcp) out.push(`${p}protocol is not TCP`);

@@ -40,7 +40,9 @@ export async function cmdExerciseList(): Promise<number> {
     try {
       const x = await loadExercise(f);
       const started = (await readExerciseState(x.spec.name)) ? '  [started]' : '';
-      rows.push(`${x.spec.name.padEnd(24)} on ${x.spec.lab.padEnd(16)} ${x.spec.task.split('\n')[0]}${started}`);
+      // An exercise's own lab (a path) is shown by its file's name, so the columns stay aligned.
+      const labName = x.spec.lab.replace(/^.*\//, '').replace(/\.yaml$/, '');
+      rows.push(`${x.spec.name.padEnd(24)} on ${labName.padEnd(16)} ${x.spec.task.split('\n')[0]}${started}`);
     } catch (e) {
       rows.push(`${f}: ${e instanceof Error ? e.message.split('\n').slice(0, 2).join(' ') : String(e)}`);
     }

@@ -4,6 +4,7 @@
 // Checked as the API server checks them (validateDNSPolicy, validatePodDNSConfig); paths are
 // relative to the manifest.
 import { isObj, type Path } from './walk.js';
+import { parseProbe } from './probe.js';
 import type { Container, ContainerPort, PodDNSConfig, RawManifest } from './types.js';
 
 /** Pins a pod's address, as Calico's cni.projectcalico.org/ipAddrs annotation does. */
@@ -98,6 +99,7 @@ function parseContainers(spec: Record<string, unknown>, problems: Problem[], at:
     const volumeMounts = Array.isArray(c.volumeMounts)
       ? c.volumeMounts.filter(isObj).map((v) => ({ name: String(v.name), mountPath: String(v.mountPath) }))
       : [];
+    const readinessProbe = parseProbe(c.readinessProbe);
     containers.push({
       name: c.name,
       image: c.image,
@@ -105,6 +107,7 @@ function parseContainers(spec: Record<string, unknown>, problems: Problem[], at:
       args: Array.isArray(c.args) ? c.args.map(String) : [],
       ports,
       volumeMounts,
+      ...(readinessProbe ? { readinessProbe } : {}),
     });
   });
   return containers;

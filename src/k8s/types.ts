@@ -1,5 +1,6 @@
 // Kubernetes objects as a lab file (or, later, the API) gives them: the fields wirelab acts on,
 // with the API server's defaults filled in. The model (src/model) adds what allocation decides.
+import type { Probe } from './probe.js';
 
 /** A manifest before its kind's parser read it: apiVersion, kind and metadata checked, the rest
  * as written. */
@@ -24,6 +25,8 @@ export interface Container {
   args: string[];
   ports: ContainerPort[];
   volumeMounts: { name: string; mountPath: string }[];
+  /** What kubelet probes before the container counts as ready (absent: ready once running). */
+  readinessProbe?: Probe;
 }
 
 /** A pod volume; only ConfigMap volumes carry files here (CoreDNS's Corefile). */

@@ -113,6 +113,34 @@ describe('exercises', () => {
     expect(x.lab.requires).toContain('CONFIG_NET_SCH_NETEM');
   });
 
+  it("a certificate for other names is issued by the lab's generated one and put into its Secret", async () => {
+    const x = await prepareExercise('tls-name-mismatch');
+    expect(x.faults).toEqual([
+      expect.objectContaining({
+        kind: 'tls',
+        ops: [
+          {
+            kind: 'x509-cert',
+            path: 'certs/default/tls-secret-www.example.org',
+            ca: 'certs/default/tls-secret',
+            subject: '/CN=www.example.org',
+            usage: 'server',
+            sans: ['DNS:www.example.org'],
+          },
+        ],
+        secret: { namespace: 'default', name: 'tls-secret' },
+        path: 'certs/default/tls-secret-www.example.org',
+      }),
+    ]);
+    // the solution's certificate is another file, naming both hosts of the Ingress's tls block
+    expect(x.solution[0]).toMatchObject({
+      path: 'certs/default/tls-secret-app.example.com-admin.example.com',
+      ops: [{ sans: ['DNS:app.example.com', 'DNS:admin.example.com'] }],
+    });
+    const src = VALID.replace('fdb: { on: w1, peer: w2, delete: true }', 'tls: { secret: tls-secret, hosts: [x.example.com] }');
+    expect(await problems(src)).toContain('EX:6:5: faults[0]: the lab generates no TLS Secret default/tls-secret');
+  });
+
   it('refuses a check that names no expectation of the lab: it could never fail', async () => {
     const msg = await problems(VALID.replace('check: ["cross-node', 'check: ["crossnode'));
     expect(msg).toContain('EX:8:9: check[0]: the lab flannel-vxlan has no expectation or truth table named "crossnode pod-a');
@@ -138,7 +166,7 @@ describe('exercises', () => {
       'faults: an exercise needs at least one fault',
     );
     expect(await problems(VALID.replace('fdb: { on: w1, peer: w2, delete: true }', 'reboot: w1'))).toContain(
-      'fix: an action is one of: kubectl, route, fdb, link, mtu, iptables, netem, stop, start',
+      'fix: an action is one of: kubectl, route, fdb, link, mtu, iptables, netem, tls, stop, start',
     );
   });
 

@@ -73,6 +73,15 @@ export async function runStep(x: PreparedExercise, s: FaultStep): Promise<void> 
     if (r.code !== 0) throw new Error(`${s.says} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
     return;
   }
+  if (s.kind === 'tls') {
+    await applyPlan({ lab, namespaces: [], steps: [{ name: s.says, ops: s.ops }], processes: [] });
+    const base = join(labStateDir(lab), s.path);
+    const [crt, key] = await Promise.all([readFile(`${base}.crt`), readFile(`${base}.key`)]);
+    const data = { 'tls.crt': crt.toString('base64'), 'tls.key': key.toString('base64') };
+    const r = await runKubectl(lab, ['patch', 'secret', s.secret.name, '-n', s.secret.namespace, '--type=merge', '-p', JSON.stringify({ data })], 60_000);
+    if (r.code !== 0) throw new Error(`${s.says} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    return;
+  }
   const state = await readState(lab);
   if (!state) throw new Error(`lab "${lab}" is not up`);
   if (s.kind === 'stop') {

@@ -43,6 +43,16 @@ export const actionSchema = z.union([
       remove: z.boolean().default(false),
     }),
   }),
+  /** Replace a generated kubernetes.io/tls Secret's certificate with a new one for these host
+   * names, issued by the certificate the lab generated (the one its clients trust), so a client
+   * sees a trusted certificate that names other hosts, or the right ones again. */
+  z.strictObject({
+    tls: z.strictObject({
+      secret: z.string().regex(NAME_RE, 'must name a Secret of the lab'),
+      namespace: z.string().regex(NAME_RE, 'must be a namespace name').default('default'),
+      hosts: z.array(z.string().regex(/^[A-Za-z0-9*][A-Za-z0-9.*-]*$/, 'must be a DNS name')).min(1, 'name at least one host'),
+    }),
+  }),
   /** Stop or start one of the lab's processes by its name ("w2/bird", "<pod>/<container>"). */
   z.strictObject({ stop: z.string().min(1) }),
   z.strictObject({ start: z.string().min(1) }),
@@ -122,7 +132,9 @@ export function parseExerciseSource(
         at(
           i.path,
           i.message,
-          i.code === 'invalid_union' ? 'an action is one of: kubectl, route, fdb, link, mtu, iptables, netem, stop, start' : 'see exercises/selector-typo.yaml',
+          i.code === 'invalid_union'
+            ? 'an action is one of: kubectl, route, fdb, link, mtu, iptables, netem, tls, stop, start'
+            : 'see exercises/selector-typo.yaml',
         ),
       ),
     );

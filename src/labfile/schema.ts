@@ -106,6 +106,9 @@ export const packetMatchSchema = z.strictObject({
   dst: addressRef.optional(),
   /** IPv4 total length of this header's packet. */
   length: z.number().int().positive().optional(),
+  /** IPv4 total length at least this: a full-size segment. A capture before the stack segments
+   * (GSO on veths) sees one packet of many segments, which is longer still, so it matches too. */
+  minLength: z.number().int().positive().optional(),
   ttl: z.number().int().min(0).max(255).optional(),
   tcp: z.strictObject({ srcPort: port.optional(), dstPort: port.optional(), flags: z.string().optional() }).optional(),
   udp: z.strictObject({ srcPort: port.optional(), dstPort: port.optional() }).optional(),

@@ -6,9 +6,15 @@
 import type { ExerciseAction } from '../labfile/exercise.js';
 import type { Op, Plan, ProcessSpec } from './types.js';
 import { shellQuote, splitWords } from '../shell-quote.js';
+import { certPath } from './ingress/controller.js';
 
 export type FaultStep = { says: string } & (
-  { kind: 'ops'; ops: Op[] } | { kind: 'kubectl'; args: string[]; stdin?: string } | { kind: 'stop'; process: string } | { kind: 'start'; process: ProcessSpec }
+  | { kind: 'ops'; ops: Op[] }
+  | { kind: 'kubectl'; args: string[]; stdin?: string }
+  | { kind: 'stop'; process: string }
+  | { kind: 'start'; process: ProcessSpec }
+  /** A certificate made (`ops`), then put into the Secret: its files are read when it runs. */
+  | { kind: 'tls'; ops: Op[]; secret: { namespace: string; name: string }; path: string }
 );
 
 export interface ActionProblem {
@@ -50,6 +56,25 @@ export function planAction(a: ExerciseAction, plan: Plan, nodeIps: Record<string
     if ('error' in split)
       return { message: `kubectl: ${split.error}`, fix: 'write the command as you would type it after `kubectl`, quoting JSON in single quotes' };
     return { kind: 'kubectl', args: split.words, stdin: a.stdin, says: `lab kubectl ${lab} -- ${split.words.map(shellQuote).join(' ')}` };
+  }
+  if ('tls' in a) {
+    const { secret, namespace, hosts } = a.tls;
+    const path = certPath(namespace, secret);
+    const generated = plan.steps.flatMap((s) => s.ops).some((o) => o.kind === 'tls-cert' && o.path === path);
+    if (!generated)
+      return {
+        message: `the lab generates no TLS Secret ${namespace}/${secret}`,
+        fix: 'name a kubernetes.io/tls Secret of the lab with the annotation wirelab.io/generate-certificate: "true"',
+      };
+    // Named after the hosts, so the fault's certificate and the solution's are different files.
+    const leaf = `${path}-${hosts.join('-').replace(/[^A-Za-z0-9.-]/g, '_')}`;
+    return {
+      kind: 'tls',
+      ops: [{ kind: 'x509-cert', path: leaf, ca: path, subject: `/CN=${hosts[0]}`, usage: 'server', sans: hosts.map((h) => `DNS:${h}`) }],
+      secret: { namespace, name: secret },
+      path: leaf,
+      says: `a certificate for ${hosts.join(', ')} into Secret ${namespace}/${secret} (lab kubectl ${lab} -- create secret tls ${secret} -n ${namespace} --cert=... --key=... --dry-run=client -o yaml | kubectl apply -f -)`,
+    };
   }
   if ('stop' in a || 'start' in a) {
     const name = 'stop' in a ? a.stop : a.start;

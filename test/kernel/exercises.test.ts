@@ -14,6 +14,59 @@ const EXERCISES = readdirSync(join(ROOT, 'exercises'))
   .map((f) => f.replace(/\.yaml$/, ''))
   .filter((n) => !process.env.WIRELAB_EXERCISE || process.env.WIRELAB_EXERCISE === n);
 
+/** What an exercise's broken state must also show beyond its failing check: the reason, on the
+ * wire or in the API, so the exercise breaks what its ticket says and nothing else. */
+const BROKEN_EVIDENCE: Record<string, (name: string, check: string) => Promise<void>> = {
+  'mtu-blackhole': async (name) => {
+    // a plain ping still passes ...
+    const ping = await lab(['exec', name, 'pod-d', '--', 'ping', '-c1', '-W1', '10.8.0.5']);
+    expect(ping.code, ping.stdout + ping.stderr).toBe(0);
+    // ... and w1 did answer pod-a's full-size segments with "fragmentation needed", which its own
+    // OUTPUT rule dropped: the counter of that rule counts them.
+    const fw = await lab(['exec', name, 'w1', '--', 'iptables', '-t', 'filter', '-L', 'OUTPUT', '-v', '-n', '-x']);
+    const rule = fw.stdout.split('\n').find((l) => /\sDROP\s+(icmp|1)\s/.test(l) && /icmptype 3/.test(l));
+    expect(Number(rule?.trim().split(/\s+/)[0]), fw.stdout).toBeGreaterThan(0);
+  },
+  'pod-not-ready': async (name) => {
+    const pods = await lab(['kubectl', name, '--', 'get', 'pods', '-l', 'app=web', '--no-headers']);
+    expect(pods.stdout).toMatch(/^web-\S+\s+0\/1\s+Running\s/m);
+    expect(pods.stdout).not.toMatch(/\s1\/1\s/);
+    // kubelet's reason, as `kubectl describe pod` lists it
+    const events = await lab(['kubectl', name, '--', 'get', 'events', '--field-selector', 'reason=Unhealthy', '-o', 'jsonpath={.items[*].message}']);
+    expect(events.stdout).toContain('Readiness probe failed: HTTP probe failed with statuscode: 404');
+    // the EndpointSlice controller lists the pods, not ready
+    const eps = await lab([
+      'kubectl',
+      name,
+      '--',
+      'get',
+      'endpointslices',
+      '-l',
+      'kubernetes.io/service-name=web-service',
+      '-o',
+      'jsonpath={.items[*].endpoints[*].conditions.ready}',
+    ]);
+    const ready = eps.stdout.split(/\s+/).filter(Boolean);
+    expect(ready.length, eps.stdout).toBeGreaterThan(0);
+    expect(
+      ready.every((r) => r === 'false'),
+      eps.stdout,
+    ).toBe(true);
+  },
+  'tls-name-mismatch': async (name) => {
+    // The browser's own curl, trusting the lab's CA: the chain verifies, the name does not.
+    const ca = `/run/wirelab/${name}/certs/default/tls-secret.crt`;
+    const curl = (...how: string[]) =>
+      lab(['exec', name, 'browser', '--', 'curl', '-sS', '-m', '3', ...how, '--resolve', 'app.example.com:30443:10.10.20.4', 'https://app.example.com:30443/']);
+    const r = await curl('--cacert', ca);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("no alternative certificate subject name matches target host name 'app.example.com'");
+    // -k skips the check: then it answers, so only the certificate is wrong, not the route
+    const k = await curl('-k');
+    expect(k.stdout).toContain('web-1');
+  },
+};
+
 describe('training exercises', () => {
   for (const name of EXERCISES) {
     it(`${name}: broken after start, hints remembered, solved after solve`, async () => {
@@ -34,6 +87,7 @@ describe('training exercises', () => {
         expect(existsSync(join(out, 'report.html'))).toBe(true);
         const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { passed: boolean; expectations: { message: string }[] };
         expect(json.passed).toBe(false);
+        await BROKEN_EVIDENCE[name]?.(name, broken.stdout + json.expectations.map((e) => e.message).join('\n'));
 
         const h1 = await lab(['hint', name]);
         const h2 = await lab(['hint', name]);
@@ -70,6 +124,26 @@ describe('training exercises', () => {
     } finally {
       expect((await lab(['down', name])).code).toBe(0);
     }
+  }, 600_000);
+
+  it('mtu-blackhole: with the ICMP rule gone, path-MTU discovery gets the transfer through the smaller MTU', async () => {
+    const name = 'mtu-blackhole';
+    try {
+      const start = await lab(['exercise', 'start', name], 180_000);
+      expect(start.code, start.stdout + start.stderr).toBe(0);
+      // Only the rule that dropped "fragmentation needed": flannel.1 stays at 1400.
+      const del = await lab(['exec', name, 'w1', '--', 'iptables', '-D', 'OUTPUT', '-p', 'icmp', '-m', 'icmp', '--icmp-type', '3', '-j', 'DROP']);
+      expect(del.code, del.stderr).toBe(0);
+      const get = await lab(['exec', name, 'pod-d', '--', 'curl', '-sS', '-m', '10', 'http://10.8.0.5/shell?cmd=seq+1+20000']);
+      expect(get.code, get.stderr).toBe(0);
+      expect(get.stdout.endsWith('20000\\n"}')).toBe(true);
+      // pod-a learnt the path MTU from w1's ICMP error: its route cache says so
+      const cache = await lab(['exec', name, 'pod-a', '--', 'ip', 'route', 'get', '10.8.1.10']);
+      expect(cache.stdout).toMatch(/mtu 1400/);
+    } finally {
+      expect((await lab(['down', name])).code).toBe(0);
+    }
+    expect(labNamespaces(`wl-${name}.`)).toEqual([]);
   }, 600_000);
 
   /** A throw-away exercise on flannel-vxlan with one fault and one solution step. */
