@@ -2,7 +2,7 @@
 # The baseline for `npm run bench`: the same topology the harness builds for a flannel-vxlan lab
 # with 3 nodes and N pods (underlay switch, node addresses, cni0, pod veths created directly in
 # the pod namespace, flannel.1 with neighbour/FDB/route per remote node, sysctls, flanneld's
-# iptables chains), written as a plain script: one `ip -batch` per namespace, in sequence.
+# iptables chains, kubelet's own chains), written as a plain script: one `ip -batch` per namespace, in sequence.
 # Usage: plain-topology.sh up|down PODS PREFIX
 set -euo pipefail
 action=$1 pods=$2 p=$3
@@ -48,6 +48,22 @@ for k in 0 1 2; do
   } | ip -n "$ns" -batch -
   for r in 0 1 2; do [[ $r == "$k" ]] || echo "fdb replace ${macs[r]} dev flannel.1 dst ${ips[r]} self permanent"; done | bridge -n "$ns" -batch -
   for r in 0 1 2; do [[ $r == "$k" ]] || echo "route replace 10.8.${subnets[r]}.0/24 via 10.8.${subnets[r]}.0 dev flannel.1 onlink"; done | ip -n "$ns" -batch -
+  nsenter --net="/run/netns/$ns" iptables-restore --noflush <<'RULES'
+*mangle
+:KUBE-IPTABLES-HINT - [0:0]
+:KUBE-KUBELET-CANARY - [0:0]
+COMMIT
+*nat
+:KUBE-KUBELET-CANARY - [0:0]
+COMMIT
+*filter
+:KUBE-FIREWALL - [0:0]
+:KUBE-KUBELET-CANARY - [0:0]
+-I OUTPUT -j KUBE-FIREWALL
+-I INPUT -j KUBE-FIREWALL
+-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+COMMIT
+RULES
   nsenter --net="/run/netns/$ns" iptables-restore --noflush <<RULES
 *nat
 :FLANNEL-POSTRTG - [0:0]

@@ -110,8 +110,11 @@ while read -r mod _what; do
 done <"$ROOT/scripts/modules.txt"
 
 # 4. npm dependencies ---------------------------------------------------------------
+# The stamp holds the lock file's hash, not its time: a checkout (git clone, worktree, pull)
+# touches package-lock.json without changing it, and a needless `npm ci` costs a minute.
 STAMP="node_modules/.wirelab-setup-stamp"
-if [[ ! -d node_modules || ! -e "$STAMP" || package-lock.json -nt "$STAMP" ]]; then
+LOCK_HASH=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -d node_modules || "$(cat "$STAMP" 2>/dev/null)" != "$LOCK_HASH" ]]; then
   log "npm ci"
   # Some registry mirrors serve only this platform's optional packages (rollup, esbuild), so
   # the lock file cannot list the others and `npm ci` refuses it as "out of sync". `npm install
@@ -120,7 +123,7 @@ if [[ ! -d node_modules || ! -e "$STAMP" || package-lock.json -nt "$STAMP" ]]; t
     log "npm ci refused the lock file; installing the locked versions with npm install --no-save"
     npm install --no-save --no-audit --no-fund
   fi
-  touch "$STAMP"
+  echo "$LOCK_HASH" >"$STAMP"
 fi
 
 # 5. CoreDNS, built from source with Go (scripts/build-coredns.sh; a no-op once built) -----

@@ -9,6 +9,7 @@ import { planNodeBase, planNodeSysctls } from './node.js';
 import { planUnderlay, underlayInterfaces } from './underlay.js';
 import { outsideNamespaces, planNodeDefaultRoutes, planOutsideHosts, planOutsidePorts, planRouterInternet } from './outside.js';
 import { planKubeProxy } from './proxy/registry.js';
+import { planKubeletIptables } from './kubelet-iptables.js';
 import { planPolicies } from './policy/plan.js';
 import { certPath } from './ingress/controller.js';
 import { underlayPortName } from '../model/names.js';
@@ -68,6 +69,8 @@ export function planLab(model: ClusterModel): Plan {
           ...planOutsidePorts(model),
           ...planRouterInternet(model),
           ...model.nodes.flatMap((n) => planNodeSysctls(model, n)),
+          // kubelet starts before the pod network's and kube-proxy's agents write their rules.
+          ...model.nodes.map((n) => planKubeletIptables(model, n)),
           ...net.ruleOps,
           ...proxy.ruleOps,
           ...planPolicies(model, net),
@@ -128,7 +131,14 @@ function planLabWithControlPlane(model: ClusterModel): Plan {
       { name: 'namespaces', ops: namespaces.map((n) => ({ kind: 'netns', netns: n.netns })) },
       {
         name: 'underlay and sysctls',
-        ops: [...planUnderlay(model), ...planOutsidePorts(model), ...planRouterInternet(model), ...model.nodes.flatMap((n) => planNodeSysctls(model, n))],
+        ops: [
+          ...planUnderlay(model),
+          ...planOutsidePorts(model),
+          ...planRouterInternet(model),
+          ...model.nodes.flatMap((n) => planNodeSysctls(model, n)),
+          // kubelet's own rules, before the node agent (kubelet, flanneld, kube-proxy) syncs.
+          ...model.nodes.map((n) => planKubeletIptables(model, n)),
+        ],
       },
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model)] },
       {

@@ -17,6 +17,7 @@ import { labStateDir, PROCESS_MARKER } from '../../src/model/names.js';
 import { WATCHED } from '../../src/agent/watched.js';
 import { agentConfigPath, KUBE_PROXY_KUBECONFIG } from '../../src/plan/control-plane/plan.js';
 import { iptablesRulesFor, nftablesInputFor } from '../../src/plan/proxy/registry.js';
+import { kubeletRestoreText } from '../../src/plan/kubelet-iptables.js';
 import { syncNftables } from '../../src/plan/proxy/nftables.js';
 import { NFACCT_COUNTERS } from '../../src/plan/proxy/iptables-chains.js';
 import { transactionText } from '../../src/plan/proxy/nft-objects.js';
@@ -163,10 +164,13 @@ describe('the real kube-proxy against wirelab', () => {
     });
     expect(counters, 'this kernel has nfnetlink_acct: the real kube-proxy creates both counters').toEqual([...NFACCT_COUNTERS]);
     const addCounters = NFACCT_COUNTERS.map((c) => `nfacct add ${c}`).join(' && ');
-    const ours = normaliseIptablesSave(scratch(`${addCounters} && iptables-restore --noflush && iptables-save`, iptablesRulesFor(live, node, true)));
+    // kubelet's rules first, as on the node (plan/kubelet-iptables.ts): the real kube-proxy then
+    // finds its KUBE-FIREWALL jumps in place and does not add them.
+    const onNode = (nfacct: boolean) => kubeletRestoreText() + iptablesRulesFor(live, node, nfacct);
+    const ours = normaliseIptablesSave(scratch(`${addCounters} && iptables-restore --noflush && iptables-save`, onNode(true)));
     expect(unexplained(real, ours, KNOWN_IPTABLES)).toEqual({ onlyReal: [], onlyWirelab: [], unused: [] });
     // Without the counters the comparison sees the missing matches.
-    const without = normaliseIptablesSave(scratch('iptables-restore --noflush && iptables-save', iptablesRulesFor(live, node)));
+    const without = normaliseIptablesSave(scratch('iptables-restore --noflush && iptables-save', onNode(false)));
     const missed = unexplained(real, without, KNOWN_IPTABLES).onlyReal;
     for (const c of NFACCT_COUNTERS) expect(missed.some((l) => l.includes(`-m nfacct --nfacct-name ${c}`))).toBe(true);
   }, 120_000);

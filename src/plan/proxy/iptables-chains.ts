@@ -14,6 +14,28 @@ export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
 /** kubeletFirewallChain: kube-proxy's copy of kubelet's anti-martian-packet chain. */
 export const KUBE_FIREWALL = 'KUBE-FIREWALL';
 
+/** The martian-packet rule of KUBE-FIREWALL (https://issue.k8s.io/90259: route_localnet lets a
+ * packet from outside reach 127.0.0.0/8). kubelet appends it (pkg/kubelet/kubelet_network_linux.go,
+ * v1.34.2) and kube-proxy's iptables mode writes an identical copy, so both use these words. */
+export const LOCALNET_DROP_RULE: readonly string[] = [
+  '-m',
+  'comment',
+  '--comment',
+  'block incoming localnet connections',
+  '-d',
+  '127.0.0.0/8',
+  '!',
+  '-s',
+  '127.0.0.0/8',
+  '-m',
+  'conntrack',
+  '!',
+  '--ctstate',
+  'RELATED,ESTABLISHED,DNAT',
+  '-j',
+  'DROP',
+];
+
 /** Above this many endpoints upstream drops per-endpoint comments ("large cluster mode"). */
 export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
 

@@ -23,6 +23,7 @@ import {
   KUBE_POSTROUTING,
   KUBE_SERVICES,
   LARGE_CLUSTER_ENDPOINTS_THRESHOLD,
+  LOCALNET_DROP_RULE,
   NAT_TOP_LEVEL_CHAINS,
   NFACCT_CT_STATE_INVALID_DROPPED,
   type KubeProxyRuleset,
@@ -138,25 +139,7 @@ function writeTopLevelChains(ctx: SyncContext): void {
   if (opts.localhostNodePorts) {
     // Mitigates https://issue.k8s.io/90259 (route_localnet); kubelet keeps an identical rule.
     filter.declare(KUBE_FIREWALL);
-    filter.write(
-      KUBE_FIREWALL,
-      '-m',
-      'comment',
-      '--comment',
-      quote('block incoming localnet connections'),
-      '-d',
-      '127.0.0.0/8',
-      '!',
-      '-s',
-      '127.0.0.0/8',
-      '-m',
-      'conntrack',
-      '!',
-      '--ctstate',
-      'RELATED,ESTABLISHED,DNAT',
-      '-j',
-      'DROP',
-    );
+    filter.write(KUBE_FIREWALL, ...LOCALNET_DROP_RULE.map((w) => (/\s/.test(w) ? quote(w) : w)));
   }
 }
 

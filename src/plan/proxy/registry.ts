@@ -36,11 +36,10 @@ function restoreWords(args: string[]): string {
  * pkg/proxy/iptables/proxier.go:794). Here they are `-I` lines in the same restore, so a sync
  * stays one process; each `-I` prepends, exactly as each EnsureRule(Prepend) does. They go in on
  * the first sync only, as EnsureRule adds a rule only when it is missing. kubelet's KUBE-FIREWALL
- * jumps need the chain, which exists with localhost NodePorts (the default). */
-export function jumpLines(table: 'filter' | 'nat', withKubeletFirewall = true): string[] {
-  return IPTABLES_JUMP_CHAINS.filter((j) => j.table === table && (withKubeletFirewall || !j.kubelet)).map(
-    (j) => `-I ${j.srcChain} ${restoreWords(jumpRuleArgs(j))}`,
-  );
+ * jumps (iptablesKubeletJumpChains) are left out: on a lab's nodes kubelet put them there before
+ * kube-proxy started (plan/kubelet-iptables.ts), so upstream's EnsureRule finds them. */
+function jumpLines(table: 'filter' | 'nat'): string[] {
+  return IPTABLES_JUMP_CHAINS.filter((j) => j.table === table && !j.kubelet).map((j) => `-I ${j.srcChain} ${restoreWords(jumpRuleArgs(j))}`);
 }
 
 /** kube-proxy's canary chain (proxier.go:315, ipt.Monitor over mangle, nat and filter): it exists
@@ -52,14 +51,13 @@ export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
 export function withJumps(restoreText: string): string {
   let out = `*mangle\n:${KUBE_PROXY_CANARY} - [0:0]\nCOMMIT\n`;
   let table: 'filter' | 'nat' | undefined;
-  const kubeletFirewall = /^:KUBE-FIREWALL /m.test(restoreText);
   for (const line of restoreText.split('\n')) {
     if (line === '*filter' || line === '*nat') {
       table = line.slice(1) as 'filter' | 'nat';
       out += `${line}\n:${KUBE_PROXY_CANARY} - [0:0]\n`;
       continue;
     }
-    if (line === 'COMMIT' && table) out += jumpLines(table, kubeletFirewall).join('\n') + '\n';
+    if (line === 'COMMIT' && table) out += jumpLines(table).join('\n') + '\n';
     out += line + '\n';
   }
   return out.replace(/\n+$/, '\n');
