@@ -21,6 +21,7 @@ import type { PreparedLab } from '../src/lab/prepare.js';
 import { cniBackend } from '../src/plan/cni/registry.js';
 import { runKubectl } from '../src/kernel/kubectl.js';
 import { netnsName, PROCESS_MARKER } from '../src/model/names.js';
+import { READY_PODS_JSONPATH, readyPods } from '../src/k8s/testing/ready-pods.js';
 
 const LAB = 'benchcp';
 
@@ -100,19 +101,7 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, 
 }
 
 async function readyWeb(): Promise<string[]> {
-  const out = await kubectl(
-    'get',
-    'pods',
-    '-l',
-    'app=web',
-    '-o',
-    'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.metadata.deletionTimestamp}{"\\n"}{end}',
-  );
-  return out
-    .split('\n')
-    .map((l) => l.trim().split(' '))
-    .filter((f) => f.length === 2 && f[1] === 'True')
-    .map((f) => f[0]);
+  return [...readyPods(await kubectl('get', 'pods', '-l', 'app=web', '-o', READY_PODS_JSONPATH)).keys()];
 }
 
 /** Proportional set size of every process the lab runs (shared pages split among sharers). */

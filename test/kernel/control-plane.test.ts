@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { guardLeftovers, lab, sh, waitFor } from './helpers.js';
+import { READY_PODS_JSONPATH, readyPods } from '../../src/k8s/testing/ready-pods.js';
 
 const tmp = guardLeftovers('wirelab-cp-');
 const LAB = 'kubectl-expose';
@@ -18,21 +19,7 @@ async function kubectl(...args: string[]): Promise<string> {
 
 /** Ready web pods, name -> address. */
 async function readyWebPods(): Promise<Map<string, string>> {
-  const out = await kubectl(
-    'get',
-    'pods',
-    '-l',
-    'app=web',
-    '-o',
-    'jsonpath={range .items[*]}{.metadata.name} {.status.podIP} {.status.conditions[?(@.type=="Ready")].status} {.metadata.deletionTimestamp}{"\\n"}{end}',
-  );
-  return new Map(
-    out
-      .split('\n')
-      .map((l) => l.trim().split(' '))
-      .filter((f) => f.length === 3 && f[2] === 'True')
-      .map((f) => [f[0], f[1]]),
-  );
+  return readyPods(await kubectl('get', 'pods', '-l', 'app=web', '-o', READY_PODS_JSONPATH));
 }
 
 /** The pods that answer 40 new connections to the ClusterIP from test-dns. */
