@@ -32,6 +32,7 @@ import { CalicoNode } from './calico-node.js';
 import { Pods } from './pods.js';
 import { digestOf, WATCHED, type AgentStatus, type WatchedKind } from './watched.js';
 import { KubeletServer } from './kubelet-api/server.js';
+import { KubeletAuthorizer } from './kubelet-api/authz.js';
 import { podsBackend } from './kubelet-api/backend.js';
 
 /** The Kubernetes version the components are built from (tools/kubernetes/go.mod). */
@@ -148,7 +149,13 @@ export class NodeAgent {
    * is registered with its port (as kubelet listens before it registers). */
   private async serveKubeletApi(): Promise<void> {
     const [cert, key, ca] = await Promise.all([this.cfg.servingCertFile, this.cfg.servingKeyFile, this.cfg.caFile].map((f) => readFile(f, 'utf8')));
-    this.kubeletApi = new KubeletServer({ address: this.self.ip, cert, key, ca }, podsBackend(this.cfg.lab, this.pods), log);
+    // kubelet's webhook authorizer: the API server reviews each caller (authz.ts).
+    const authorizer = new KubeletAuthorizer(
+      async (sar) =>
+        (await this.client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', sar)).status?.allowed ===
+        true,
+    );
+    this.kubeletApi = new KubeletServer({ address: this.self.ip, cert, key, ca, node: this.self.name, authorizer }, podsBackend(this.cfg.lab, this.pods), log);
     await this.kubeletApi.listen();
   }
 

@@ -14,7 +14,7 @@ import { dnsSettings } from '../model/pod-dns.js';
 import type { ClusterModel } from '../model/types.js';
 import { API_SOCKET, agentStatusPath } from '../plan/control-plane/paths.js';
 import { clientCert } from '../plan/control-plane/pki.js';
-import { coreDnsAddon } from '../plan/control-plane/addons.js';
+import { clusterAdminsBinding, coreDnsAddon } from '../plan/control-plane/addons.js';
 import { crdFor, crdManifest } from '../plan/control-plane/crds.js';
 import { certPath } from '../plan/ingress/controller.js';
 import { settle, type Settle } from '../agent/settled.js';
@@ -97,6 +97,8 @@ export async function applyLabObjects(loaded: LoadedLab, model: ClusterModel, cl
     );
     discovery.reset();
   }
+  // What kubeadm init creates before anything else that the lab relies on.
+  await applyObject(client, discovery, clusterAdminsBinding());
   const explicit = new Set(manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name));
   // Namespaces the objects live in, created as `kubectl create namespace` would (with the
   // labels the lab's model gives them), unless the lab file has them as objects.

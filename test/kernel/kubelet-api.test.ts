@@ -74,6 +74,56 @@ function until(child: ChildProcess, re: RegExp, timeoutMs: number, what: string)
 
 const exited = (child: ChildProcess) => new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
 
+/** A request to node01's kubelet from the control-plane node, with a client certificate the
+ * cluster's CA signs for `user` (made here, as an admin handing out access would). */
+function callKubelet(user: string, path: string, method = 'GET'): { status: string; body: string } {
+  const pki = `/run/wirelab/${LAB}/pki`;
+  const dir = tmp();
+  const [key, csr, crt] = ['key', 'csr', 'crt'].map((x) => join(dir, `${user}.${x}`));
+  sh(['openssl', 'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${user}`]);
+  sh([
+    'openssl',
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    `${pki}/ca.crt`,
+    '-CAkey',
+    `${pki}/ca.key`,
+    '-CAcreateserial',
+    '-CAserial',
+    join(dir, 'ca.srl'),
+    '-out',
+    crt,
+    '-days',
+    '1',
+  ]);
+  const out = sh([
+    'ip',
+    'netns',
+    'exec',
+    `wl-${LAB}.controlplane`,
+    'curl',
+    '-s',
+    '--max-time',
+    '10',
+    '-X',
+    method,
+    '-w',
+    '\n%{http_code}',
+    '--cacert',
+    `${pki}/ca.crt`,
+    '--cert',
+    crt,
+    '--key',
+    key,
+    `https://172.16.20.6:10250${path}`,
+  ]);
+  const cut = out.lastIndexOf('\n');
+  return { status: out.slice(cut + 1), body: out.slice(0, cut) };
+}
+
 async function withLab(body: () => Promise<void>): Promise<void> {
   const up = await lab(['up', LAB], 180_000);
   expect(up.code, up.stdout + up.stderr).toBe(0);
@@ -245,6 +295,18 @@ describe('the kubelet API through the real kubectl', () => {
         sh(['ip', 'netns', 'exec', node, 'iptables', '-D', 'INPUT', ...rule]);
       }
       expect(await ok(['logs', web])).toMatch(/Serving on port 80\./);
+
+      // kubelet asks the API server who may call it (webhook authorization, nodes/proxy): a
+      // certificate of the cluster's CA for a user without rights is refused by node01's kubelet
+      // itself; bound to system:kubelet-api-admin, the same kind of certificate reads the log.
+      await ok(['create', 'clusterrolebinding', 'carol-kubelet', '--clusterrole=system:kubelet-api-admin', '--user=carol']);
+      const eve = callKubelet('eve', `/containerLogs/default/${web}/web`);
+      expect(eve).toEqual({ status: '403', body: 'Forbidden (user=eve, verb=get, resource=nodes, subresource(s)=[proxy])\n' });
+      const carol = callKubelet('carol', `/containerLogs/default/${web}/web`);
+      expect(carol.status).toBe('200');
+      expect(carol.body).toMatch(/Serving on port 80\./);
+      // exec is a POST: `create` on nodes/proxy.
+      expect(callKubelet('eve', `/exec/default/${web}/web?command=hostname&output=1`, 'POST').body).toContain('user=eve, verb=create, resource=nodes');
     });
   });
 

@@ -1,8 +1,8 @@
 // The kubelet API of a node agent: HTTPS on the node's address, port 10250, with a serving
 // certificate signed by the cluster CA (the API server checks it: --kubelet-certificate-authority)
 // and a client certificate signed by the same CA required of every caller (the API server shows
-// apiserver-kubelet-client; wirelab does not ask the API server to authorize each call, as
-// kubelet's webhook authorizer would). The paths are the ones the API server proxies to
+// apiserver-kubelet-client); each call is authorized by the API server, as kubelet's webhook
+// authorizer does (authz.ts). The paths are the ones the API server proxies to
 // (pkg/kubelet/server/server.go at v1.34.2):
 //   GET  /containerLogs/{namespace}/{pod}/{container}   logs (follow, tailLines, previous, limitBytes)
 //   POST /exec/{namespace}/{pod}/{container}?command=…   SPDY upgrade, remote command protocol v4
@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { SpdySession } from './spdy.js';
 import { parseLogQuery, previousLogFile, streamLog } from './logs.js';
@@ -31,6 +32,7 @@ import {
 import { PORTFORWARD_PROTOCOLS, servePortForward } from './port-forward.js';
 import type { ContainerView, KubeletBackend, PodView } from './types.js';
 import type { Console } from './console.js';
+import { callerFromSubject, forbiddenMessage, requestAttributes, type KubeletAuthorizer } from './authz.js';
 
 export const KUBELET_PORT = 10250;
 
@@ -40,6 +42,9 @@ export interface KubeletServerOptions {
   cert: string;
   key: string;
   ca: string;
+  /** The node's name (the authorization attributes name it). */
+  node: string;
+  authorizer: KubeletAuthorizer;
 }
 
 class HttpError extends Error {
@@ -51,7 +56,7 @@ class HttpError extends Error {
   }
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' };
+const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' };
 
 /** {verb, namespace, pod, container} of a request path (the UID form drops the UID). */
 export function route(path: string): { verb: string; namespace: string; pod: string; container?: string } | undefined {
@@ -110,8 +115,25 @@ export class KubeletServer {
     return { pod, c };
   }
 
+  /** kubelet's auth filter: every path, before anything else (server.go InstallAuthFilter). */
+  private async authorize(req: IncomingMessage, path: string): Promise<void> {
+    const caller = callerFromSubject((req.socket as TLSSocket).getPeerCertificate().subject);
+    if (!caller) throw new HttpError(401, 'Unauthorized');
+    const attrs = requestAttributes(req.method ?? '', path, this.o.node);
+    let ok: boolean;
+    try {
+      ok = await this.o.authorizer.allowed(caller, attrs);
+    } catch (e) {
+      this.log(`kubelet API: authorizing ${caller.user}: ${(e as Error).message}`);
+      const a = attrs[0];
+      throw new HttpError(500, `Authorization error (user=${caller.user}, verb=${a.verb}, resource=${a.resource}, subresource=${a.subresource})`);
+    }
+    if (!ok) throw new HttpError(403, forbiddenMessage(caller, attrs));
+  }
+
   private async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://kubelet');
+    await this.authorize(req, url.pathname);
     if (url.pathname === '/healthz') return void res.end('ok');
     const r = route(url.pathname);
     if (!r || r.verb !== 'containerLogs' || req.method !== 'GET') throw new HttpError(404, `this kubelet does not serve ${req.method} ${url.pathname}`);
@@ -154,6 +176,7 @@ export class KubeletServer {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'https://kubelet');
+    await this.authorize(req, url.pathname);
     const r = route(url.pathname);
     if (!r || !['exec', 'attach', 'portForward'].includes(r.verb)) throw new HttpError(404, `this kubelet does not serve ${url.pathname}`);
     if (!/^spdy\/3\.1$/i.test(String(req.headers.upgrade ?? '')))

@@ -103,3 +103,19 @@ export function coreDnsAddon(o: { clusterDomain: string; dnsIp: string; upstream
     },
   ];
 }
+
+/** kubeadm's binding of its cluster-admins group to cluster-admin (kubeadm v1.34.2
+ * cmd/kubeadm/app/constants ClusterAdminsGroupAndClusterRoleBinding, created at init): the
+ * API server's apiserver-kubelet-client certificate is in that group, and kubelets ask the API
+ * server whether it may exec, attach, port-forward and read logs (nodes/proxy). */
+export const KUBEADM_CLUSTER_ADMINS = 'kubeadm:cluster-admins';
+
+export function clusterAdminsBinding(): RawManifest {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: KUBEADM_CLUSTER_ADMINS },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: KUBEADM_CLUSTER_ADMINS }],
+  };
+}

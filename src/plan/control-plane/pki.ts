@@ -3,6 +3,7 @@
 // certificates whose CN/O are the user and groups RBAC sees, and a service-account key pair).
 // Pure: which files, which subjects, which names; kernel/commands.ts turns them into openssl.
 import { intToIp, parseCidr } from '../../net/cidr.js';
+import { KUBEADM_CLUSTER_ADMINS } from './addons.js';
 
 export const PKI_DIR = 'pki';
 
@@ -60,7 +61,7 @@ export function planPki(o: { apiServerIp: string; serviceCIDR: string; clusterDo
       client('controller-manager', '/O=system:masters/CN=system:kube-controller-manager'),
       client('scheduler', '/CN=system:kube-scheduler'),
       // The API server calling kubelets (exec, logs): kubeadm's apiserver-kubelet-client.
-      client('apiserver-kubelet-client', '/O=kubeadm:cluster-admins/CN=kube-apiserver-kubelet-client'),
+      client('apiserver-kubelet-client', `/O=${KUBEADM_CLUSTER_ADMINS}/CN=kube-apiserver-kubelet-client`),
       // wirelab's node agent is kubelet, kube-proxy and the policy agent in one; it acts for the
       // whole node, so it gets system:masters rather than the Node authorizer's narrower rights.
       // The real kube-proxy, as kubeadm's kube-proxy add-on is bound (system:node-proxier).
