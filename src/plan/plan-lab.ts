@@ -47,6 +47,19 @@ function labNamespaces(model: ClusterModel, interfaces: Record<string, string[]>
   ];
 }
 
+/** The machines before any pod network: the underlay and its outside ports, the internet router,
+ * every node's sysctls, and kubelet's own iptables rules (kubelet starts before the pod
+ * network's and kube-proxy's agents write theirs). */
+function planMachines(model: ClusterModel): Op[] {
+  return [
+    ...planUnderlay(model),
+    ...planOutsidePorts(model),
+    ...planRouterInternet(model),
+    ...model.nodes.flatMap((n) => planNodeSysctls(model, n)),
+    ...model.nodes.map((n) => planKubeletIptables(model, n)),
+  ];
+}
+
 export function planLab(model: ClusterModel): Plan {
   if (model.controlPlane === 'kubernetes') return planLabWithControlPlane(model);
   // The pod network first: kube-proxy and the policy engine build on what it reports.
@@ -64,17 +77,7 @@ export function planLab(model: ClusterModel): Plan {
         name: 'underlay, sysctls and rules',
         // Policy rules last: their `-I FORWARD 1` jump must end up before flannel's and
         // kube-proxy's ACCEPTs.
-        ops: [
-          ...planUnderlay(model),
-          ...planOutsidePorts(model),
-          ...planRouterInternet(model),
-          ...model.nodes.flatMap((n) => planNodeSysctls(model, n)),
-          // kubelet starts before the pod network's and kube-proxy's agents write their rules.
-          ...model.nodes.map((n) => planKubeletIptables(model, n)),
-          ...net.ruleOps,
-          ...proxy.ruleOps,
-          ...planPolicies(model, net),
-        ],
+        ops: [...planMachines(model), ...net.ruleOps, ...proxy.ruleOps, ...planPolicies(model, net)],
       },
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model), ...net.nodeOps, ...proxy.nodeOps] },
       {
@@ -131,14 +134,7 @@ function planLabWithControlPlane(model: ClusterModel): Plan {
       { name: 'namespaces', ops: namespaces.map((n) => ({ kind: 'netns', netns: n.netns })) },
       {
         name: 'underlay and sysctls',
-        ops: [
-          ...planUnderlay(model),
-          ...planOutsidePorts(model),
-          ...planRouterInternet(model),
-          ...model.nodes.flatMap((n) => planNodeSysctls(model, n)),
-          // kubelet's own rules, before the node agent (kubelet, flanneld, kube-proxy) syncs.
-          ...model.nodes.map((n) => planKubeletIptables(model, n)),
-        ],
+        ops: planMachines(model),
       },
       { name: 'nodes', ops: [...model.nodes.flatMap((n) => planNodeBase(model, n)), ...planNodeDefaultRoutes(model)] },
       {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guardLeftovers, lab, labNamespaces, ROOT } from './helpers.js';
+import { endpointReadiness, guardLeftovers, lab, labNamespaces, ROOT } from './helpers.js';
 
 const tmp = guardLeftovers('wirelab-ex-');
 
@@ -35,22 +35,11 @@ const BROKEN_EVIDENCE: Record<string, (name: string, check: string) => Promise<v
     const events = await lab(['kubectl', name, '--', 'get', 'events', '--field-selector', 'reason=Unhealthy', '-o', 'jsonpath={.items[*].message}']);
     expect(events.stdout).toContain('Readiness probe failed: HTTP probe failed with statuscode: 404');
     // the EndpointSlice controller lists the pods, not ready
-    const eps = await lab([
-      'kubectl',
-      name,
-      '--',
-      'get',
-      'endpointslices',
-      '-l',
-      'kubernetes.io/service-name=web-service',
-      '-o',
-      'jsonpath={.items[*].endpoints[*].conditions.ready}',
-    ]);
-    const ready = eps.stdout.split(/\s+/).filter(Boolean);
-    expect(ready.length, eps.stdout).toBeGreaterThan(0);
+    const ready = await endpointReadiness(name, 'web-service');
+    expect(ready.length).toBeGreaterThan(0);
     expect(
       ready.every((r) => r === 'false'),
-      eps.stdout,
+      ready.join(),
     ).toBe(true);
   },
   'tls-name-mismatch': async (name) => {

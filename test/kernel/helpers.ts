@@ -137,3 +137,21 @@ export async function failedExpectation(labName: string, outDir: string, namePre
   expect(e.passed).toBe(false);
   return e;
 }
+
+/** The ready condition of each endpoint of a Service, as the EndpointSlice controller lists it
+ * (`kubectl get endpointslices -l kubernetes.io/service-name=...`). */
+export async function endpointReadiness(labName: string, service: string): Promise<string[]> {
+  const r = await lab([
+    'kubectl',
+    labName,
+    '--',
+    'get',
+    'endpointslices',
+    '-l',
+    `kubernetes.io/service-name=${service}`,
+    '-o',
+    'jsonpath={.items[*].endpoints[*].conditions.ready}',
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.split(/\s+/).filter(Boolean);
+}

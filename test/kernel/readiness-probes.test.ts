@@ -6,7 +6,7 @@
 // Ready, `/` makes them Ready.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { guardLeftovers, lab, ROOT, waitFor } from './helpers.js';
+import { endpointReadiness, guardLeftovers, lab, ROOT, waitFor } from './helpers.js';
 
 guardLeftovers('wirelab-readiness-');
 const LAB = 'readiness';
@@ -51,17 +51,7 @@ async function settle(ready: boolean, what: string): Promise<void> {
   const want = String(ready);
   await waitFor(async () => (await readiness()).join() === [want, want].join(), 60_000, what);
   await waitFor(
-    async () => {
-      const eps = await kubectl(
-        'get',
-        'endpointslices',
-        '-l',
-        'kubernetes.io/service-name=web-service',
-        '-o',
-        'jsonpath={.items[*].endpoints[*].conditions.ready}',
-      );
-      return eps.split(/\s+/).filter(Boolean).join() === [want, want].join();
-    },
+    async () => (await endpointReadiness(LAB, 'web-service')).join() === [want, want].join(),
     30_000,
     `web-service's endpoints to be ${ready ? '' : 'not '}ready`,
   );
