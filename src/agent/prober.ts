@@ -22,6 +22,20 @@ export interface ProbeTarget {
   container: Container;
 }
 
+/** Go's words for a failed dial (net.OpError around the syscall's errno), as kubelet's events
+ * show them: "dial tcp 10.244.1.3:81: connect: connection refused". */
+const GO_ERRNO: Record<string, string> = {
+  ECONNREFUSED: 'connect: connection refused',
+  EHOSTUNREACH: 'connect: no route to host',
+  ENETUNREACH: 'connect: network is unreachable',
+  ECONNRESET: 'read: connection reset by peer',
+  ETIMEDOUT: 'i/o timeout',
+};
+
+export function dialError(host: string, port: number, e: Error & { code?: string }): string {
+  return `dial tcp ${host}:${port}: ${GO_ERRNO[e.code ?? ''] ?? e.message}`;
+}
+
 function httpProbe(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
@@ -33,7 +47,9 @@ function httpProbe(url: URL, headers: Record<string, string>, timeoutMs: number)
       },
     );
     req.on('timeout', () => req.destroy(new Error(`context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
-    req.on('error', (e) => resolve({ result: 'failure', output: `Get "${url.href}": ${e.message}` }));
+    req.on('error', (e: Error & { code?: string }) =>
+      resolve({ result: 'failure', output: `Get "${url.href}": ${e.code ? dialError(url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)), e) : e.message}` }),
+    );
     req.end();
   });
 }
@@ -45,8 +61,8 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeO
       s.destroy();
       resolve({ result: 'success' });
     });
-    s.on('timeout', () => s.destroy(new Error('i/o timeout')));
-    s.on('error', (e) => resolve({ result: 'failure', output: `dial tcp ${host}:${port}: ${e.message}` }));
+    s.on('timeout', () => s.destroy(Object.assign(new Error('i/o timeout'), { code: 'ETIMEDOUT' })));
+    s.on('error', (e) => resolve({ result: 'failure', output: dialError(host, port, e) }));
   });
 }
 
