@@ -30,8 +30,9 @@ export interface StagingHooks {
 
 /** Inside a lab VM (`--kernel`, WIRELAB_IN_VM) every process may start this many times slower:
  * under TCG a node agent (Node.js) took over 15 s to print its first line, so `lab up` of a lab
- * with the real control plane failed there ("not ready after 15000 ms: node02/node-agent"). */
-export const VM_SLOWDOWN = process.env.WIRELAB_IN_VM ? 8 : 1;
+ * with the real control plane failed there ("not ready after 15000 ms: node02/node-agent"); on a
+ * busy host they took 2 minutes to report their pod network. Only a failure waits this long. */
+export const VM_SLOWDOWN = process.env.WIRELAB_IN_VM ? 20 : 1;
 
 export async function startProcesses(lab: string, processes: ProcessSpec[], hooks: StagingHooks = {}): Promise<void> {
   const dir = labStateDir(lab);

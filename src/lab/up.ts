@@ -31,7 +31,7 @@ export interface UpHooks {
 }
 
 /** How long a lab with a control plane may take to settle after its objects are applied. */
-const SETTLE_TIMEOUT_MS = Number(process.env.WIRELAB_SETTLE_TIMEOUT_MS ?? 120_000 * VM_SLOWDOWN);
+const SETTLE_TIMEOUT_MS = Number(process.env.WIRELAB_SETTLE_TIMEOUT_MS ?? 120_000 * Math.min(VM_SLOWDOWN, 5));
 
 /** Brings the lab up; returns notes on pods that settled without becoming ready. */
 export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<string[]> {
