@@ -28,9 +28,15 @@ export interface StagingHooks {
   onStageReady?: (names: string[]) => void;
 }
 
+/** Inside a lab VM (`--kernel`, WIRELAB_IN_VM) every process may start this many times slower:
+ * under TCG a node agent (Node.js) took over 15 s to print its first line, so `lab up` of a lab
+ * with the real control plane failed there ("not ready after 15000 ms: node02/node-agent"); on a
+ * busy host they took 2 minutes to report their pod network. Only a failure waits this long. */
+export const VM_SLOWDOWN = process.env.WIRELAB_IN_VM ? 20 : 1;
+
 export async function startProcesses(lab: string, processes: ProcessSpec[], hooks: StagingHooks = {}): Promise<void> {
   const dir = labStateDir(lab);
-  const timeoutMs = hooks.timeoutMs ?? 15_000;
+  const timeoutMs = (hooks.timeoutMs ?? 15_000) * VM_SLOWDOWN;
   // Containers write their ready file here as soon as they listen: it must exist first.
   await mkdir(join(dir, 'ready'), { recursive: true });
   const commands = processes.map((p) => ({ spec: p, cmd: processCommand(lab, p) }));
@@ -55,7 +61,7 @@ export async function startProcesses(lab: string, processes: ProcessSpec[], hook
     );
     await waitForHttps(
       started.flatMap((s) => (s.spec.readyHttps ? [{ pid: s.pid, what: s.spec.name, log: s.cmd.log, ...s.spec.readyHttps }] : [])),
-      hooks.httpsTimeoutMs ?? 60_000,
+      (hooks.httpsTimeoutMs ?? 60_000) * VM_SLOWDOWN,
     );
     hooks.onStageReady?.(mine.map((c) => c.spec.name));
   }

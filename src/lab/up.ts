@@ -1,7 +1,7 @@
 // upLab: claim the lab, apply its plan, start its processes stage by stage, wait for routing to
 // converge. Anything that fails on the way tears the half-built lab down before it is thrown.
 import { applyPlan } from '../kernel/apply.js';
-import { startProcesses } from '../kernel/staging.js';
+import { startProcesses, VM_SLOWDOWN } from '../kernel/staging.js';
 import { waitForRoutes } from '../kernel/readiness.js';
 import { claimState, readState, writeState, type LabState } from '../kernel/state.js';
 import { teardownLab } from '../kernel/teardown.js';
@@ -31,7 +31,7 @@ export interface UpHooks {
 }
 
 /** How long a lab with a control plane may take to settle after its objects are applied. */
-const SETTLE_TIMEOUT_MS = Number(process.env.WIRELAB_SETTLE_TIMEOUT_MS ?? 120_000);
+const SETTLE_TIMEOUT_MS = Number(process.env.WIRELAB_SETTLE_TIMEOUT_MS ?? 120_000 * Math.min(VM_SLOWDOWN, 5));
 
 /** Brings the lab up; returns notes on pods that settled without becoming ready. */
 export async function upLab(p: PreparedLab, hooks: UpHooks = {}): Promise<string[]> {

@@ -2,12 +2,13 @@
 // userspace, so the labs this machine's kernel skips (IPVS, IP-in-IP, netem) run for real. Slow
 // (each boot is ~20 s under TCG); nothing of a VM may be left afterwards.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { guardLeftovers, lab, spawnLab, waitFor, ROOT } from './helpers.js';
 import { resolveBootKernel, ensureVmTools } from '../../src/kernel/vm-kernels.js';
-import { probeKvm, runVm, strayVmPids } from '../../src/kernel/vm.js';
+import { probeKvm, runVm } from '../../src/kernel/vm.js';
+import { vmLeftovers } from './vm-leftovers.js';
 import { GUEST_OUT } from '../../src/vm/initramfs.js';
 import { featureState, readKernelConfig } from '../../src/kernel/features.js';
 
@@ -19,16 +20,6 @@ const VM_TIMEOUT = 600_000;
 // decoder had such bugs, fixed in 8.x). A lab run in the VM is retried once: a real failure
 // fails twice.
 const VM_LAB = { timeout: VM_TIMEOUT, retry: 1 };
-
-/** Nothing of a VM: no qemu, no work directory. */
-function vmLeftovers(): string[] {
-  return [
-    ...strayVmPids().map((p) => `VM process ${p}`),
-    ...readdirSync(tmpdir())
-      .filter((d) => d.startsWith('wirelab-vm-') && !d.startsWith('wirelab-vm-test-'))
-      .map((d) => `VM work dir ${d}`),
-  ];
-}
 
 const report = (dir: string) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
 

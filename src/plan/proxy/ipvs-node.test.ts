@@ -131,7 +131,7 @@ describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, Clie
 
   it('creates kube-ipvs0 as a dummy device (left down, EnsureDummyDevice) and binds ClusterIP and LB IP as /32', () => {
     const ipOps = plan.nodeOps.filter((o) => o.kind === 'ip').map((o) => (o.kind === 'ip' ? o.args.join(' ') : ''));
-    expect(ipOps).toEqual(['link add kube-ipvs0 type dummy', 'addr add 10.96.10.50/32 dev kube-ipvs0', 'addr add 10.10.20.201/32 dev kube-ipvs0']);
+    expect(ipOps).toEqual(['link add kube-ipvs0 txqueuelen 0 type dummy', 'addr add 10.96.10.50/32 dev kube-ipvs0', 'addr add 10.10.20.201/32 dev kube-ipvs0']);
     expect(ipOps.some((l) => l.includes(' up'))).toBe(false);
   });
 

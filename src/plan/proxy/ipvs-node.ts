@@ -70,7 +70,11 @@ export function planIpvsNode(model: ClusterModel, node: Node, podNetworkAddresse
     nodeOps: [
       { kind: 'restore', netns, tool: 'ipvsadm', input: ipvsadmRestoreText(ruleset) },
       ...ipvsSysctls({ strictARP, kernelVersion: opts.kernelVersion }).map((s): Op => ({ kind: 'sysctl', netns, key: s.key, value: s.value, optional: false })),
-      { kind: 'ip', netns, args: ['link', 'add', DUMMY_DEVICE, 'type', 'dummy'] },
+      // txqueuelen 0: EnsureDummyDevice (pkg/proxy/ipvs/netlink_linux.go:90) adds a netlink.Dummy
+      // whose LinkAttrs are zero, and netlink v1.3.1's LinkAdd sends IFLA_TXQLEN whenever TxQLen >= 0
+      // (link_linux.go:1609); `ip link add` alone would give the kernel's 1000. Seen in the
+      // differential test against the real kube-proxy (kube-proxy-ipvs-diff.test.ts).
+      { kind: 'ip', netns, args: ['link', 'add', DUMMY_DEVICE, 'txqueuelen', '0', 'type', 'dummy'] },
       ...ruleset.bindAddresses.map((ip): Op => ({ kind: 'ip', netns, args: ['addr', 'add', `${ip}/32`, 'dev', DUMMY_DEVICE] })),
     ],
   };

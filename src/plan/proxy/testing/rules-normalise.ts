@@ -88,3 +88,72 @@ export function lineDiff(a: string[], b: string[]): { onlyA: string[]; onlyB: st
   const onlyB = [...count].flatMap(([l, n]) => Array<string>(n).fill(l));
   return { onlyA, onlyB };
 }
+
+const sortedLines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim().replace(/\s+/g, ' '))
+    .filter(Boolean)
+    .sort();
+
+/** `ipvsadm-save -n` in normal form: its lines sorted (the kernel lists virtual servers in hash
+ * order and real servers in insertion order). The listing has no counters. */
+export function normaliseIpvsadmSave(text: string): string[] {
+  return sortedLines(text);
+}
+
+/** `ipset save` in normal form: lines sorted (members come in hash order), and each `create`
+ * line without `initval 0x...`, the hash seed the kernel draws at random for every set it
+ * creates (ip_set_hash_gen.h): like a counter, state of the run, not of the rules. */
+export function normaliseIpsetSave(text: string): string[] {
+  return sortedLines(text.replace(/ initval 0x[0-9a-f]+/g, ''));
+}
+
+/** `ip -o link show` plus `ip -o addr show` of one device in normal form: the link's flags, MTU,
+ * state and type, and its addresses sorted; without the interface index, the random MAC address
+ * and the address lifetimes the kernel assigns (state of the run, not of the rules). */
+export function normaliseIpDevice(link: string, addr: string): string[] {
+  const links = link
+    .split('\n')
+    .filter(Boolean)
+    .map((l) =>
+      l
+        .replace(/^\d+:\s*/, '')
+        .replace(/\\/g, ' ')
+        .replace(/ link\/ether \S+ brd \S+/, ' link/ether')
+        .replace(/ (altname|alias) \S+/g, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
+  const addrs = addr
+    .split('\n')
+    .map((l) => /\s(inet6?) (\S+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => `${m[1]} ${m[2]}`)
+    .sort();
+  return [...links, ...addrs];
+}
+
+/** A difference a differential test keeps on purpose: which side has the line, and why (the
+ * upstream line that explains it). */
+export interface KnownDifference {
+  side: 'real' | 'wirelab';
+  line: RegExp;
+  why: string;
+}
+
+/** The differences between the real side's lines and wirelab's that no known difference
+ * explains, and the known differences that did not occur (a stale entry is a failure too). */
+export function unexplainedDifferences(
+  real: string[],
+  ours: string[],
+  known: KnownDifference[],
+): { onlyReal: string[]; onlyWirelab: string[]; unused: string[] } {
+  const { onlyA, onlyB } = lineDiff(real, ours);
+  const explained = (side: KnownDifference['side'], l: string) => known.some((k) => k.side === side && k.line.test(l));
+  return {
+    onlyReal: onlyA.filter((l) => !explained('real', l)),
+    onlyWirelab: onlyB.filter((l) => !explained('wirelab', l)),
+    unused: known.filter((k) => !(k.side === 'real' ? onlyA : onlyB).some((l) => k.line.test(l))).map((k) => `${k.side}: ${k.line}`),
+  };
+}
