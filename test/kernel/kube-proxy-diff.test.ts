@@ -8,14 +8,11 @@
 // remaining difference is listed below with the upstream line that explains it, and must occur.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lab, labNamespaces, labProcesses, ROOT, waitFor } from './helpers.js';
-import { adminClient } from '../../src/lab/cluster-api.js';
-import { modelFromApi, type ApiSnapshot } from '../../src/model/from-api.js';
+import { liveModel } from './live-model.js';
 import { labStateDir, PROCESS_MARKER } from '../../src/model/names.js';
-import { WATCHED } from '../../src/agent/watched.js';
-import { agentConfigPath, KUBE_PROXY_KUBECONFIG } from '../../src/plan/control-plane/plan.js';
+import { KUBE_PROXY_KUBECONFIG } from '../../src/plan/control-plane/plan.js';
 import { iptablesRulesFor, nftablesInputFor } from '../../src/plan/proxy/registry.js';
 import { kubeletRestoreText } from '../../src/plan/kubelet-iptables.js';
 import { syncNftables } from '../../src/plan/proxy/nftables.js';
@@ -44,14 +41,6 @@ const KNOWN_NFTABLES: Known[] = [];
 /** None either: the node agent creates kube-proxy's nfacct counters where the kernel has
  * nfnetlink_acct (as upstream's Ensure does), so both write the `-m nfacct` matches. */
 const KNOWN_IPTABLES: Known[] = [];
-
-async function liveModel(): Promise<ClusterModel> {
-  const client = adminClient(LAB);
-  const snap: Record<string, unknown[]> = {};
-  for (const [kind, path] of Object.entries(WATCHED)) snap[kind] = (await client.list(path)).items;
-  const config = JSON.parse(readFileSync(join(labStateDir(LAB), agentConfigPath(NODE)), 'utf8')) as { model: ClusterModel };
-  return modelFromApi(config.model, snap as unknown as ApiSnapshot);
-}
 
 // Quiet: until kube-proxy's first sync the table does not exist and nft says so on stderr.
 const inNs = (argv: string[]) => execFileSync('ip', ['netns', 'exec', NS, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -130,7 +119,7 @@ describe('the real kube-proxy against wirelab', () => {
     expect(labNamespaces(`wl-${LAB}.`), 'a kpdiff lab is already up').toEqual([]);
     const up = await lab(['up', LAB_FILE], 180_000);
     expect(up.code, up.stdout + up.stderr).toBe(0);
-    live = await liveModel();
+    live = await liveModel(LAB, NODE);
   }, 240_000);
   afterAll(async () => {
     expect((await lab(['down', LAB])).code).toBe(0);
