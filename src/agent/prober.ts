@@ -48,7 +48,10 @@ function httpProbe(url: URL, headers: Record<string, string>, timeoutMs: number)
     );
     req.on('timeout', () => req.destroy(new Error(`context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
     req.on('error', (e: Error & { code?: string }) =>
-      resolve({ result: 'failure', output: `Get "${url.href}": ${e.code ? dialError(url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)), e) : e.message}` }),
+      resolve({
+        result: 'failure',
+        output: `Get "${url.href}": ${e.code ? dialError(url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)), e) : e.message}`,
+      }),
     );
     req.end();
   });
