@@ -137,7 +137,8 @@ const compareStrings = (a: string, b: string): number => (a === b ? 0 : a < b ? 
 export function endpointsForServicePort(spi: ServicePortInfo, slices: EndpointSlice[], hostname: string): EndpointInfo[] {
   const byEndpoint = new Map<string, EndpointInfo>();
   for (const slice of slices) {
-    if (`${slice.namespace}/${slice.serviceName}` !== spi.serviceName) continue;
+    if (slice.serviceName.length + slice.namespace.length + 1 !== spi.serviceName.length || `${slice.namespace}/${slice.serviceName}` !== spi.serviceName)
+      continue;
     for (const port of slice.ports) {
       if (port.name !== spi.portName || port.protocol !== spi.protocol || !port.port) continue;
       for (const ep of slice.endpoints) {
@@ -158,7 +159,8 @@ export function endpointsForServicePort(spi: ServicePortInfo, slices: EndpointSl
       }
     }
   }
-  return [...byEndpoint.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+  const out = [...byEndpoint.values()];
+  return out.length < 2 ? out : out.sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
 }
 
 /** BaseServicePortInfo.ExternallyAccessible */
@@ -257,7 +259,9 @@ export function servicePortsWithEndpoints(
   const slicesByService = new Map<string, EndpointSlice[]>();
   for (const slice of slices) {
     const key = `${slice.namespace}/${slice.serviceName}`;
-    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+    const list = slicesByService.get(key);
+    if (list) list.push(slice);
+    else slicesByService.set(key, [slice]);
   }
   return buildServicePortInfos(services).map((spi) => ({ spi, endpoints: endpointsForServicePort(spi, slicesByService.get(spi.serviceName) ?? [], hostname) }));
 }
