@@ -18,6 +18,9 @@ type Element = Extract<NftObject, { kind: 'element' }>;
 
 export const elementKey = (key: string[]) => key.join(' . ');
 
+/** Where the steps of a transaction nothing will undo go. */
+const NO_UNDO = { push: (): void => {} };
+
 export class NftTable {
   table?: Extract<NftObject, { kind: 'table' }>;
   readonly chains = new Map<string, { chain: Chain; rules: Rule[] }>();
@@ -25,24 +28,27 @@ export class NftTable {
   readonly maps = new Map<string, { obj: Container; elements: Map<string, Element> }>();
   /** Transactions applied so far; a sync state names the version it left. */
   version = 0;
-  /** Undoes the last transaction (from `version - 1` to `version`), newest step first. */
-  private undo: (() => void)[] = [];
+  /** Undoes the last transaction (from `version - 1` to `version`), newest step first; none
+   * for a table a full sync built from nothing (no state of it is older than that sync). */
+  private undo?: (() => void)[];
 
   constructor(readonly ref: NftTableRef = KUBE_PROXY_TABLE) {}
 
   /** Brings the mirror back to `version`: now, or one transaction ago (its undo log). */
   rollBackTo(version: number): void {
     if (version === this.version) return;
-    if (version !== this.version - 1)
+    if (version !== this.version - 1 || !this.undo) {
       throw new Error(`nft mirror: cannot go back from version ${this.version} to ${version} (only the last transaction is undone)`);
+    }
     for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]();
-    this.undo = [];
+    this.undo = undefined;
     this.version = version;
   }
 
-  /** Starts the next version: what apply() does from now on is undone by rollBackTo(version - 1). */
-  begin(): void {
-    this.undo = [];
+  /** Starts the next version: what apply() does from now on is undone by rollBackTo(version - 1),
+   * if `undoable`. */
+  begin(undoable = true): void {
+    this.undo = undoable ? [] : undefined;
     this.version++;
   }
 
@@ -53,7 +59,7 @@ export class NftTable {
 
   private applyOne({ verb, obj }: NftOp): void {
     const missing = (what: string) => new Error(`nft: ${verb} ${what}: No such file or directory`);
-    const undo = this.undo;
+    const undo = this.undo ?? NO_UNDO;
     switch (obj.kind) {
       case 'table':
         if (verb === 'add') {

@@ -124,7 +124,7 @@ export function syncNftables(input: KubeProxyNftablesInput, previous?: NftSyncSt
   // The mirror belongs to the newest state: a retry from an older one takes its last transaction back.
   const table = previous ? prev.table : new NftTable();
   table.rollBackTo(prev.tableVersion);
-  table.begin();
+  table.begin(previous !== undefined);
   const staleChains = new Map(prev.staleChains);
   const doFullSync = previous === undefined || opts.fullSync === true;
 
