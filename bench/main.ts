@@ -6,11 +6,13 @@
 //   npm run bench -- --scale      also kube-proxy rules for 3k and 10k services, in iptables
 //                                 (legacy, nft) and nftables mode (tens of minutes: nft and
 //                                 iptables-nft grow faster than linearly with the table)
+//   npm run bench -- --only services --sizes 1000,10000 --backends nftables
+//                                 the services part for these sizes and backends only
 // Exit code 0 when every target of the run is met.
 import { ownedNetns } from '../src/kernel/netns.js';
 import { benchStartup } from './startup.js';
 import { benchTopology } from './topology.js';
-import { benchServices } from './services.js';
+import { benchServices, BACKENDS } from './services.js';
 import { benchVm } from './vm.js';
 import { benchControlPlane } from './control-plane.js';
 import { benchExercises } from './exercises.js';
@@ -18,7 +20,7 @@ import { benchExercises } from './exercises.js';
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
   console.log(
-    'usage: npm run bench [-- --scale] [--no-vm] [--only topology|startup|services|control-plane|exercises|vm]   (--scale adds the 10k-service runs; --no-vm skips the VM run)',
+    'usage: npm run bench [-- --scale] [--no-vm] [--only topology|startup|services|control-plane|exercises|vm] [--sizes 1000,3000] [--backends iptables-legacy,iptables-nft,nftables]   (--scale adds the 10k-service runs; --no-vm skips the VM run)',
   );
   process.exit(0);
 }
@@ -32,7 +34,18 @@ const part = (name: string) => only === undefined || only === name;
 let ok = true;
 if (part('topology')) ok = (await benchTopology()) && ok;
 if (part('startup')) ok = (await benchStartup()) && ok;
-if (part('services')) ok = (await benchServices(args.includes('--scale'))) && ok;
+// --sizes 1000,10000 / --backends iptables-nft,nftables: the services part for these only.
+const listArg = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1].split(',') : undefined);
+const sizes = listArg('--sizes')?.map((n) => {
+  if (!/^\d+$/.test(n)) throw new Error(`--sizes: "${n}" is not a number of services (e.g. --sizes 1000,3000)`);
+  return Number(n);
+});
+const backends = listArg('--backends')?.map((b) => {
+  const known = BACKENDS.find((k) => k === b);
+  if (!known) throw new Error(`--backends: "${b}" is none of ${BACKENDS.join(', ')}`);
+  return known;
+});
+if (part('services')) ok = (await benchServices(args.includes('--scale'), sizes, backends)) && ok;
 if (part('control-plane')) ok = (await benchControlPlane()) && ok;
 if (part('exercises')) ok = (await benchExercises()) && ok;
 if (part('vm') && !args.includes('--no-vm')) ok = (await benchVm()) && ok;

@@ -8,6 +8,7 @@ import { netnsName } from '../model/names.js';
 import type { Op } from '../plan/types.js';
 import { renderKubeProxyRuleset } from '../plan/proxy/iptables.js';
 import { toRestoreText } from '../plan/proxy/iptables-restore.js';
+import { isServiceChainName } from '../plan/proxy/iptables-names.js';
 import { nftablesInputFor, routeLocalnetOp, withJumps } from '../plan/proxy/registry.js';
 import { syncNftables, type NftSyncState } from '../plan/proxy/nftables.js';
 import { transactionText } from '../plan/proxy/nft-objects.js';
@@ -35,7 +36,9 @@ export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesS
   });
   const body = toRestoreText(ruleset);
   if (previous?.text === body) return undefined;
-  const text = previous ? toRestoreText(ruleset, { deleteChains: previous.chains }) : withJumps(body);
+  // A re-sync's text is the body plus the chains to delete; with none, the body itself.
+  const stale = previous?.chains.some((c) => isServiceChainName(c) && !ruleset.tables.nat.has(c));
+  const text = previous ? (stale ? toRestoreText(ruleset, { deleteChains: previous.chains }) : body) : withJumps(body);
   return {
     // The first sync also sets route_localnet, as NewProxier does once.
     ops: [...(previous ? [] : [routeLocalnetOp(model, node)]), { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: text }],

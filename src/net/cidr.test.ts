@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { containsCidr, containsIp, formatCidr, intToIp, ipToInt, lastAddress, nthIp, nthSubnet, offsetOf, overlaps, parseCidr, size } from './cidr.js';
+import ipaddr from 'ipaddr.js';
+import {
+  containsCidr,
+  containsIp,
+  formatCidr,
+  intToIp,
+  ipToInt,
+  isValidIpv4,
+  lastAddress,
+  nthIp,
+  nthSubnet,
+  offsetOf,
+  overlaps,
+  parseCidr,
+  size,
+} from './cidr.js';
 
 describe('parseCidr', () => {
   it('parses a network into base and prefix', () => {
@@ -65,5 +80,40 @@ describe('addresses and ranges', () => {
     expect(nthIp(parseCidr('10.8.1.0/24'), 10)).toBe('10.8.1.10');
     expect(() => nthIp(parseCidr('10.8.1.0/24'), 256)).toThrow('address #256 is outside 10.8.1.0/24');
     expect(offsetOf(parseCidr('10.8.0.0/24'), '10.8.0.5')).toBe(5);
+  });
+});
+
+describe('isValidIpv4', () => {
+  it('answers as ipaddr.IPv4.isValidFourPartDecimal, which it replaces for speed', () => {
+    const octets = [
+      '0',
+      '00',
+      '01',
+      '1',
+      '9',
+      '10',
+      '99',
+      '100',
+      '199',
+      '200',
+      '249',
+      '250',
+      '255',
+      '256',
+      '300',
+      '999',
+      '1000',
+      '-1',
+      '+1',
+      'a',
+      '',
+      ' 1',
+      '0x1',
+    ];
+    const inputs = ['', '1.2.3', '1.2.3.4.5', '1.2.3.4 ', '1..2.3', '::1', '10.0.0.1/24', '1.2.3.4\n'];
+    for (const o of octets) inputs.push(`${o}.1.2.3`, `1.${o}.2.3`, `1.2.${o}.3`, `1.2.3.${o}`, `${o}.${o}.${o}.${o}`);
+    for (const ip of inputs) expect(isValidIpv4(ip), JSON.stringify(ip)).toBe(ipaddr.IPv4.isValidFourPartDecimal(ip));
+    expect(isValidIpv4('255.255.255.255')).toBe(true);
+    expect(isValidIpv4('256.1.1.1')).toBe(false);
   });
 });

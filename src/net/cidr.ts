@@ -16,8 +16,15 @@ export function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
+/** One octet in dotted-decimal, 0-255 without leading zeros. */
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const FOUR_PART_DECIMAL = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
+
+/** ipaddr.IPv4.isValidFourPartDecimal's answer, in one regular expression: kube-proxy's
+ * renderers ask it for every address of every service and endpoint of every sync, and ipaddr's
+ * parse-then-match took a tenth of a 1k-service render. */
 export function isValidIpv4(ip: string): boolean {
-  return ipaddr.IPv4.isValidFourPartDecimal(ip);
+  return typeof ip === 'string' && FOUR_PART_DECIMAL.test(ip);
 }
 
 export function maskOf(prefix: number): number {

@@ -30,9 +30,14 @@ export function goFixed(x: number, digits: number): string {
   return digits === 0 ? s : `${s.slice(0, -digits)}.${s.slice(-digits)}`;
 }
 
-/** proxier.go computeProbability(n): fmt.Sprintf("%0.10f", 1.0/float64(n)). */
+const probabilities = new Map<number, string>();
+
+/** proxier.go computeProbability(n): fmt.Sprintf("%0.10f", 1.0/float64(n)). Remembered per n
+ * (a few distinct values per node; the exact BigInt formatting is the costly part). */
 export function computeProbability(n: number): string {
-  return goFixed(1 / n, 10);
+  let p = probabilities.get(n);
+  if (p === undefined) probabilities.set(n, (p = goFixed(1 / n, 10)));
+  return p;
 }
 
 /**

@@ -57,6 +57,13 @@ export function serviceExternalChainName(servicePortName: string, protocol: stri
   return SERVICE_CHAIN_PREFIXES.external + portProtoHash(servicePortName, protocol);
 }
 
+/** The four per-service-port chain names at once (one hash, as newServiceInfo computes them). */
+export function servicePortChainNames(servicePortName: string, protocol: string): { cluster: string; local: string; firewall: string; external: string } {
+  const hash = portProtoHash(servicePortName, protocol);
+  const p = SERVICE_CHAIN_PREFIXES;
+  return { cluster: p.cluster + hash, local: p.local + hash, firewall: p.firewall + hash, external: p.external + hash };
+}
+
 /** KUBE-SEP-XXXX: one endpoint; hashes servicePortName + protocol + "ip:port". */
 export function servicePortEndpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
   return SERVICE_CHAIN_PREFIXES.endpoint + hash16(servicePortName + protocol + endpoint);

@@ -34,7 +34,11 @@ export function toRestoreText(ruleset: KubeProxyRuleset, opts: RestoreTextOption
 function tableText(table: TableName, chains: ChainMap, written: string[], deleted: string[]): string {
   const lines = [`*${table}`];
   for (const chain of [...written, ...deleted]) lines.push(`:${chain} - [0:0]`);
-  for (const chain of written) lines.push(...(chains.get(chain) ?? []));
+  // Each chain's rules joined on their own (not spread into one array: KUBE-SERVICES has a rule per service).
+  for (const chain of written) {
+    const rules = chains.get(chain) ?? [];
+    if (rules.length > 0) lines.push(rules.join('\n'));
+  }
   for (const chain of deleted) lines.push(`-X ${chain}`);
   lines.push('COMMIT');
   return `${lines.join('\n')}\n`;

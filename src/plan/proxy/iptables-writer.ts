@@ -21,6 +21,7 @@ export class TableWriter {
   // A Set, not an array search: at 10k services a table has ~30k chains.
   private readonly declared = new Set<string>();
   private readonly rules = new Map<string, string[]>();
+  private readonly parts: string[] = [];
 
   declare(chain: string): void {
     this.declared.add(chain);
@@ -29,11 +30,14 @@ export class TableWriter {
   write(chain: string, ...words: (string | readonly string[])[]): void {
     // Concatenated, not spread, flattened and joined: this runs for every rule of every sync,
     // and those temporary arrays were the largest item of the render's profile (GC included).
-    let line = '-A ' + chain;
+    const parts = this.parts;
+    parts.push('-A', chain);
     for (const w of words) {
-      if (typeof w === 'string') line += ' ' + w;
-      else for (const x of w) line += ' ' + x;
+      if (typeof w === 'string') parts.push(w);
+      else for (const x of w) parts.push(x);
     }
+    const line = parts.join(' ');
+    parts.length = 0;
     const list = this.rules.get(chain);
     if (list) list.push(line);
     else this.rules.set(chain, [line]);

@@ -4,6 +4,11 @@
 // (every object's add line, then rules and elements, objects sorted by name). kube-proxy's
 // nftables proxier reads the kernel's table before each sync (existing chains, sets, map
 // elements); the node agent and the golden tests keep this mirror of it instead.
+//
+// A sync changes the mirror in place (copying a 10k-service table for each one-service change
+// cost more than rendering the change) and keeps an undo log of its last transaction: a caller
+// that retries from the state before it (the transaction failed in the kernel, or a benchmark
+// replays one change) gets the mirror rolled back to that state first.
 import { writeOp, type NftObject, type NftOp, type NftTableRef, KUBE_PROXY_TABLE } from './nft-objects.js';
 
 type Chain = Extract<NftObject, { kind: 'chain' }>;
@@ -13,21 +18,38 @@ type Element = Extract<NftObject, { kind: 'element' }>;
 
 export const elementKey = (key: string[]) => key.join(' . ');
 
+/** Where the steps of a transaction nothing will undo go. */
+const NO_UNDO = { push: (): void => {} };
+
 export class NftTable {
   table?: Extract<NftObject, { kind: 'table' }>;
   readonly chains = new Map<string, { chain: Chain; rules: Rule[] }>();
   readonly sets = new Map<string, { obj: Container; elements: Map<string, Element> }>();
   readonly maps = new Map<string, { obj: Container; elements: Map<string, Element> }>();
+  /** Transactions applied so far; a sync state names the version it left. */
+  version = 0;
+  /** Undoes the last transaction (from `version - 1` to `version`), newest step first; none
+   * for a table a full sync built from nothing (no state of it is older than that sync). */
+  private undo?: (() => void)[];
 
   constructor(readonly ref: NftTableRef = KUBE_PROXY_TABLE) {}
 
-  clone(): NftTable {
-    const t = new NftTable(this.ref);
-    t.table = this.table;
-    for (const [n, c] of this.chains) t.chains.set(n, { chain: c.chain, rules: [...c.rules] });
-    for (const [n, s] of this.sets) t.sets.set(n, { obj: s.obj, elements: new Map(s.elements) });
-    for (const [n, m] of this.maps) t.maps.set(n, { obj: m.obj, elements: new Map(m.elements) });
-    return t;
+  /** Brings the mirror back to `version`: now, or one transaction ago (its undo log). */
+  rollBackTo(version: number): void {
+    if (version === this.version) return;
+    if (version !== this.version - 1 || !this.undo) {
+      throw new Error(`nft mirror: cannot go back from version ${this.version} to ${version} (only the last transaction is undone)`);
+    }
+    for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]();
+    this.undo = undefined;
+    this.version = version;
+  }
+
+  /** Starts the next version: what apply() does from now on is undone by rollBackTo(version - 1),
+   * if `undoable`. */
+  begin(undoable = true): void {
+    this.undo = undoable ? [] : undefined;
+    this.version++;
   }
 
   /** Applies a transaction; an operation on something missing throws, as nft refuses it. */
@@ -37,10 +59,25 @@ export class NftTable {
 
   private applyOne({ verb, obj }: NftOp): void {
     const missing = (what: string) => new Error(`nft: ${verb} ${what}: No such file or directory`);
+    const undo = this.undo ?? NO_UNDO;
     switch (obj.kind) {
       case 'table':
-        if (verb === 'add') this.table ??= obj;
-        else if (verb === 'delete') {
+        if (verb === 'add') {
+          if (!this.table) undo.push(() => (this.table = undefined));
+          this.table ??= obj;
+        } else if (verb === 'delete') {
+          const before = { table: this.table, chains: [...this.chains], sets: [...this.sets], maps: [...this.maps] };
+          undo.push(() => {
+            this.table = before.table;
+            for (const [m, entries] of [
+              [this.chains, before.chains],
+              [this.sets, before.sets],
+              [this.maps, before.maps],
+            ] as const) {
+              m.clear();
+              for (const [k, v] of entries) (m as Map<string, unknown>).set(k, v);
+            }
+          });
           this.table = undefined;
           this.chains.clear();
           this.sets.clear();
@@ -50,16 +87,28 @@ export class NftTable {
       case 'chain': {
         const have = this.chains.get(obj.name);
         if (verb === 'add') {
-          if (!have) this.chains.set(obj.name, { chain: obj, rules: [] });
+          if (!have) {
+            this.chains.set(obj.name, { chain: obj, rules: [] });
+            undo.push(() => this.chains.delete(obj.name));
+          }
         } else if (!have) throw missing(`chain ${obj.name}`);
-        else if (verb === 'flush') have.rules = [];
-        else this.chains.delete(obj.name);
+        else if (verb === 'flush') {
+          const rules = have.rules;
+          have.rules = [];
+          undo.push(() => (have.rules = rules));
+        } else {
+          this.chains.delete(obj.name);
+          undo.push(() => this.chains.set(obj.name, have));
+        }
         return;
       }
       case 'rule': {
         const have = this.chains.get(obj.chain);
         if (!have) throw missing(`rule in chain ${obj.chain}`);
-        if (verb === 'add') have.rules.push(obj);
+        if (verb === 'add') {
+          have.rules.push(obj);
+          undo.push(() => have.rules.pop());
+        }
         return;
       }
       case 'set':
@@ -67,20 +116,32 @@ export class NftTable {
         const store = obj.kind === 'set' ? this.sets : this.maps;
         const have = store.get(obj.name);
         if (verb === 'add') {
-          if (!have) store.set(obj.name, { obj, elements: new Map() });
+          if (!have) {
+            store.set(obj.name, { obj, elements: new Map() });
+            undo.push(() => store.delete(obj.name));
+          }
         } else if (!have) throw missing(`${obj.kind} ${obj.name}`);
-        else if (verb === 'flush') have.elements.clear();
-        else store.delete(obj.name);
+        else if (verb === 'flush') {
+          const elements = have.elements;
+          have.elements = new Map();
+          undo.push(() => (have.elements = elements));
+        } else {
+          store.delete(obj.name);
+          undo.push(() => store.set(obj.name, have));
+        }
         return;
       }
       case 'element': {
         const have = (obj.container === 'set' ? this.sets : this.maps).get(obj.name);
         if (!have) throw missing(`element in ${obj.container} ${obj.name}`);
         const key = elementKey(obj.key);
-        if (verb === 'add') have.elements.set(key, obj);
+        const elements = have.elements;
+        const before = elements.get(key);
+        if (verb === 'add') elements.set(key, obj);
         else if (verb === 'delete') {
-          if (!have.elements.delete(key)) throw missing(`element ${key} of ${obj.name}`);
-        }
+          if (!elements.delete(key)) throw missing(`element ${key} of ${obj.name}`);
+        } else return;
+        undo.push(() => (before ? elements.set(key, before) : elements.delete(key)));
         return;
       }
     }

@@ -4,6 +4,7 @@
 // and ports, and its service-/local-/external-/firewall-/endpoint- chains and affinity sets.
 import type { NftOp } from './nft-objects.js';
 import { elementKey } from './nft-table.js';
+import type { ElementStore } from './nft-elements.js';
 import { ensureChain, MARK_MASQ_CHAIN, REJECT_CHAIN } from './nftables-setup.js';
 import { servicePortChainNameBase, servicePortEndpointChainNameBase } from './nftables-names.js';
 import { categorizeEndpoints, cidrContains, externallyAccessible, usesClusterEndpoints, usesLocalEndpoints } from './service-ports.js';
@@ -14,12 +15,11 @@ export interface NftSyncContext {
   /** Service and endpoint chains this sync uses (ensureChain's createdChains). */
   activeChains: Set<string>;
   activeAffinitySets: Set<string>;
-  /** nftElementStorage per container: key -> value, as the kernel has them. */
-  elements: Map<string, Map<string, string>>;
-  /** Keys no service claimed yet this sync (deleted at the end). */
-  leftover: Map<string, Set<string>>;
-  existingChains: Set<string>;
-  existingAffinitySets: Set<string>;
+  /** nftElementStorage: the elements as the kernel has them, and what this sync wrote. */
+  elements: ElementStore;
+  /** The chains and sets the kernel has before this sync (consulted only on the first sync). */
+  existingChains: { has(name: string): boolean };
+  existingAffinitySets: { has(name: string): boolean };
   syncedOnce: boolean;
   masqueradeAll: boolean;
   clusterCIDR: string;
@@ -53,20 +53,12 @@ function namesOf(spi: ServicePortInfo): Names {
 function ensureElem(ctx: NftSyncContext, name: string, key: string[], value?: string, comment?: string): void {
   const container = name === 'cluster-ips' ? 'set' : 'map';
   const obj: NftOp['obj'] = { kind: 'element', container, name, key, ...(value !== undefined ? { value: [value] } : {}), ...(comment ? { comment } : {}) };
-  const stored = ctx.elements.get(name)!;
   const k = elementKey(key);
   const v = value ?? '';
-  const have = stored.get(k);
-  if (have !== undefined) {
-    if (have !== v) {
-      ctx.ops.push({ verb: 'delete', obj }, { verb: 'add', obj });
-      stored.set(k, v);
-    }
-    ctx.leftover.get(name)!.delete(k);
-  } else {
-    ctx.ops.push({ verb: 'add', obj });
-    stored.set(k, v);
-  }
+  const have = ctx.elements.value(name, k);
+  if (have === undefined) ctx.ops.push({ verb: 'add', obj });
+  else if (have !== v) ctx.ops.push({ verb: 'delete', obj }, { verb: 'add', obj });
+  ctx.elements.write(name, k, v);
 }
 
 const rule = (ctx: NftSyncContext, chain: string, text: string, comment?: string) =>

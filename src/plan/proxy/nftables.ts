@@ -14,6 +14,8 @@ import { NFT_CONTAINERS, setupNFTables } from './nftables-setup.js';
 import { writeNftServicePort, type NftSyncContext } from './nftables-service.js';
 import { cidrContains, normalizeCidr, servicePortsWithEndpoints, type IptablesService } from './service-ports.js';
 import { isAffinitySetName, isNftServiceChainName } from './nftables-names.js';
+import { ElementStore, splitClaim } from './nft-elements.js';
+import { groupByService, sameObjects, settingsOf, type ServiceObjects } from './nft-change.js';
 
 export interface KubeProxyNftablesInput {
   /** --hostname-override: endpoints with this nodeName are local. */
@@ -35,15 +37,37 @@ export interface KubeProxyNftablesInput {
   nodePortAddresses?: string[];
 }
 
+type ServicePorts = ReturnType<typeof servicePortsWithEndpoints>;
+
+/** What a sync made of one service and what it wrote for it. */
+export interface ServiceRecord extends ServiceObjects {
+  ports: ServicePorts;
+  /** Its ports and endpoints as kube-proxy derives them: the service changed when this did. */
+  fingerprint: string;
+  chains: string[];
+  affinitySets: string[];
+  /** The map and set elements it wrote ("name key"). */
+  elements: string[];
+}
+
 export interface NftSyncState {
-  /** The table as the last successful transaction left it. */
+  /** The table as the last successful transaction left it (changed in place by the next sync). */
   table: NftTable;
+  /** The mirror's version this state describes (NftTable.rollBackTo). */
+  tableVersion: number;
   /** The base chains were recreated once (proxier.flushed). */
   flushed: boolean;
   /** A sync ran before (proxier.syncedOnce: endpoint chains are skipped only on the first). */
   syncedOnce: boolean;
-  /** Each service's objects as the last sync saw them (upstream's change trackers). */
-  fingerprints: Map<string, string>;
+  /** The input without its Services and EndpointSlices: when it changes, every service is looked at. */
+  settings: string;
+  /** What the last sync made of each service (upstream's change trackers, plus what it wrote). */
+  services: Map<string, ServiceRecord>;
+  /** How many services wrote each map or set element ("name key"). */
+  claims: Map<string, number>;
+  /** Elements more than one service writes (two Services sharing an external IP and port): then
+   * every sync visits every service, as upstream's does, so the last writer wins as there. */
+  shared: number;
   /** Chains flushed because they went unused, and when (deleted a second later). */
   staleChains: Map<string, number>;
 }
@@ -73,14 +97,34 @@ function nodePortIPs(input: KubeProxyNftablesInput): string[] | undefined {
 }
 
 export function emptyNftState(): NftSyncState {
-  return { table: new NftTable(), flushed: false, syncedOnce: false, fingerprints: new Map(), staleChains: new Map() };
+  return {
+    table: new NftTable(),
+    tableVersion: 0,
+    flushed: false,
+    syncedOnce: false,
+    settings: '',
+    services: new Map(),
+    claims: new Map(),
+    shared: 0,
+    staleChains: new Map(),
+  };
 }
 
-/** One syncProxyRules(). `fullSync` forces a full sync (upstream: needFullSync, hourly). */
+/** One syncProxyRules(). `fullSync` forces a full sync (upstream: needFullSync, hourly).
+ *
+ * A partial sync costs what changed, not what the node has: upstream's change trackers hand it
+ * the services whose objects changed; here each service's objects are compared with the ones the
+ * last sync saw (the same objects compare in no time), only those that differ are derived again,
+ * and what a changed or deleted service no longer uses (chains, affinity sets, elements) comes
+ * from what the last sync recorded it wrote. A full sync, a change of the node's settings, or an
+ * element two services share visits every service and reads the mirror, as upstream's does. */
 export function syncNftables(input: KubeProxyNftablesInput, previous?: NftSyncState, opts: { now?: number; fullSync?: boolean } = {}): NftSync {
   const now = opts.now ?? Date.now();
   const prev = previous ?? emptyNftState();
-  const table = prev.table.clone();
+  // The mirror belongs to the newest state: a retry from an older one takes its last transaction back.
+  const table = previous ? prev.table : new NftTable();
+  table.rollBackTo(prev.tableVersion);
+  table.begin(previous !== undefined);
   const staleChains = new Map(prev.staleChains);
   const doFullSync = previous === undefined || opts.fullSync === true;
 
@@ -97,52 +141,147 @@ export function syncNftables(input: KubeProxyNftablesInput, previous?: NftSyncSt
   const ops: NftOp[] = doFullSync
     ? setupNFTables({ masqueradeMark, serviceCIDRs: input.serviceCIDRs.join(','), nodePortIPs: nodePortIPs(input), firstSync: !prev.flushed })
     : [];
-  // What the kernel has, as upstream lists it before writing (after setup, which only adds).
-  const existingChains = new Set(table.chains.keys());
-  const existingAffinitySets = new Set([...table.sets.keys()].filter(isAffinitySetName));
-  const elements = new Map(
-    NFT_CONTAINERS.map(({ container, name }) => {
-      const have = (container === 'set' ? table.sets : table.maps).get(name);
-      return [name, new Map([...(have?.elements ?? [])].map(([k, e]) => [k, e.value?.join(' . ') ?? '']))];
-    }),
-  );
-
-  const servicePorts = servicePortsWithEndpoints(input.services, input.endpointSlices, input.hostname);
-  const fingerprints = new Map<string, string>();
-  for (const sp of servicePorts) fingerprints.set(sp.spi.serviceName, (fingerprints.get(sp.spi.serviceName) ?? '') + JSON.stringify(sp));
-  const changed = (name: string) => prev.fingerprints.get(name) !== fingerprints.get(name);
-
+  const settings = settingsOf(input);
+  const everyService = doFullSync || settings !== prev.settings || prev.shared > 0;
+  // What the kernel has is read from the mirror as it is before this sync's operations (after
+  // setup, which only adds), as upstream lists it before writing.
   const ctx: NftSyncContext = {
     ops,
     activeChains: new Set(),
     activeAffinitySets: new Set(),
-    elements,
-    leftover: new Map([...elements].map(([name, m]) => [name, new Set(m.keys())])),
-    existingChains,
-    existingAffinitySets,
+    elements: new ElementStore(table),
+    existingChains: table.chains,
+    existingAffinitySets: table.sets,
     syncedOnce: prev.syncedOnce,
     masqueradeAll: input.masqueradeAll ?? false,
     clusterCIDR: input.clusterCIDR,
     nodeIP: input.nodeIPs.find(isValidIpv4) ?? '',
   };
-  for (const { spi, endpoints } of servicePorts) writeNftServicePort(ctx, spi, endpoints, !doFullSync && !changed(spi.serviceName));
+  const groups = groupByService(input);
+  const services = new Map<string, ServiceRecord>();
+  const claims = everyService ? new Map<string, number>() : new Map(prev.claims);
+  let shared = everyService ? 0 : prev.shared;
+  const count = (key: string, by: number) => {
+    const n = (claims.get(key) ?? 0) + by;
+    if (n > 0) claims.set(key, n);
+    else claims.delete(key);
+    if ((by > 0 && n === 2) || (by < 0 && n === 1)) shared += by;
+  };
+  // Services to write: every one, or those whose objects differ from the last sync's.
+  const visit: string[] = [];
+  for (const [name, group] of groups) {
+    const old = prev.services.get(name);
+    if (!everyService && old && sameObjects(old, group)) services.set(name, old);
+    else visit.push(name);
+  }
+  const gone = everyService ? [] : [...prev.services.keys()].filter((name) => !groups.has(name));
+  const replaced: ServiceRecord[] = [];
+  for (const name of visit.sort()) {
+    const group = groups.get(name)!;
+    const old = prev.services.get(name);
+    const reuse = settings === prev.settings && old !== undefined && sameObjects(old, group);
+    const ports = reuse ? old.ports : servicePortsWithEndpoints(group.services, group.slices, input.hostname);
+    const fingerprint = reuse ? old.fingerprint : ports.map((sp) => JSON.stringify(sp)).join('');
+    const changed = old?.fingerprint !== fingerprint;
+    if (!everyService && !changed) {
+      services.set(name, { ...old!, ...group });
+      continue;
+    }
+    const record = writeService(ctx, group, ports, fingerprint, !doFullSync && !changed);
+    services.set(name, record);
+    if (everyService) for (const key of record.elements) count(key, 1);
+    else {
+      if (old) replaced.push(old);
+      for (const key of old?.elements ?? []) count(key, -1);
+      for (const key of record.elements) count(key, 1);
+    }
+  }
+  for (const name of gone) {
+    const old = prev.services.get(name)!;
+    replaced.push(old);
+    for (const key of old.elements) count(key, -1);
+  }
 
-  // Unused service and endpoint chains are flushed now and deleted a second later (kernels
-  // before 6.2 notice a chain is unreferenced only some time after its map element goes).
-  for (const chain of existingChains) {
+  if (everyService) removeUnusedFromMirror(ctx, table, staleChains, now);
+  else removeUnusedOf(ctx, table, replaced, claims, staleChains, now);
+  table.apply(ops);
+  return {
+    cleanup,
+    ops,
+    state: { table, tableVersion: table.version, flushed: true, syncedOnce: true, settings, services, claims, shared, staleChains },
+  };
+}
+
+/** Writes one service's ports and records what it wrote. */
+function writeService(ctx: NftSyncContext, group: ServiceObjects, ports: ServicePorts, fingerprint: string, skipServiceUpdate: boolean): ServiceRecord {
+  const all = { chains: ctx.activeChains, sets: ctx.activeAffinitySets };
+  ctx.activeChains = new Set();
+  ctx.activeAffinitySets = new Set();
+  const elements = ctx.elements.startRecording();
+  for (const { spi, endpoints } of ports) writeNftServicePort(ctx, spi, endpoints, skipServiceUpdate);
+  const record: ServiceRecord = {
+    ...group,
+    ports,
+    fingerprint,
+    chains: [...ctx.activeChains],
+    affinitySets: [...ctx.activeAffinitySets],
+    elements: [...elements],
+  };
+  for (const c of ctx.activeChains) all.chains.add(c);
+  for (const s of ctx.activeAffinitySets) all.sets.add(s);
+  ctx.activeChains = all.chains;
+  ctx.activeAffinitySets = all.sets;
+  return record;
+}
+
+/** After visiting every service: what the mirror has that no service used. Unused service and
+ * endpoint chains are flushed now and deleted a second later (kernels before 6.2 notice a chain
+ * is unreferenced only some time after its map element goes). */
+function removeUnusedFromMirror(ctx: NftSyncContext, table: NftTable, staleChains: Map<string, number>, now: number): void {
+  for (const chain of table.chains.keys()) {
     if (!isNftServiceChainName(chain)) continue;
     if (!ctx.activeChains.has(chain)) {
-      ops.push({ verb: 'flush', obj: { kind: 'chain', name: chain } });
+      ctx.ops.push({ verb: 'flush', obj: { kind: 'chain', name: chain } });
       staleChains.set(chain, now);
     } else staleChains.delete(chain);
   }
-  for (const set of existingAffinitySets) {
-    if (!ctx.activeAffinitySets.has(set)) ops.push({ verb: 'delete', obj: { kind: 'set', name: set, type: 'ipv4_addr' } });
+  for (const set of table.sets.keys()) {
+    if (isAffinitySetName(set) && !ctx.activeAffinitySets.has(set)) ctx.ops.push({ verb: 'delete', obj: { kind: 'set', name: set, type: 'ipv4_addr' } });
   }
-  for (const [name, keys] of ctx.leftover) {
+  for (const { container, name } of NFT_CONTAINERS) {
+    const have = (container === 'set' ? table.sets : table.maps).get(name);
+    for (const key of have?.elements.keys() ?? []) {
+      if (!ctx.elements.claimed(name, key)) ctx.ops.push({ verb: 'delete', obj: { kind: 'element', container, name, key: key.split(' . ') } });
+    }
+  }
+}
+
+/** After visiting the changed services: what they (and deleted ones) wrote last time and nobody
+ * uses now, and the chains still stale from before. The same operations as the scan above. */
+function removeUnusedOf(
+  ctx: NftSyncContext,
+  table: NftTable,
+  replaced: ServiceRecord[],
+  claims: Map<string, number>,
+  staleChains: Map<string, number>,
+  now: number,
+): void {
+  for (const chain of ctx.activeChains) staleChains.delete(chain);
+  const unused = new Set([...staleChains.keys(), ...replaced.flatMap((r) => r.chains)]);
+  for (const chain of unused) {
+    if (ctx.activeChains.has(chain) || !table.chains.has(chain)) continue;
+    ctx.ops.push({ verb: 'flush', obj: { kind: 'chain', name: chain } });
+    staleChains.set(chain, now);
+  }
+  for (const set of new Set(replaced.flatMap((r) => r.affinitySets))) {
+    if (!ctx.activeAffinitySets.has(set) && table.sets.has(set)) ctx.ops.push({ verb: 'delete', obj: { kind: 'set', name: set, type: 'ipv4_addr' } });
+  }
+  for (const claim of new Set(replaced.flatMap((r) => r.elements))) {
+    if (claims.has(claim)) continue;
+    const [name, key] = splitClaim(claim);
     const container = name === 'cluster-ips' ? 'set' : 'map';
-    for (const key of keys) ops.push({ verb: 'delete', obj: { kind: 'element', container, name, key: key.split(' . ') } });
+    if ((container === 'set' ? table.sets : table.maps).get(name)?.elements.has(key)) {
+      ctx.ops.push({ verb: 'delete', obj: { kind: 'element', container, name, key: key.split(' . ') } });
+    }
   }
-  table.apply(ops);
-  return { cleanup, ops, state: { table, flushed: true, syncedOnce: true, fingerprints, staleChains } };
 }

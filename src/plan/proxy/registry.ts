@@ -49,18 +49,28 @@ export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
 
 /** A first sync's restore: the canary chain in mangle, nat and filter, and the jump rules. */
 export function withJumps(restoreText: string): string {
-  let out = `*mangle\n:${KUBE_PROXY_CANARY} - [0:0]\nCOMMIT\n`;
+  // Spliced in at the table and COMMIT lines, not rebuilt line by line: 1k services are 11k lines.
+  const parts = [`*mangle\n:${KUBE_PROXY_CANARY} - [0:0]\nCOMMIT\n`];
+  let at = 0;
   let table: 'filter' | 'nat' | undefined;
-  for (const line of restoreText.split('\n')) {
-    if (line === '*filter' || line === '*nat') {
-      table = line.slice(1) as 'filter' | 'nat';
-      out += `${line}\n:${KUBE_PROXY_CANARY} - [0:0]\n`;
-      continue;
-    }
-    if (line === 'COMMIT' && table) out += jumpLines(table).join('\n') + '\n';
-    out += line + '\n';
+  for (;;) {
+    const header = /^\*(filter|nat)$|^COMMIT$/gm;
+    header.lastIndex = at;
+    const m = header.exec(restoreText);
+    if (!m) break;
+    const end = m.index + m[0].length;
+    if (m[1]) {
+      table = m[1] as 'filter' | 'nat';
+      parts.push(restoreText.slice(at, end), `\n:${KUBE_PROXY_CANARY} - [0:0]`);
+    } else if (table) parts.push(restoreText.slice(at, m.index), jumpLines(table).join('\n') + '\n', 'COMMIT');
+    else parts.push(restoreText.slice(at, end));
+    at = end;
   }
-  return out.replace(/\n+$/, '\n');
+  parts.push(restoreText.slice(at));
+  const out = parts.join('');
+  let end = out.length;
+  while (end > 0 && out[end - 1] === '\n') end--;
+  return out.slice(0, end) + '\n';
 }
 
 /** With localhost NodePorts (the default) kube-proxy sets net.ipv4.conf.all.route_localnet=1 so

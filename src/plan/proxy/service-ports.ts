@@ -5,15 +5,7 @@
 // IPv4 instance of the dual-stack proxier: IPv6 addresses are filtered out as upstream does.
 import type { EndpointSlice, Protocol, Service, ServicePort } from '../../model/types.js';
 import { intToIp, ipToInt, isValidIpv4, maskOf } from '../../net/cidr.js';
-import {
-  joinHostPort,
-  serviceExternalChainName,
-  serviceFirewallChainName,
-  servicePortEndpointChainName,
-  servicePortNameString,
-  servicePortPolicyClusterChain,
-  servicePortPolicyLocalChainName,
-} from './iptables-names.js';
+import { joinHostPort, servicePortChainNames, servicePortEndpointChainName, servicePortNameString } from './iptables-names.js';
 
 /** A Service as kube-proxy reads it (spec.loadBalancerSourceRanges: whitespace is trimmed, as
  * upstream does). */
@@ -98,6 +90,7 @@ export function makeServicePortInfo(svc: IptablesService, port: ServicePort): Se
   // pkg/proxy/serviceport.go newBaseServiceInfo, "zero-masked cidr means allow any").
   const ranges = parsed.some((c) => c.endsWith('/0')) ? [] : parsed;
   const needsHealthCheck = svc.type === 'LoadBalancer' && externalPolicyLocal;
+  const chains = servicePortChainNames(nameString, proto);
   return {
     serviceName: `${svc.namespace}/${svc.name}`,
     nameString,
@@ -115,10 +108,10 @@ export function makeServicePortInfo(svc: IptablesService, port: ServicePort): Se
     externalPolicyLocal,
     internalPolicyLocal: svc.internalTrafficPolicy === 'Local',
     healthCheckNodePort: needsHealthCheck ? (svc.healthCheckNodePort ?? 0) : 0,
-    clusterPolicyChainName: servicePortPolicyClusterChain(nameString, proto),
-    localPolicyChainName: servicePortPolicyLocalChainName(nameString, proto),
-    firewallChainName: serviceFirewallChainName(nameString, proto),
-    externalChainName: serviceExternalChainName(nameString, proto),
+    clusterPolicyChainName: chains.cluster,
+    localPolicyChainName: chains.local,
+    firewallChainName: chains.firewall,
+    externalChainName: chains.external,
   };
 }
 
@@ -131,16 +124,10 @@ export function buildServicePortInfos(services: IptablesService[]): ServicePortI
   const infos = services
     .filter((svc) => !shouldSkipService(svc) && isIPv4(svc.clusterIP ?? ''))
     .flatMap((svc) => svc.ports.map((p) => makeServicePortInfo(svc, p)));
-  const key = (i: ServicePortInfo): string[] => [i.serviceName, i.portName, i.protocol];
-  return infos.sort((a, b) => compareTuples(key(a), key(b)));
+  return infos.sort((a, b) => compareStrings(a.serviceName, b.serviceName) || compareStrings(a.portName, b.portName) || compareStrings(a.protocol, b.protocol));
 }
 
-function compareTuples(a: string[], b: string[]): number {
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
-  }
-  return 0;
-}
+const compareStrings = (a: string, b: string): number => (a === b ? 0 : a < b ? -1 : 1);
 
 /**
  * endpointslicecache.go for one service port: every IPv4 endpoint of every slice of the service
@@ -150,7 +137,8 @@ function compareTuples(a: string[], b: string[]): number {
 export function endpointsForServicePort(spi: ServicePortInfo, slices: EndpointSlice[], hostname: string): EndpointInfo[] {
   const byEndpoint = new Map<string, EndpointInfo>();
   for (const slice of slices) {
-    if (`${slice.namespace}/${slice.serviceName}` !== spi.serviceName) continue;
+    if (slice.serviceName.length + slice.namespace.length + 1 !== spi.serviceName.length || `${slice.namespace}/${slice.serviceName}` !== spi.serviceName)
+      continue;
     for (const port of slice.ports) {
       if (port.name !== spi.portName || port.protocol !== spi.protocol || !port.port) continue;
       for (const ep of slice.endpoints) {
@@ -171,7 +159,8 @@ export function endpointsForServicePort(spi: ServicePortInfo, slices: EndpointSl
       }
     }
   }
-  return [...byEndpoint.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+  const out = [...byEndpoint.values()];
+  return out.length < 2 ? out : out.sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
 }
 
 /** BaseServicePortInfo.ExternallyAccessible */
@@ -270,7 +259,9 @@ export function servicePortsWithEndpoints(
   const slicesByService = new Map<string, EndpointSlice[]>();
   for (const slice of slices) {
     const key = `${slice.namespace}/${slice.serviceName}`;
-    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+    const list = slicesByService.get(key);
+    if (list) list.push(slice);
+    else slicesByService.set(key, [slice]);
   }
   return buildServicePortInfos(services).map((spi) => ({ spi, endpoints: endpointsForServicePort(spi, slicesByService.get(spi.serviceName) ?? [], hostname) }));
 }
