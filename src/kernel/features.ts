@@ -65,6 +65,7 @@ export const FEATURES: Record<string, { what: string; fix: string }> = {
   CONFIG_NF_TABLES: { what: 'nftables (iptables-nft backend, nft trace)', fix: 'use a kernel with CONFIG_NF_TABLES' },
   CONFIG_NF_CONNTRACK: { what: 'connection tracking (NAT, return traffic)', fix: 'modprobe nf_conntrack' },
   CONFIG_NETFILTER_XT_MATCH_COMMENT: { what: 'iptables comment match (flannel, kube-proxy rules)', fix: 'modprobe xt_comment' },
+  CONFIG_NETFILTER_XT_MATCH_CONNTRACK: { what: "iptables conntrack match (kubelet's KUBE-FIREWALL, kube-proxy, policies)", fix: 'modprobe xt_conntrack' },
   CONFIG_NETFILTER_XT_TARGET_MASQUERADE: { what: 'MASQUERADE target (flanneld masq, pod -> internet SNAT)', fix: 'modprobe xt_MASQUERADE' },
   CONFIG_IP_VS: { what: 'IPVS (kube-proxy ipvs mode)', fix: 'use a kernel with CONFIG_IP_VS, e.g. the stock Debian/Ubuntu kernel of the Vagrant VM' },
   CONFIG_NET_IPIP: { what: 'IP-in-IP tunnels (Calico IPIP)', fix: 'use a kernel with CONFIG_NET_IPIP (modprobe ipip)' },

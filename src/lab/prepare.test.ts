@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { prepareLab } from './prepare.js';
+import { missingFeatures } from '../kernel/features.js';
 import { parseLabSource } from '../labfile/load.js';
 import { SpecError, type SpecProblem } from '../labfile/errors.js';
 import { resolveModel } from '../model/resolve.js';
@@ -59,6 +60,10 @@ describe('prepareLab', () => {
     expect(p.cni.kind).toBe('flannel-vxlan');
     expect(p.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(p.plan.namespaces.map((n) => n.name)).toEqual(['underlay', 'cp1', 'w1', 'w2', 'pod-a', 'pod-b', 'pod-d']);
+    // kubelet's KUBE-FIREWALL rule on every node: a kernel without these skips the lab, naming them.
+    expect(p.requires).toEqual(expect.arrayContaining(['CONFIG_NETFILTER_XT_MATCH_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_COMMENT']));
+    const config = { source: 'test', values: new Map([['CONFIG_NETFILTER_XT_MATCH_COMMENT', 'y']]) };
+    expect(missingFeatures(p.requires, config)).toContain('CONFIG_NETFILTER_XT_MATCH_CONNTRACK');
   });
 
   it('rejects a pod address outside its node range, at the annotation line', async () => {

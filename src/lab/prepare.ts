@@ -13,6 +13,7 @@ import { cniBackend } from '../plan/cni/registry.js';
 import type { CniBackend } from '../plan/cni/types.js';
 import { checkContainers } from '../plan/workloads/images.js';
 import { kubeProxyRequires } from '../plan/proxy/registry.js';
+import { KUBELET_IPTABLES_REQUIRES } from '../plan/kubelet-iptables.js';
 import { missingFeatures, FEATURES } from '../kernel/features.js';
 
 export interface PreparedLab {
@@ -67,7 +68,9 @@ export function prepareLoaded(loaded: LoadedLab, overrides: LabOverrides = {}): 
         ]
       : [];
   const warnings = locatedError(file, locate, [...loaded.warnings, ...model.warnings, ...extra]).problems;
-  const requires = [...new Set([...cni.requires, ...kubeProxyRequires(model), ...(model.underlay.netem ? ['CONFIG_NET_SCH_NETEM'] : [])])];
+  const requires = [
+    ...new Set([...cni.requires, ...KUBELET_IPTABLES_REQUIRES, ...kubeProxyRequires(model), ...(model.underlay.netem ? ['CONFIG_NET_SCH_NETEM'] : [])]),
+  ];
   return { loaded, model, plan, cni, digest, requires, missing: missingFeatures(requires), warnings, overrides };
 }
 

@@ -16,6 +16,10 @@ import type { Op } from './types.js';
 export const KUBE_IPTABLES_HINT = 'KUBE-IPTABLES-HINT';
 export const KUBE_KUBELET_CANARY = 'KUBE-KUBELET-CANARY';
 
+/** What kubelet's rules need of the kernel on every node (the drop rule's comment and conntrack
+ * matches), so a lab on a kernel without them is skipped with the reason, not failed mid-way. */
+export const KUBELET_IPTABLES_REQUIRES = ['CONFIG_NF_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_COMMENT'];
+
 const restoreWord = (w: string) => (/\s/.test(w) ? `"${w}"` : w);
 
 /** kubelet's rules as iptables-restore --noflush input, in the order kubelet ensures them: the
