@@ -99,17 +99,32 @@ async function runRealKubeProxy(live: ClusterModel): Promise<void> {
           .replace(/^#.*$/gm, '')
           .replace(/\[\d+:\d+\]/g, ''),
     );
+  // Every proxier it started (one per IP family the node has: server_linux.go:191) has synced at
+  // least once: ipvs/proxier.go logs "Record nodeIP and family" per proxier at --v=2 and sets
+  // kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family} after each sync (proxier.go:1442).
+  // Without this the state can hold still between the IPv4 proxier's sync and the IPv6 one's.
+  const families = () => [...log.matchAll(/"Record nodeIP and family".*?\bfamily="(IPv[46])"/g)].map((m) => m[1]);
+  const syncedFamilies = () =>
+    [
+      ...quiet(() => inNs(NS, ['curl', '-s', '--max-time', '5', 'http://127.0.0.1:10249/metrics'])).matchAll(
+        /^kubeproxy_sync_proxy_rules_last_timestamp_seconds\{ip_family="(IPv[46])"\} [1-9]/gm,
+      ),
+    ].map((m) => m[1]);
   let last = '';
   const deadline = Date.now() + IPVS_DIFF.syncTimeoutMs;
   try {
     for (;;) {
       if (proxy.exitCode !== null) throw new Error(`the real kube-proxy exited (${proxy.exitCode}); its log:\n${log.slice(-4000)}`);
       const now = state();
-      if (now !== '' && now === last && ips.every((ip) => now.includes(`${ip}:`))) break;
+      const started = families();
+      const synced = syncedFamilies();
+      const allSynced = started.length > 0 && started.every((f) => synced.includes(f));
+      if (now !== '' && now === last && allSynced && ips.every((ip) => now.includes(`${ip}:`))) break;
       if (Date.now() > deadline) {
         const missing = ips.filter((ip) => !now.includes(`${ip}:`));
         throw new Error(
           `the real kube-proxy did not sync every service in ${IPVS_DIFF.syncTimeoutMs / 1000} s (${now === last ? 'holding still' : 'still changing'}; ` +
+            `proxiers started: ${started.join(', ') || 'none'}, synced: ${synced.join(', ') || 'none'}; ` +
             `ClusterIPs missing from IPVS: ${missing.join(', ') || 'none'}); its log:\n${log.slice(-4000)}`,
         );
       }
