@@ -3,10 +3,11 @@
 // namespace by the node agent's own sync functions (src/agent/rules.ts: render + one
 // iptables-restore / one `nft -f`), next to the bare tool applying the identical text to a fresh
 // namespace; then the agent's next sync after one more service is added to a node that has N
-// (nftables: a partial sync; iptables: the agent re-renders and restores every service, as it
-// does on every change), next to the bare tool applying the same text to a node in the same
-// state. Targets (ratios, as these machines are noisy): render + apply within 1.25x of the bare
-// tool, for the full sync and for the one-service change. Up to 3k, medians of three runs each
+// (a partial sync in both modes: nftables as upstream's, iptables writing only the added
+// service's chains and top-level rules, plan/proxy/iptables-sync.ts), next to the bare tool
+// applying the same text to a node in the same state. Targets (ratios, as these machines are
+// noisy): render + apply within 1.25x of the bare tool, for the full sync and for the
+// one-service change. Up to 3k, medians of three runs each
 // side, alternating which goes first. 1k always; --scale adds 3k and 10k (minutes: nft and
 // iptables-nft grow faster than linearly with the table on this kernel), which draws the curve.
 import { performance } from 'node:perf_hooks';

@@ -25,6 +25,7 @@ import { stopProcesses } from '../kernel/processes.js';
 import { nodeObject, nodeStatus, peerChanges, podActions, type AppliedPeer } from './decide.js';
 import { applyOps } from './kubelet.js';
 import { kubeProxyNftSync, kubeProxySync, policySync, type RulesState } from './rules.js';
+import type { IptablesSyncState } from '../plan/proxy/iptables-sync.js';
 import type { NftSyncState } from '../plan/proxy/nftables.js';
 import { finalDelete, patchNode, patchServiceStatus, patchNodeStatus, registerNode, renewLease } from './api-writes.js';
 import { loadBalancerChanges, poolsFromApi } from './metallb-controller.js';
@@ -61,7 +62,7 @@ export class NodeAgent {
   private lastLive: ClusterModel | undefined;
   private readonly peers = new Map<string, AppliedPeer>();
   private networkFor = '';
-  private proxy?: RulesState;
+  private proxy?: IptablesSyncState;
   private nftProxy?: NftSyncState;
   /** Whether kube-proxy's nfacct counters exist in this node's namespace. */
   private nfacct = false;
@@ -329,7 +330,7 @@ export class NodeAgent {
       if (!this.proxy) this.nfacct = (await ensureNfacctCounters(netnsName(live.lab, self.name), NFACCT_COUNTERS)).length === NFACCT_COUNTERS.length;
       const sync = kubeProxySync(live, self, this.proxy, this.nfacct);
       if (sync) {
-        await applyOps(live.lab, 'kube-proxy sync', sync.ops);
+        if (sync.ops.length > 0) await applyOps(live.lab, 'kube-proxy sync', sync.ops);
         this.proxy = sync.state;
       }
     }

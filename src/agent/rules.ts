@@ -1,15 +1,14 @@
-// The node agent as kube-proxy (iptables or nftables mode) and as the pod network's policy engine: each sync
-// renders the whole ruleset from the live model with the same renderers the static path uses and
-// restores it in one iptables-restore. Chains a sync no longer writes are deleted in the same
-// restore; jump rules from the built-in chains go in on the first sync only, as kube-proxy's
+// The node agent as kube-proxy (iptables or nftables mode) and as the pod network's policy engine,
+// with the same renderers the static path uses. kube-proxy's first sync is full, later ones write
+// only what changed (one iptables-restore or `nft -f` transaction each). The policy engine
+// renders its whole ruleset per sync and deletes the chains it no longer writes in the same
+// restore. Jump rules from the built-in chains go in on the first sync only, as kube-proxy's
 // EnsureRule inserts them only when missing, so a re-sync never duplicates them.
 import type { ClusterModel, Node } from '../model/types.js';
 import { netnsName } from '../model/names.js';
 import type { Op } from '../plan/types.js';
-import { renderKubeProxyRuleset } from '../plan/proxy/iptables.js';
-import { toRestoreText } from '../plan/proxy/iptables-restore.js';
-import { isServiceChainName } from '../plan/proxy/iptables-names.js';
-import { nftablesInputFor, routeLocalnetOp, withJumps } from '../plan/proxy/registry.js';
+import { syncIptables, type IptablesSyncState } from '../plan/proxy/iptables-sync.js';
+import { iptablesInputFor, nftablesInputFor, routeLocalnetOp, withJumps } from '../plan/proxy/registry.js';
 import { syncNftables, type NftSyncState } from '../plan/proxy/nftables.js';
 import { transactionText } from '../plan/proxy/nft-objects.js';
 import { renderPodsFromModel, renderPolicyRules } from '../plan/policy/render.js';
@@ -24,26 +23,23 @@ export interface RulesState {
 const declared = (text: string) => [...text.matchAll(/^:(\S+) - /gm)].map((m) => m[1]);
 
 /** kube-proxy's sync of this node, or undefined when nothing changed; `nfacct`: its counters
- * exist in the node's namespace, so the rules count with them. */
-export function kubeProxySync(model: ClusterModel, node: Node, previous?: RulesState, nfacct = false): { ops: Op[]; state: RulesState } | undefined {
-  const ruleset = renderKubeProxyRuleset({
-    hostname: node.name,
-    nodeIPs: [node.ip],
-    clusterCIDR: model.network.podCIDR,
-    services: model.services,
-    endpointSlices: model.endpointSlices,
-    nfacct,
-  });
-  const body = toRestoreText(ruleset);
-  if (previous?.text === body) return undefined;
-  // A re-sync's text is the body plus the chains to delete; with none, the body itself.
-  const stale = previous?.chains.some((c) => isServiceChainName(c) && !ruleset.tables.nat.has(c));
-  const text = previous ? (stale ? toRestoreText(ruleset, { deleteChains: previous.chains }) : body) : withJumps(body);
-  return {
-    // The first sync also sets route_localnet, as NewProxier does once.
-    ops: [...(previous ? [] : [routeLocalnetOp(model, node)]), { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: text }],
-    state: { text: body, chains: [...ruleset.tables.nat.keys()] },
-  };
+ * exist in the node's namespace, so the rules count with them. The first sync is full and adds
+ * the jump rules and canary chains; later ones write only the services that changed
+ * (plan/proxy/iptables-sync.ts). */
+export function kubeProxySync(
+  model: ClusterModel,
+  node: Node,
+  previous?: IptablesSyncState,
+  nfacct = false,
+): { ops: Op[]; state: IptablesSyncState } | undefined {
+  const sync = syncIptables(iptablesInputFor(model, node, nfacct), previous);
+  if (!sync) return undefined;
+  const netns = netnsName(model.lab, node.name);
+  const ops: Op[] = [];
+  // The first sync also sets route_localnet, as NewProxier does once.
+  if (!previous) ops.push(routeLocalnetOp(model, node));
+  if (sync.text !== '') ops.push({ kind: 'iptables-restore', netns, rules: previous ? sync.text : withJumps(sync.text) });
+  return { ops, state: sync.state };
 }
 
 /** kube-proxy's nftables sync of this node, as upstream's syncProxyRules: a full sync the first

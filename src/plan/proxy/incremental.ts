@@ -11,7 +11,7 @@
 // jump stays last) or deletes them (`-D`), and writes the services' own chains whole.
 import { isServiceChainName } from './iptables-names.js';
 import { renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
-import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD, type ChainMap, type KubeProxyRuleset } from './iptables-chains.js';
+import type { ChainMap, KubeProxyRuleset } from './iptables-chains.js';
 
 export interface ServiceChange {
   added: string[];
@@ -42,10 +42,15 @@ function topLevelDelta(withSvc: ChainMap, base: ChainMap): Map<string, string[]>
 }
 
 /** iptables-restore --noflush input that turns `before` into `after` for the changed services.
- * `before` and `after` are the node's full inputs (the services before and after the change). */
-export function renderIncrementalSync(before: KubeProxyIptablesInput, after: KubeProxyIptablesInput, change: ServiceChange): string {
-  const totalEndpoints = after.endpointSlices.reduce((n, s) => n + s.endpoints.length, 0);
-  const large = totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
+ * `before` and `after` are the node's full inputs (the services before and after the change);
+ * `large`: the node's large-cluster mode after the change (by default counted from `after`, as
+ * a full sync counts it; a caller that keeps the count passes it). */
+export function renderIncrementalSync(
+  before: KubeProxyIptablesInput,
+  after: KubeProxyIptablesInput,
+  change: ServiceChange,
+  large = renderKubeProxyRuleset(after).largeClusterMode,
+): string {
   const base = only(after, new Set(), large);
   const added = only(after, new Set(change.added), large);
   const removed = only(before, new Set(change.removed), large);

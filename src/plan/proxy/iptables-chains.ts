@@ -110,4 +110,7 @@ export interface KubeProxyRuleset {
   serviceChains: Map<string, string[]>;
   /** Rules in built-in chains, installed outside iptables-restore on full syncs. */
   jumpRules: readonly JumpChain[];
+  /** The endpoints of every service port, as upstream counts them for large-cluster mode. */
+  totalEndpoints: number;
+  largeClusterMode: boolean;
 }

@@ -89,6 +89,8 @@ export function renderKubeProxyRuleset(input: KubeProxyIptablesInput): KubeProxy
     tables: { filter: ctx.filter.toChainMap('filter'), nat: ctx.nat.toChainMap('nat') },
     serviceChains: ctx.serviceChains,
     jumpRules: IPTABLES_JUMP_CHAINS,
+    totalEndpoints,
+    largeClusterMode: ctx.largeClusterMode,
   };
 }
 

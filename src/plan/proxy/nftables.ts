@@ -15,7 +15,7 @@ import { writeNftServicePort, type NftSyncContext } from './nftables-service.js'
 import { cidrContains, normalizeCidr, servicePortsWithEndpoints, type IptablesService } from './service-ports.js';
 import { isAffinitySetName, isNftServiceChainName } from './nftables-names.js';
 import { ElementStore, splitClaim } from './nft-elements.js';
-import { groupByService, sameObjects, settingsOf, type ServiceObjects } from './nft-change.js';
+import { groupByService, sameObjects, settingsOf, type ServiceObjects } from './service-objects.js';
 
 export interface KubeProxyNftablesInput {
   /** --hostname-override: endpoints with this nodeName are local. */

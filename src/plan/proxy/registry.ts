@@ -4,7 +4,7 @@
 import type { ClusterModel, Node } from '../../model/types.js';
 import { netnsName } from '../../model/names.js';
 import type { Op } from '../types.js';
-import { renderKubeProxyIptables } from './iptables.js';
+import { renderKubeProxyIptables, type KubeProxyIptablesInput } from './iptables.js';
 import { IPTABLES_JUMP_CHAINS, jumpRuleArgs } from './iptables-chains.js';
 import { planIpvsNode, IPVS_REQUIRES } from './ipvs-node.js';
 import { syncNftables, type KubeProxyNftablesInput } from './nftables.js';
@@ -79,19 +79,23 @@ export function routeLocalnetOp(model: ClusterModel, node: Node): Op {
   return { kind: 'sysctl', netns: netnsName(model.lab, node.name), key: 'net.ipv4.conf.all.route_localnet', value: '1' };
 }
 
-/** `nfacct`: kube-proxy's counters exist on the node (the node agent creates them; the static
- * path does not, and renders without them as upstream does when it cannot create them). */
+/** kube-proxy's iptables input for one node of the lab: its name and address, the pod network
+ * as the local-traffic detector (--cluster-cidr). `nfacct`: kube-proxy's counters exist on the
+ * node (the node agent creates them; the static path does not, and renders without them as
+ * upstream does when it cannot create them). */
+export function iptablesInputFor(model: ClusterModel, node: Node, nfacct = false): KubeProxyIptablesInput {
+  return {
+    hostname: node.name,
+    nodeIPs: [node.ip],
+    clusterCIDR: model.network.podCIDR,
+    services: model.services,
+    endpointSlices: model.endpointSlices,
+    nfacct,
+  };
+}
+
 export function iptablesRulesFor(model: ClusterModel, node: Node, nfacct = false): string {
-  return withJumps(
-    renderKubeProxyIptables({
-      hostname: node.name,
-      nodeIPs: [node.ip],
-      clusterCIDR: model.network.podCIDR,
-      services: model.services,
-      endpointSlices: model.endpointSlices,
-      nfacct,
-    }),
-  );
+  return withJumps(renderKubeProxyIptables(iptablesInputFor(model, node, nfacct)));
 }
 
 /** kube-proxy's nftables input for one node of the lab: its name and address, the pod network

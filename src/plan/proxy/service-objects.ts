@@ -1,8 +1,9 @@
-// Which services changed between two nftables syncs. Upstream's change trackers
-// (pkg/proxy/servicechangetracker.go, endpointschangetracker.go) learn it from informer events;
-// the node agent rebuilds its model from the API before each sync, so here a service's objects
-// are compared with those the last sync saw: the same objects in no time, equal ones field by
-// field, without serialising (about 3 µs a service; JSON or util.isDeepStrictEqual cost 3-4x).
+// Which services changed between two syncs of kube-proxy (iptables or nftables mode). Upstream's
+// change trackers (pkg/proxy/servicechangetracker.go, endpointschangetracker.go) learn it from
+// informer events; the node agent rebuilds its model from the API before each sync, so here a
+// service's objects are compared with those the last sync saw: the same objects in no time, equal
+// ones field by field, without serialising (about 3 µs a service; JSON or util.isDeepStrictEqual
+// cost 3-4x).
 import type { EndpointSlice } from '../../model/types.js';
 import type { IptablesService } from './service-ports.js';
 

@@ -1,0 +1,88 @@
+// kube-proxy's iptables mode as a sequence of syncs, the way the node agent runs it: a full sync
+// the first time (and whenever the node's settings or large-cluster mode change), then partial
+// syncs that write only the services whose objects changed.
+//
+// Upstream's partial sync (kubernetes v1.34.2 pkg/proxy/iptables/proxier.go syncProxyRules,
+// tryPartialSync) skips the chains of unchanged services but still renders every service's rules
+// in the top-level chains and rewrites those chains whole. Here the top-level chains get only the
+// changed services' rules, deleted and inserted (incremental.ts), so a sync's render and its
+// iptables-restore follow the change, not the size of the node. The kernel ends up with what a
+// full sync writes, up to the order of rules in the top-level chains, whose per-service rules
+// match disjoint destinations (incremental.test.ts; test/kernel/iptables-partial-sync.test.ts).
+import { isServiceChainName } from './iptables-names.js';
+import { renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
+import { toRestoreText } from './iptables-restore.js';
+import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD } from './iptables-chains.js';
+import { renderIncrementalSync } from './incremental.js';
+import { servicePortsWithEndpoints } from './service-ports.js';
+import { groupByService, sameObjects, settingsOf, type ServiceObjects } from './service-objects.js';
+
+export interface IptablesSyncState {
+  /** The last sync's input: a changed service's old rules are rendered from it. */
+  input: KubeProxyIptablesInput;
+  /** The input without its Services and EndpointSlices: when it changes, the next sync is full. */
+  settings: string;
+  /** The endpoints kube-proxy counted (proxier.go: largeClusterMode above 1000). */
+  totalEndpoints: number;
+  largeClusterMode: boolean;
+  /** Each service's objects as the last sync saw them. */
+  services: Map<string, ServiceObjects>;
+}
+
+export interface IptablesSync {
+  /** The iptables-restore --noflush input; empty when the changed objects change no rule. */
+  text: string;
+  /** A full sync (the first one also needs kube-proxy's jump rules and canary chains). */
+  full: boolean;
+  state: IptablesSyncState;
+}
+
+/** A service's ports with their endpoints as kube-proxy derives them: its rules follow from these. */
+const portsOf = (input: KubeProxyIptablesInput, objects: ServiceObjects | undefined) =>
+  objects ? servicePortsWithEndpoints(objects.services, objects.slices, input.hostname) : [];
+
+const endpointCount = (ports: ReturnType<typeof portsOf>) => ports.reduce((n, sp) => n + sp.endpoints.length, 0);
+
+const isLarge = (input: KubeProxyIptablesInput, total: number) => input.largeClusterMode ?? total > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
+
+/** One sync; undefined when no Service or EndpointSlice changed and the settings are the same. */
+export function syncIptables(input: KubeProxyIptablesInput, previous?: IptablesSyncState): IptablesSync | undefined {
+  const settings = settingsOf(input);
+  const services = groupByService(input);
+  if (previous && previous.settings === settings) {
+    const changed = [...services].filter(([name, group]) => {
+      const old = previous.services.get(name);
+      return !old || !sameObjects(old, group);
+    });
+    const gone = [...previous.services.keys()].filter((name) => !services.has(name));
+    if (changed.length + gone.length === 0) return undefined;
+    // Objects that changed in a way kube-proxy does not see (a label, say) change no rule.
+    const rewrite: string[] = [];
+    let totalEndpoints = previous.totalEndpoints;
+    for (const [name, group] of changed) {
+      const before = portsOf(previous.input, previous.services.get(name));
+      const after = portsOf(input, group);
+      if (previous.services.has(name) && JSON.stringify(before) === JSON.stringify(after)) continue;
+      rewrite.push(name);
+      totalEndpoints += endpointCount(after) - endpointCount(before);
+    }
+    for (const name of gone) totalEndpoints -= endpointCount(portsOf(previous.input, previous.services.get(name)));
+    const largeClusterMode = isLarge(input, totalEndpoints);
+    if (largeClusterMode === previous.largeClusterMode) {
+      const removed = [...rewrite.filter((n) => previous.services.has(n)), ...gone];
+      const text = renderIncrementalSync(previous.input, input, { added: rewrite, removed }, largeClusterMode);
+      return { text, full: false, state: { input, settings, totalEndpoints, largeClusterMode, services } };
+    }
+  }
+  // A full sync: every service written, and the service chains the last sync had and this one
+  // has not deleted in the same restore.
+  const ruleset = renderKubeProxyRuleset(input);
+  const stale = previous
+    ? [...renderKubeProxyRuleset(previous.input).tables.nat.keys()].filter((c) => isServiceChainName(c) && !ruleset.tables.nat.has(c))
+    : [];
+  return {
+    text: toRestoreText(ruleset, { deleteChains: stale }),
+    full: true,
+    state: { input, settings, totalEndpoints: ruleset.totalEndpoints, largeClusterMode: ruleset.largeClusterMode, services },
+  };
+}
