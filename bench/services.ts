@@ -47,6 +47,13 @@ function clusterWith(base: ClusterModel, node: Node, n: number): ClusterModel {
   return { ...base, services, endpointSlices };
 }
 
+/** The agent's model after one more Service and its EndpointSlice: the objects it had stay the
+ * same model objects (modelFromApi memoises them per API object), the new ones are added. */
+function withOneMore(before: ClusterModel, base: ClusterModel, node: Node, n: number): ClusterModel {
+  const grown = clusterWith(base, node, n + 1);
+  return { ...before, services: [...before.services, grown.services[n]], endpointSlices: [...before.endpointSlices, grown.endpointSlices[n]] };
+}
+
 async function freshNode(): Promise<void> {
   await run(['ip', 'netns', 'del', NS], { allowFailure: true });
   await run(['ip', 'netns', 'add', NS]);
@@ -160,7 +167,7 @@ export async function benchServices(scale: boolean, only?: number[], backends: B
       // One more service into a node that has the largest set: the agent's next sync (render +
       // apply) and the bare tool applying the same text, each to a node in the same state.
       const before = clusterWith(base, node, largest);
-      const after = clusterWith(base, node, largest + 1);
+      const after = withOneMore(before, base, node, largest);
       const first = agentSync(backend, before, node);
       for (let i = 0; i < WARM_SYNCS; i++) agentSync(backend, after, node, agentSync(backend, before, node).state); // warm, as the agent is
       const change = agentSync(backend, after, node, agentSync(backend, before, node).state).texts;

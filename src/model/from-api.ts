@@ -115,6 +115,22 @@ export function serviceFromApi(s: RawManifest): Service | undefined {
   };
 }
 
+/** `parse` memoised on the API object itself: an informer keeps the same object until the API
+ * changes it, so an unchanged Service or EndpointSlice is the same model object sync after sync,
+ * and kube-proxy's syncs see in no time that it did not change (plan/proxy/service-objects.ts).
+ * The model's objects are never changed in place. */
+function memoised<T>(parse: (m: RawManifest) => T | undefined): (m: RawManifest) => T | undefined {
+  const parsed = new WeakMap<RawManifest, T | undefined>();
+  return (m) => {
+    if (parsed.has(m)) return parsed.get(m);
+    const v = parse(m);
+    parsed.set(m, v);
+    return v;
+  };
+}
+const serviceOf = memoised(serviceFromApi);
+const endpointSliceOf = memoised(endpointSliceFromApi);
+
 /** The lab file's model with the cluster's objects as the API has them now. */
 export function modelFromApi(lab: ClusterModel, snap: ApiSnapshot): ClusterModel {
   const nodes = snap.nodes.map((n) => nodeFromApi(n, lab)).filter((n): n is Node => !!n);
@@ -124,12 +140,12 @@ export function modelFromApi(lab: ClusterModel, snap: ApiSnapshot): ClusterModel
     .filter((p): p is Pod => !!p)
     .sort(byName);
   const services = snap.services
-    .map(serviceFromApi)
+    .map(serviceOf)
     .filter((s): s is Service => !!s)
     .sort(byName);
   // One slice per service, as the model keeps them: the controller may split a big one.
   const slices = new Map<string, EndpointSlice>();
-  for (const s of snap.endpointSlices.map(endpointSliceFromApi)) {
+  for (const s of snap.endpointSlices.map(endpointSliceOf)) {
     if (!s) continue;
     const key = `${s.namespace}/${s.serviceName}`;
     const have = slices.get(key);
