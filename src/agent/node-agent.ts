@@ -14,6 +14,10 @@ import { nextPodIp } from '../model/ipam.js';
 import type { ClusterModel, Node } from '../model/types.js';
 import { labStateDir, netnsName } from '../model/names.js';
 import { ensureNfacctCounters } from '../kernel/nfacct.js';
+import { chainExists, ensureIptables, type IptablesTable } from '../kernel/iptables-ensure.js';
+import { KUBELET_CANARY_MONITOR, KUBELET_ENSURES } from '../plan/kubelet-iptables.js';
+import { kubeProxyCanaryMonitor, kubeProxyJumpEnsures } from '../plan/proxy/registry.js';
+import { monitorCanary, type CanaryMonitor } from './canary-monitor.js';
 import { NFACCT_COUNTERS } from '../plan/proxy/iptables-chains.js';
 import { POD_IP_ANNOTATION } from '../k8s/pod.js';
 import { cniBackend } from '../plan/cni/registry.js';
@@ -66,6 +70,10 @@ export class NodeAgent {
   private nftProxy?: NftSyncState;
   /** Whether kube-proxy's nfacct counters exist in this node's namespace. */
   private nfacct = false;
+  /** kube-proxy's canary found the tables flushed: the next sync is full (forceSyncProxyRules). */
+  private proxyFullSync = false;
+  /** The iptables Monitors running (kubelet's; kube-proxy's after its first sync). */
+  private readonly monitors: Promise<void>[] = [];
   private policy?: RulesState;
   private speaker: { ips: string; pids: number[] } = { ips: '', pids: [] };
   private nodeUid?: string;
@@ -119,6 +127,8 @@ export class NodeAgent {
       RENEW_MS,
     );
     this.schedule();
+    // kubelet's iptables Monitor: its rules again when its canary goes (someone flushed the tables).
+    this.monitor(KUBELET_CANARY_MONITOR, () => ensureIptables(this.netns, KUBELET_ENSURES));
     // kubelet's PLEG: containers that exited, and restarts whose back-off is over.
     let checking = false;
     const watch = setInterval(() => {
@@ -134,10 +144,24 @@ export class NodeAgent {
       ? setInterval(() => log(`state: loop=${!!this.loop} timer=${!!this.timer} pending=${this.pending} step=${this.step}`), 5000)
       : undefined;
     await Promise.all(watching);
+    await Promise.all(this.monitors);
     clearInterval(pulse);
     clearInterval(watch);
     clearInterval(renew);
     await this.loop;
+  }
+
+  private get netns(): string {
+    return netnsName(this.cfg.model.lab, this.cfg.node);
+  }
+
+  /** Starts an iptables Monitor (canary-monitor.ts) in this node's namespace until the agent stops. */
+  private monitor(m: CanaryMonitor, reload: () => Promise<void>): void {
+    const kernel = {
+      chainExists: (table: IptablesTable, chain: string) => chainExists(this.netns, table, chain),
+      ensureChain: (table: IptablesTable, chain: string) => ensureIptables(this.netns, [{ table, chain }]),
+    };
+    this.monitors.push(monitorCanary(m, kernel, reload, this.abort.signal, log));
   }
 
   stop(): void {
@@ -326,11 +350,20 @@ export class NodeAgent {
 
   private async syncRules(live: ClusterModel, self: Node): Promise<void> {
     if (live.kubeProxy === 'iptables') {
-      // The first (full) sync ensures the nfacct counters, as upstream's full syncs do.
-      if (!this.proxy) this.nfacct = (await ensureNfacctCounters(netnsName(live.lab, self.name), NFACCT_COUNTERS)).length === NFACCT_COUNTERS.length;
-      const sync = kubeProxySync(live, self, this.proxy, this.nfacct);
+      // Full syncs ensure the nfacct counters, and after the first the jump rules, as upstream's do.
+      const full = !this.proxy || this.proxyFullSync;
+      if (full) this.nfacct = (await ensureNfacctCounters(this.netns, NFACCT_COUNTERS)).length === NFACCT_COUNTERS.length;
+      if (this.proxy && this.proxyFullSync) await ensureIptables(this.netns, kubeProxyJumpEnsures());
+      const sync = kubeProxySync(live, self, this.proxy, this.nfacct, this.proxyFullSync);
       if (sync) {
         if (sync.ops.length > 0) await applyOps(live.lab, 'kube-proxy sync', sync.ops);
+        this.proxyFullSync = false;
+        // kube-proxy's Monitor (NewProxier starts it; its first check is one sync period later).
+        if (!this.proxy)
+          this.monitor(kubeProxyCanaryMonitor(live.kubeProxySyncPeriodMs ?? 30_000), async () => {
+            this.proxyFullSync = true;
+            this.schedule();
+          });
         this.proxy = sync.state;
       }
     }

@@ -25,14 +25,16 @@ const declared = (text: string) => [...text.matchAll(/^:(\S+) - /gm)].map((m) =>
 /** kube-proxy's sync of this node, or undefined when nothing changed; `nfacct`: its counters
  * exist in the node's namespace, so the rules count with them. The first sync is full and adds
  * the jump rules and canary chains; later ones write only the services that changed
- * (plan/proxy/iptables-sync.ts). */
+ * (plan/proxy/iptables-sync.ts). `fullSync`: every service again, after the tables were flushed
+ * (the caller ensures the jump rules first: kubeProxyJumpEnsures). */
 export function kubeProxySync(
   model: ClusterModel,
   node: Node,
   previous?: IptablesSyncState,
   nfacct = false,
+  fullSync = false,
 ): { ops: Op[]; state: IptablesSyncState } | undefined {
-  const sync = syncIptables(iptablesInputFor(model, node, nfacct), previous);
+  const sync = syncIptables(iptablesInputFor(model, node, nfacct), previous, { fullSync });
   if (!sync) return undefined;
   const netns = netnsName(model.lab, node.name);
   const ops: Op[] = [];

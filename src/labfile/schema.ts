@@ -52,7 +52,17 @@ export const clusterSchema = z.strictObject({
   // The registry in cni/registry.ts is the authority; the schema only knows it is a name.
   cni: z.string(),
   /** kube-proxy on every node: iptables (the default, as kubeadm), ipvs, nftables, or none. */
-  kubeProxy: z.strictObject({ mode: z.enum(KUBE_PROXY_MODES).default('iptables') }).default({ mode: 'iptables' }),
+  kubeProxy: z
+    .strictObject({
+      mode: z.enum(KUBE_PROXY_MODES).default('iptables'),
+      /** --iptables-sync-period (iptables mode): how often kube-proxy checks its canary chain, which
+       * goes when someone flushes the tables, and then re-syncs everything. */
+      syncPeriod: z
+        .string()
+        .regex(/^[1-9]\d*(ms|s|m)$/, 'a duration such as 30s, 500ms or 1m')
+        .default('30s'),
+    })
+    .default({ mode: 'iptables', syncPeriod: '30s' }),
   /** kubernetes: the real kube-apiserver, controllers and scheduler, with wirelab's node agents
    * (kubelet, kube-proxy, policy) turning API objects into kernel state; none: the lab file is
    * turned into kernel state directly. Default: kubernetes when the lab has services, workloads,

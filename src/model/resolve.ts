@@ -17,6 +17,12 @@ import { dnsSettings, podResolverConfig } from './pod-dns.js';
 import { isPodNetworkKind, podNetworkKinds, POD_NETWORKS } from './pod-networks.js';
 import type { ClusterModel, ExternalHost, IngressObjects, Node, Pod, Secret, Service } from './types.js';
 
+/** "500ms", "30s", "1m" (the lab file's schema checked the form) -> ms. */
+const durationMs = (d: string): number => {
+  const m = /^(\d+)(ms|s|m)$/.exec(d)!;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] as 'ms' | 's' | 'm'];
+};
+
 export class ModelProblems extends Error {
   constructor(readonly problems: PathProblem[]) {
     super(problems.map((p) => p.message).join('; '));
@@ -101,6 +107,7 @@ export function resolveModel(lab: Pick<ParsedLab, 'spec' | 'objects'>): ClusterM
     },
     network,
     kubeProxy: spec.cluster.kubeProxy.mode,
+    kubeProxySyncPeriodMs: durationMs(spec.cluster.kubeProxy.syncPeriod),
     externals,
     internet,
     addressPools,

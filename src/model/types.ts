@@ -113,6 +113,8 @@ export interface ClusterModel {
   underlay: Underlay;
   network: ClusterNetwork;
   kubeProxy: KubeProxyMode;
+  /** kube-proxy's --iptables-sync-period, in ms (default 30 s). */
+  kubeProxySyncPeriodMs?: number;
   externals: ExternalHost[];
   internet?: Internet;
   addressPools: AddressPool[];

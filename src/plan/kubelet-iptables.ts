@@ -11,7 +11,7 @@
 import type { ClusterModel, Node } from '../model/types.js';
 import { netnsName } from '../model/names.js';
 import { KUBE_FIREWALL, LOCALNET_DROP_RULE } from './proxy/iptables-chains.js';
-import type { Op } from './types.js';
+import type { IptablesEnsure, Op } from './types.js';
 
 export const KUBE_IPTABLES_HINT = 'KUBE-IPTABLES-HINT';
 export const KUBE_KUBELET_CANARY = 'KUBE-KUBELET-CANARY';
@@ -50,3 +50,17 @@ export function kubeletRestoreText(): string {
 export function planKubeletIptables(model: ClusterModel, node: Node): Op {
   return { kind: 'iptables-restore', netns: netnsName(model.lab, node.name), rules: kubeletRestoreText() };
 }
+
+/** kubelet's syncIPTablesRules as EnsureChain / EnsureRule steps, in its order: what its Monitor
+ * re-creates after the KUBE-KUBELET-CANARY chains went (someone flushed the tables); the Monitor
+ * re-creates the canaries itself. */
+export const KUBELET_ENSURES: readonly IptablesEnsure[] = [
+  { table: 'mangle', chain: KUBE_IPTABLES_HINT },
+  { table: 'filter', chain: KUBE_FIREWALL },
+  { table: 'filter', chain: 'OUTPUT', position: 'prepend', rule: ['-j', KUBE_FIREWALL] },
+  { table: 'filter', chain: 'INPUT', position: 'prepend', rule: ['-j', KUBE_FIREWALL] },
+  { table: 'filter', chain: KUBE_FIREWALL, position: 'append', rule: [...LOCALNET_DROP_RULE] },
+];
+
+/** kubelet's iptables Monitor: its canary, the tables it watches, how often (1 minute). */
+export const KUBELET_CANARY_MONITOR = { canary: KUBE_KUBELET_CANARY, tables: ['mangle', 'nat', 'filter'] as const, intervalMs: 60_000 };

@@ -86,3 +86,9 @@ export interface Plan {
   /** Routes that must appear (learned by a routing daemon) before the lab counts as up. */
   converged?: { netns: string; routes: string[] }[];
 }
+
+/** A chain that must exist, or a rule that must exist in a chain (added at the top or the end
+ * when it does not): iptables' EnsureChain / EnsureRule, for what kubelet and kube-proxy add only
+ * when missing (kernel/iptables-ensure.ts runs them). */
+export type IptablesEnsure =
+  { table: 'mangle' | 'nat' | 'filter'; chain: string } | { table: 'mangle' | 'nat' | 'filter'; chain: string; position: 'prepend' | 'append'; rule: string[] };

@@ -45,11 +45,13 @@ const endpointCount = (ports: ReturnType<typeof portsOf>) => ports.reduce((n, sp
 
 const isLarge = (input: KubeProxyIptablesInput, total: number) => input.largeClusterMode ?? total > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
 
-/** One sync; undefined when no Service or EndpointSlice changed and the settings are the same. */
-export function syncIptables(input: KubeProxyIptablesInput, previous?: IptablesSyncState): IptablesSync | undefined {
+/** One sync; undefined when no Service or EndpointSlice changed and the settings are the same.
+ * `fullSync`: every service, whatever changed (upstream's forceSyncProxyRules, after its canary
+ * found the tables flushed). */
+export function syncIptables(input: KubeProxyIptablesInput, previous?: IptablesSyncState, opts: { fullSync?: boolean } = {}): IptablesSync | undefined {
   const settings = settingsOf(input);
   const services = groupByService(input);
-  if (previous && previous.settings === settings) {
+  if (previous && previous.settings === settings && !opts.fullSync) {
     const changed = [...services].filter(([name, group]) => {
       const old = previous.services.get(name);
       return !old || !sameObjects(old, group);

@@ -3,7 +3,7 @@
 // and the features the mode needs.
 import type { ClusterModel, Node } from '../../model/types.js';
 import { netnsName } from '../../model/names.js';
-import type { Op } from '../types.js';
+import type { IptablesEnsure, Op } from '../types.js';
 import { renderKubeProxyIptables, type KubeProxyIptablesInput } from './iptables.js';
 import { IPTABLES_JUMP_CHAINS, jumpRuleArgs } from './iptables-chains.js';
 import { planIpvsNode, IPVS_REQUIRES } from './ipvs-node.js';
@@ -46,6 +46,24 @@ function jumpLines(table: 'filter' | 'nat'): string[] {
  * while kube-proxy's rules do; a flush of the tables by someone else removes it, and kube-proxy
  * then re-syncs. Created empty, like upstream's EnsureChain. */
 export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
+
+/** What every full sync after the first ensures before its restore (proxier.go:794-812): each
+ * jump's target chain, then the jump, prepended when missing, kubelet's KUBE-FIREWALL jumps
+ * included (iptablesKubeletJumpChains). The first sync writes them into its restore instead
+ * (withJumps), on a node where only kubelet's are there. */
+export function kubeProxyJumpEnsures(): IptablesEnsure[] {
+  return IPTABLES_JUMP_CHAINS.flatMap((j): IptablesEnsure[] => [
+    { table: j.table, chain: j.dstChain },
+    { table: j.table, chain: j.srcChain, position: 'prepend', rule: jumpRuleArgs(j) },
+  ]);
+}
+
+/** kube-proxy's iptables Monitor (proxier.go:315): its canary, the tables, every --iptables-sync-period. */
+export const kubeProxyCanaryMonitor = (syncPeriodMs: number) => ({
+  canary: KUBE_PROXY_CANARY,
+  tables: ['mangle', 'nat', 'filter'] as const,
+  intervalMs: syncPeriodMs,
+});
 
 /** A first sync's restore: the canary chain in mangle, nat and filter, and the jump rules. */
 export function withJumps(restoreText: string): string {
