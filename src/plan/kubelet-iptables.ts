@@ -11,6 +11,7 @@
 import type { ClusterModel, Node } from '../model/types.js';
 import { netnsName } from '../model/names.js';
 import { KUBE_FIREWALL, LOCALNET_DROP_RULE } from './proxy/iptables-chains.js';
+import { restoreWords } from './proxy/iptables-writer.js';
 import type { IptablesEnsure, Op } from './types.js';
 
 export const KUBE_IPTABLES_HINT = 'KUBE-IPTABLES-HINT';
@@ -19,8 +20,6 @@ export const KUBE_KUBELET_CANARY = 'KUBE-KUBELET-CANARY';
 /** What kubelet's rules need of the kernel on every node (the drop rule's comment and conntrack
  * matches), so a lab on a kernel without them is skipped with the reason, not failed mid-way. */
 export const KUBELET_IPTABLES_REQUIRES = ['CONFIG_NF_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_CONNTRACK', 'CONFIG_NETFILTER_XT_MATCH_COMMENT'];
-
-const restoreWord = (w: string) => (/\s/.test(w) ? `"${w}"` : w);
 
 /** kubelet's rules as iptables-restore --noflush input, in the order kubelet ensures them: the
  * hint chain, KUBE-FIREWALL, the OUTPUT then INPUT jumps (each prepended), the drop rule, then the
@@ -40,7 +39,7 @@ export function kubeletRestoreText(): string {
     `:${KUBE_KUBELET_CANARY} - [0:0]`,
     `-I OUTPUT -j ${KUBE_FIREWALL}`,
     `-I INPUT -j ${KUBE_FIREWALL}`,
-    `-A ${KUBE_FIREWALL} ${LOCALNET_DROP_RULE.map(restoreWord).join(' ')}`,
+    `-A ${KUBE_FIREWALL} ${restoreWords(LOCALNET_DROP_RULE)}`,
     'COMMIT',
     '',
   ].join('\n');

@@ -60,3 +60,6 @@ export interface SyncContext {
 }
 
 export const quote = (text: string): string => `"${text}"`;
+
+/** Rule words as iptables-restore reads them: a word with spaces (a comment) in quotes. */
+export const restoreWords = (words: readonly string[]): string => words.map((w) => (/\s/.test(w) ? quote(w) : w)).join(' ');

@@ -28,7 +28,7 @@ import {
   NFACCT_CT_STATE_INVALID_DROPPED,
   type KubeProxyRuleset,
 } from './iptables-chains.js';
-import { quote, TableWriter, type ResolvedOptions, type SyncContext } from './iptables-writer.js';
+import { quote, restoreWords, TableWriter, type ResolvedOptions, type SyncContext } from './iptables-writer.js';
 import { writeServicePort } from './iptables-service-port.js';
 import { toRestoreText } from './iptables-restore.js';
 import { cidrContains, normalizeCidr, servicePortsWithEndpoints, type IptablesService } from './service-ports.js';
@@ -141,7 +141,7 @@ function writeTopLevelChains(ctx: SyncContext): void {
   if (opts.localhostNodePorts) {
     // Mitigates https://issue.k8s.io/90259 (route_localnet); kubelet keeps an identical rule.
     filter.declare(KUBE_FIREWALL);
-    filter.write(KUBE_FIREWALL, ...LOCALNET_DROP_RULE.map((w) => (/\s/.test(w) ? quote(w) : w)));
+    filter.write(KUBE_FIREWALL, restoreWords(LOCALNET_DROP_RULE));
   }
 }
 

@@ -6,6 +6,7 @@ import { netnsName } from '../../model/names.js';
 import type { IptablesEnsure, Op } from '../types.js';
 import { renderKubeProxyIptables, type KubeProxyIptablesInput } from './iptables.js';
 import { IPTABLES_JUMP_CHAINS, jumpRuleArgs } from './iptables-chains.js';
+import { restoreWords } from './iptables-writer.js';
 import { planIpvsNode, IPVS_REQUIRES } from './ipvs-node.js';
 import { syncNftables, type KubeProxyNftablesInput } from './nftables.js';
 import { transactionText } from './nft-objects.js';
@@ -24,11 +25,6 @@ export function kubeProxyRequires(model: ClusterModel): string[] {
   if (model.kubeProxy === 'nftables')
     return ['CONFIG_NF_TABLES', 'CONFIG_NF_CONNTRACK', 'CONFIG_NFT_NAT', 'CONFIG_NFT_NUMGEN', 'CONFIG_NFT_FIB_IPV4', 'CONFIG_NFT_REJECT'];
   return [];
-}
-
-/** Quotes a jump rule's words for iptables-restore (comments contain spaces). */
-function restoreWords(args: string[]): string {
-  return args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
 }
 
 /** The jump rules from the built-in chains (upstream: EnsureRule(Prepend) per rule, before the
