@@ -43,6 +43,13 @@ const portsOf = (input: KubeProxyIptablesInput, objects: ServiceObjects | undefi
 
 const endpointCount = (ports: ReturnType<typeof portsOf>) => ports.reduce((n, sp) => n + sp.endpoints.length, 0);
 
+/** The input with only the named services' objects. */
+const narrowed = (input: KubeProxyIptablesInput, groups: Map<string, ServiceObjects>, names: string[]): KubeProxyIptablesInput => ({
+  ...input,
+  services: names.flatMap((n) => groups.get(n)?.services ?? []),
+  endpointSlices: names.flatMap((n) => groups.get(n)?.slices ?? []),
+});
+
 const isLarge = (input: KubeProxyIptablesInput, total: number) => input.largeClusterMode ?? total > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
 
 /** One sync; undefined when no Service or EndpointSlice changed and the settings are the same.
@@ -72,7 +79,14 @@ export function syncIptables(input: KubeProxyIptablesInput, previous?: IptablesS
     const largeClusterMode = isLarge(input, totalEndpoints);
     if (largeClusterMode === previous.largeClusterMode) {
       const removed = [...rewrite.filter((n) => previous.services.has(n)), ...gone];
-      const text = renderIncrementalSync(previous.input, input, { added: rewrite, removed }, largeClusterMode);
+      // The inputs narrowed to the services that changed here, from their groups, so the render
+      // does not filter the node's every service again.
+      const text = renderIncrementalSync(
+        narrowed(previous.input, previous.services, removed),
+        narrowed(input, services, rewrite),
+        { added: rewrite, removed },
+        largeClusterMode,
+      );
       return { text, full: false, state: { input, settings, totalEndpoints, largeClusterMode, services } };
     }
   }
