@@ -72,14 +72,7 @@ async function apply(backend: Backend, texts: string[]): Promise<void> {
   for (const text of texts) await run(TOOL[backend], { netns: NS, netOnly: true, input: text, timeoutMs: 1_800_000 });
 }
 
-/** A full garbage collection before each timed run, of either side (`npm run bench` runs Node
- * with --expose-gc): the bench holds several 10k-service models and rulesets at once, and a
- * collection of that heap landing inside one side's timing is the bench's cost, not the agent's
- * (a running agent holds one model and collects while it waits for the next change). */
-const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
-
 async function timed(fn: () => Promise<void>): Promise<number> {
-  collect();
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
@@ -102,7 +95,6 @@ function agentSync(backend: Backend, model: ClusterModel, node: Node, previous?:
 
 /** The agent's sync timed: render + apply, and the render alone. */
 async function agentSyncApplied(backend: Backend, sync: () => { texts: string[] }): Promise<{ total: number; render: number }> {
-  collect();
   const t0 = performance.now();
   const { texts } = sync();
   const render = performance.now() - t0;

@@ -59,11 +59,15 @@ export function syncIptables(input: KubeProxyIptablesInput, previous?: IptablesS
   const settings = settingsOf(input);
   const services = groupByService(input);
   if (previous && previous.settings === settings && !opts.fullSync) {
-    const changed = [...services].filter(([name, group]) => {
+    // Loops, not spreads of every service into arrays: this runs over the node's every service.
+    const changed: [string, ServiceObjects][] = [];
+    for (const [name, group] of services) {
       const old = previous.services.get(name);
-      return !old || !sameObjects(old, group);
-    });
-    const gone = [...previous.services.keys()].filter((name) => !services.has(name));
+      if (!old || !sameObjects(old, group)) changed.push([name, group]);
+    }
+    // When every service of the last sync is among the unchanged ones, none is gone.
+    const gone: string[] = [];
+    if (services.size - changed.length !== previous.services.size) for (const name of previous.services.keys()) if (!services.has(name)) gone.push(name);
     if (changed.length + gone.length === 0) return undefined;
     // Objects that changed in a way kube-proxy does not see (a label, say) change no rule.
     const rewrite: string[] = [];
