@@ -3,8 +3,8 @@
 // namespace by the node agent's own sync functions (src/agent/rules.ts: render + one
 // iptables-restore / one `nft -f`), next to the bare tool applying the identical text to a fresh
 // namespace; then the agent's next sync after one more service is added to a node that has N
-// (a partial sync in both modes: nftables as upstream's, iptables writing only the added
-// service's chains and top-level rules, plan/proxy/iptables-sync.ts), next to the bare tool
+// (a partial sync in both modes, as upstream's: nftables the changed chains and map elements,
+// iptables the top-level chains and the added service's chains), next to the bare tool
 // applying the same text to a node in the same state. Targets (ratios, as these machines are
 // noisy): render + apply within 1.25x of the bare tool, for the full sync and for the
 // one-service change. Up to 3k, medians of three runs each

@@ -106,7 +106,8 @@ describe('training exercises', () => {
       // An API change that leaves the rules as they are: the agent's sync is skipped, the hole stays.
       expect((await lab(['kubectl', name, '--', 'annotate', 'service', 'web-service', 'touched=yes'])).code).toBe(0);
       expect((await lab(['check', name], 120_000)).code).toBe(1);
-      // A new Service changes what the agent writes: it restores every chain, the deleted rule too.
+      // A new Service is a partial sync, which writes the top-level chains again (as upstream's
+      // does): the deleted rule is back.
       expect((await lab(['kubectl', name, '--', 'create', 'service', 'clusterip', 'probe', '--tcp=81:81'])).code).toBe(0);
       const healed = await lab(['check', name], 120_000);
       expect(healed.code, healed.stdout + healed.stderr).toBe(0);

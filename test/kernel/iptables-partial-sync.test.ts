@@ -1,9 +1,9 @@
-// kube-proxy's iptables mode in the node agent syncs partially after its first sync
-// (plan/proxy/iptables-sync.ts): a deleted or added Service changes only its own rules and chains,
-// so the other services' chains are not rewritten (their packet counters keep counting), and the
-// node ends up with exactly the KUBE-* rules a full sync of the same objects writes into a fresh
-// namespace, up to the order of rules in the top-level chains. With one rule deleted on purpose,
-// the comparison shows it.
+// kube-proxy's iptables mode in the node agent syncs partially after its first sync, as upstream's
+// (plan/proxy/iptables-partial.ts): a deleted or added Service rewrites the top-level chains and
+// its own chains only, so the other services' chains are not rewritten (their packet counters
+// keep counting), and the node ends up with exactly the KUBE-* rules a full sync of the same
+// objects writes into a fresh namespace, up to the order of rules in the top-level chains. With
+// one rule deleted on purpose, the comparison shows it.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { guardLeftovers, lab, sh, waitFor } from './helpers.js';

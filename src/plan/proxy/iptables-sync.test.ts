@@ -1,6 +1,7 @@
 // kube-proxy's iptables syncs as the node agent runs them: after every sync of a sequence, the
 // tables (a model of iptables-restore --noflush, testing/restore-model.ts) hold what one full sync
-// of the same objects writes; partial syncs write only the services that changed.
+// of the same objects writes; partial syncs write the top-level chains again, as upstream's do,
+// and of the services' own chains only those of the services that changed.
 import { describe, expect, it } from 'vitest';
 import { syncIptables, type IptablesSyncState } from './iptables-sync.js';
 import { endpoint, makeService, makeSlice, tcpPort } from '../../model/testing/services.js';
@@ -55,17 +56,36 @@ describe('syncIptables', () => {
     const moved = { ...two, endpointSlices: [slice('web', '10.8.0.7'), two.endpointSlices[1]] };
     const { texts, full } = replay([one, two, moved, one]);
     expect(full).toEqual([true, false, false, false]);
+    const declared = (text: string) => [...text.matchAll(/^:(\S+) /gm)].map((m) => m[1]);
+    const serviceChains = (text: string) => declared(text).filter((c) => /^KUBE-(SVC|SEP|EXT|FW|SVL)-/.test(c));
     expect(texts[0]).toContain(':KUBE-SERVICES - [0:0]');
-    // Adding np: its chains and top-level rules; web's chains and KUBE-SERVICES are not rewritten.
-    expect(texts[1]).toMatch(/^-I KUBE-NODEPORTS 1 .*default\/np/m);
-    expect(texts[1]).not.toContain('default/web');
-    expect(texts[1]).not.toContain(':KUBE-SERVICES');
-    // web's endpoints moved: its old endpoint chains go, np is not touched.
+    // Adding np: the top-level chains again (with web's rule in KUBE-SERVICES), np's own chains,
+    // none of web's.
+    expect(texts[1]).toContain(':KUBE-SERVICES - [0:0]');
+    expect(texts[1]).toMatch(/^-A KUBE-SERVICES .*default\/web cluster IP/m);
+    expect(texts[1]).toMatch(/^-A KUBE-NODEPORTS .*default\/np/m);
+    expect(serviceChains(texts[1]).length).toBeGreaterThan(0);
+    expect(texts[1]).not.toMatch(/^-A KUBE-SVC-\S+ .*default\/web/m);
+    // web's endpoints moved: its old endpoint chains go, np's chains are not written.
     expect(texts[2]).toMatch(/^-X KUBE-SEP-/m);
-    expect(texts[2]).not.toContain('default/np');
-    // np deleted: its rules out of KUBE-NODEPORTS and KUBE-SERVICES, its chains deleted.
-    expect(texts[3]).toMatch(/^-D KUBE-NODEPORTS .*default\/np/m);
+    expect(texts[2]).not.toMatch(/^-A KUBE-(SVC|SEP|EXT)-\S+ .*default\/np/m);
+    // np deleted: it is no longer in the top-level chains, its chains are deleted.
+    expect(texts[3]).not.toContain('default/np');
     expect(texts[3]).toMatch(/^-X KUBE-SVC-/m);
+  });
+
+  it('a partial sync puts back a top-level rule someone deleted, as upstream rewrites those chains', () => {
+    const first = syncIptables(one)!;
+    const tables: Tables = new Map();
+    applyRestore(tables, first.text);
+    const services = tables.get('nat')!.get('KUBE-SERVICES')!;
+    services.splice(
+      services.findIndex((r) => r.includes('default/web cluster IP')),
+      1,
+    );
+    const next = syncIptables(two, first.state)!;
+    applyRestore(tables, next.text);
+    expect(normalized(tables)).toEqual(normalized(fullState(two)));
   });
 
   it('skips a sync when nothing changed, and writes nothing for a change kube-proxy does not see', () => {

@@ -1,19 +1,14 @@
 // kube-proxy's iptables mode as a sequence of syncs, the way the node agent runs it: a full sync
-// the first time (and whenever the node's settings or large-cluster mode change), then partial
-// syncs that write only the services whose objects changed.
-//
-// Upstream's partial sync (kubernetes v1.34.2 pkg/proxy/iptables/proxier.go syncProxyRules,
-// tryPartialSync) skips the chains of unchanged services but still renders every service's rules
-// in the top-level chains and rewrites those chains whole. Here the top-level chains get only the
-// changed services' rules, deleted and inserted (incremental.ts), so a sync's render and its
-// iptables-restore follow the change, not the size of the node. The kernel ends up with what a
-// full sync writes, up to the order of rules in the top-level chains, whose per-service rules
-// match disjoint destinations (incremental.test.ts; test/kernel/iptables-partial-sync.test.ts).
+// the first time (and whenever the node's settings or large-cluster mode change, or after the
+// tables were flushed), then partial syncs as upstream's (iptables-partial.ts): the top-level
+// chains again, and only the chains of the services whose objects changed. Upstream learns what
+// changed from its change trackers; here each service's objects are compared with the last
+// sync's (service-objects.ts).
 import { isServiceChainName } from './iptables-names.js';
 import { renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
 import { toRestoreText } from './iptables-restore.js';
 import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD } from './iptables-chains.js';
-import { renderIncrementalSync } from './incremental.js';
+import { renderPartialSync, topLevelOf, type TopLevelRules } from './iptables-partial.js';
 import { servicePortsWithEndpoints } from './service-ports.js';
 import { groupByService, sameObjects, settingsOf, type ServiceObjects } from './service-objects.js';
 
@@ -27,6 +22,8 @@ export interface IptablesSyncState {
   largeClusterMode: boolean;
   /** Each service's objects as the last sync saw them. */
   services: Map<string, ServiceObjects>;
+  /** The top-level chains' rules as the last sync wrote them. */
+  topLevel: TopLevelRules;
 }
 
 export interface IptablesSync {
@@ -83,15 +80,16 @@ export function syncIptables(input: KubeProxyIptablesInput, previous?: IptablesS
     const largeClusterMode = isLarge(input, totalEndpoints);
     if (largeClusterMode === previous.largeClusterMode) {
       const removed = [...rewrite.filter((n) => previous.services.has(n)), ...gone];
+      if (rewrite.length + gone.length === 0) return { text: '', full: false, state: { ...previous, input, services } };
       // The inputs narrowed to the services that changed here, from their groups, so the render
       // does not filter the node's every service again.
-      const text = renderIncrementalSync(
+      const { text, topLevel } = renderPartialSync(
+        previous.topLevel,
         narrowed(previous.input, previous.services, removed),
         narrowed(input, services, rewrite),
-        { added: rewrite, removed },
         largeClusterMode,
       );
-      return { text, full: false, state: { input, settings, totalEndpoints, largeClusterMode, services } };
+      return { text, full: false, state: { input, settings, totalEndpoints, largeClusterMode, services, topLevel } };
     }
   }
   // A full sync: every service written, and the service chains the last sync had and this one
@@ -103,6 +101,13 @@ export function syncIptables(input: KubeProxyIptablesInput, previous?: IptablesS
   return {
     text: toRestoreText(ruleset, { deleteChains: stale }),
     full: true,
-    state: { input, settings, totalEndpoints: ruleset.totalEndpoints, largeClusterMode: ruleset.largeClusterMode, services },
+    state: {
+      input,
+      settings,
+      totalEndpoints: ruleset.totalEndpoints,
+      largeClusterMode: ruleset.largeClusterMode,
+      services,
+      topLevel: topLevelOf(ruleset.tables),
+    },
   };
 }
