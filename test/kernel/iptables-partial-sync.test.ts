@@ -36,7 +36,7 @@ function chainCounters(ns: string, service: string): string[] {
 }
 
 describe("kube-proxy's partial syncs in iptables mode", () => {
-  it('a deleted and an added Service change only their own rules, and the node equals a full sync', async () => {
+  it('a deleted and an added Service rewrite the top-level chains and their own chains only, and the node equals a full sync', async () => {
     expect((await lab(['up', LAB], 180_000)).code).toBe(0);
     try {
       const webIp = '10.97.253.216';
