@@ -72,7 +72,7 @@ describe("labs under Debian's stock kernel (--kernel debian)", () => {
         const netem = report(join(out, 'netem'));
         expect(netem.passed, JSON.stringify(netem, null, 1)).toBe(true);
         expect(netem.expectations[0].measured).toMatch(/average round trip of \d/);
-        expect(netem.expectations[3].measured).toMatch(/^2\d{6} bytes in .* [1-9]\d* retransmissions?$/); // iperf3 sends whole 128 KiB blocks
+        expect(netem.expectations[3].measured).toMatch(/^2\d{7} bytes in .* [1-9]\d* retransmissions?$/); // iperf3 sends whole 128 KiB blocks
         const broken = report(join(out, 'ipvs-broken'));
         expect(broken.passed).toBe(false);
         const first = broken.expectations[0];
