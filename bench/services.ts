@@ -7,7 +7,7 @@
 // iptables the top-level chains and the added service's chains), next to the bare tool
 // applying the same text to a node in the same state. Targets (ratios, as these machines are
 // noisy): render + apply within 1.25x of the bare tool, for the full sync and for the
-// one-service change. Up to 3k, medians of three runs each
+// one-service change. Medians of seven runs each (1k) or three (3k) on each
 // side, alternating which goes first. 1k always; --scale adds 3k and 10k (minutes: nft and
 // iptables-nft grow faster than linearly with the table on this kernel), which draws the curve.
 import { performance } from 'node:perf_hooks';
@@ -103,13 +103,15 @@ async function agentSyncApplied(backend: Backend, sync: () => { texts: string[] 
 }
 
 /** Medians of `repeat` runs of each side, alternating which goes first (a run warms the kernel's
- * caches for the next, and this VM has slow spells); 10k runs once (minutes each). */
+ * caches for the next, and this VM has slow spells): seven up to 1k, where the bare tool's own
+ * time varies by a third from run to run (89-132 ms for the same text) and a run takes ~0.1 s;
+ * three at 3k; 10k runs once (minutes each). */
 async function pairs(
   n: number,
   wirelab: () => Promise<{ total: number; render: number }>,
   bare: () => Promise<number>,
 ): Promise<{ wirelab: number; bare: number; render: number; ratio: number }> {
-  const repeat = n <= 3000 ? 3 : 1;
+  const repeat = n <= 1000 ? 7 : n <= 3000 ? 3 : 1;
   const w: { total: number; render: number }[] = [];
   const b: number[] = [];
   for (let i = 0; i < repeat; i++) {

@@ -21,6 +21,25 @@ describe('kubeProxySync and the nfacct counters', async () => {
     expect(without).toContain('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
   });
 
+  it('writes the canary chains and the jump rules with the first sync only', () => {
+    const first = restored(kubeProxySync(model, w1));
+    // The mangle table of its own first; each table's canary declared first, its jumps last.
+    expect(first.startsWith('*mangle\n:KUBE-PROXY-CANARY - [0:0]\nCOMMIT\n*filter\n:KUBE-PROXY-CANARY - [0:0]\n')).toBe(true);
+    const tables = first.split(/^COMMIT$/m).map((t) => t.trim());
+    expect(tables[2]).toMatch(/^\*nat\n:KUBE-PROXY-CANARY - \[0:0\]\n/);
+    const jumps = first.split('\n').filter((l) => l.startsWith('-I '));
+    expect(jumps).toContain('-I PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+    expect(jumps).toContain('-I FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD');
+    expect(new Set(jumps).size).toBe(jumps.length);
+    for (const table of tables.slice(1, 3)) {
+      const lines = table.split('\n');
+      expect(lines.findIndex((l) => l.startsWith('-I '))).toBeGreaterThan(lines.findLastIndex((l) => l.startsWith('-A ')));
+    }
+    const again = restored(kubeProxySync(model, w1, kubeProxySync(model, w1, undefined, false)!.state, true));
+    expect(again).not.toContain('KUBE-PROXY-CANARY');
+    expect(again).not.toMatch(/^-I /m);
+  });
+
   it('a re-sync with the same counters is skipped; counters that appear are a change', () => {
     const first = kubeProxySync(model, w1, undefined, true)!;
     expect(kubeProxySync(model, w1, first.state, true)).toBeUndefined();

@@ -2,13 +2,14 @@
 // with the same renderers the static path uses. kube-proxy's first sync is full, later ones write
 // only what changed (one iptables-restore or `nft -f` transaction each). The policy engine
 // renders its whole ruleset per sync and deletes the chains it no longer writes in the same
-// restore. Jump rules from the built-in chains go in on the first sync only, as kube-proxy's
-// EnsureRule inserts them only when missing, so a re-sync never duplicates them.
+// restore. Jump rules from the built-in chains go in with the first sync, and again before the
+// full sync that follows a flush of the tables (kubeProxyJumpEnsures), each only when missing, as
+// kube-proxy's EnsureRule inserts them: a re-sync never duplicates them.
 import type { ClusterModel, Node } from '../model/types.js';
 import { netnsName } from '../model/names.js';
 import type { Op } from '../plan/types.js';
 import { syncIptables, type IptablesSyncState } from '../plan/proxy/iptables-sync.js';
-import { iptablesInputFor, nftablesInputFor, routeLocalnetOp, withJumps } from '../plan/proxy/registry.js';
+import { firstSyncAdditions, iptablesInputFor, nftablesInputFor, routeLocalnetOp } from '../plan/proxy/registry.js';
 import { syncNftables, type NftSyncState } from '../plan/proxy/nftables.js';
 import { transactionText } from '../plan/proxy/nft-objects.js';
 import { renderPodsFromModel, renderPolicyRules } from '../plan/policy/render.js';
@@ -34,13 +35,14 @@ export function kubeProxySync(
   nfacct = false,
   fullSync = false,
 ): { ops: Op[]; state: IptablesSyncState } | undefined {
-  const sync = syncIptables(iptablesInputFor(model, node, nfacct), previous, { fullSync });
+  // The first sync also writes kube-proxy's canary chains and jump rules.
+  const sync = syncIptables(iptablesInputFor(model, node, nfacct), previous, { fullSync, additions: previous ? undefined : firstSyncAdditions() });
   if (!sync) return undefined;
   const netns = netnsName(model.lab, node.name);
   const ops: Op[] = [];
   // The first sync also sets route_localnet, as NewProxier does once.
   if (!previous) ops.push(routeLocalnetOp(model, node));
-  if (sync.text !== '') ops.push({ kind: 'iptables-restore', netns, rules: previous ? sync.text : withJumps(sync.text) });
+  if (sync.text !== '') ops.push({ kind: 'iptables-restore', netns, rules: sync.text });
   return { ops, state: sync.state };
 }
 

@@ -55,8 +55,11 @@ export const clusterSchema = z.strictObject({
   kubeProxy: z
     .strictObject({
       mode: z.enum(KUBE_PROXY_MODES).default('iptables'),
-      /** --iptables-sync-period (iptables mode): how often kube-proxy checks its canary chain, which
-       * goes when someone flushes the tables, and then re-syncs everything. */
+      /** --iptables-sync-period, which upstream uses in every mode as the longest time between two
+       * syncs. In iptables mode it is also how often kube-proxy checks its canary chain, which goes
+       * when someone flushes the tables, and then re-syncs everything. In nftables mode it shows
+       * nothing here: upstream's nftables proxier runs no canary, its periodic sync writes only
+       * what changed, and the node agent syncs on every change anyway. */
       syncPeriod: z
         .string()
         .regex(/^[1-9]\d*(ms|s|m)$/, 'a duration such as 30s, 500ms or 1m')

@@ -71,5 +71,9 @@ export function servicePortEndpointChainName(servicePortName: string, protocol: 
 
 /** isServiceChainName: the per-service chains kube-proxy owns (and may delete when stale). */
 export function isServiceChainName(chain: string): boolean {
-  return Object.values(SERVICE_CHAIN_PREFIXES).some((p) => chain.startsWith(p));
+  for (const prefix of PREFIXES) if (chain.startsWith(prefix)) return true;
+  return false;
 }
+
+// Listed once: this runs for every chain of a table on each sync.
+const PREFIXES: readonly string[] = Object.values(SERVICE_CHAIN_PREFIXES);

@@ -14,6 +14,16 @@ export interface RestoreTextOptions {
   onlyChains?: ReadonlySet<string>;
   /** Stale service chains to delete (":CHAIN - [0:0]" then "-X CHAIN"); active or non-service chains are ignored. */
   deleteChains?: Iterable<string>;
+  /** What a first sync adds (registry.ts firstSyncAdditions): whole tables written before the
+   * others, chains declared first in each table, rules written last in each table. */
+  additions?: RestoreAdditions;
+}
+
+export interface RestoreAdditions {
+  /** Lines of tables of their own, written first ("*mangle", ..., "COMMIT"). */
+  tables: string[];
+  chains: Partial<Record<TableName, string[]>>;
+  rules: Partial<Record<TableName, string[]>>;
 }
 
 /** The nat chains of the given services ("ns/name"), for RestoreTextOptions.onlyChains. */
@@ -28,18 +38,24 @@ export function toRestoreText(ruleset: KubeProxyRuleset, opts: RestoreTextOption
   const natTopLevel = new Set<string>(NAT_TOP_LEVEL_CHAINS);
   const natChains = [...ruleset.tables.nat.keys()].filter((c) => opts.onlyChains === undefined || natTopLevel.has(c) || opts.onlyChains.has(c));
   const deleted = [...new Set(opts.deleteChains ?? [])].filter((c) => isServiceChainName(c) && !ruleset.tables.nat.has(c));
-  return tableText('filter', ruleset.tables.filter, [...ruleset.tables.filter.keys()], []) + tableText('nat', ruleset.tables.nat, natChains, deleted);
+  // One array of lines joined once: the text of 1k services is 11k lines, and every join or
+  // concatenation of it is another copy of the whole.
+  const lines: string[] = [...(opts.additions?.tables ?? [])];
+  tableLines(lines, 'filter', ruleset.tables.filter, [...ruleset.tables.filter.keys()], [], opts.additions);
+  tableLines(lines, 'nat', ruleset.tables.nat, natChains, deleted, opts.additions);
+  lines.push('');
+  return lines.join('\n');
 }
 
-function tableText(table: TableName, chains: ChainMap, written: string[], deleted: string[]): string {
-  const lines = [`*${table}`];
-  for (const chain of [...written, ...deleted]) lines.push(`:${chain} - [0:0]`);
-  // Each chain's rules joined on their own (not spread into one array: KUBE-SERVICES has a rule per service).
-  for (const chain of written) {
-    const rules = chains.get(chain) ?? [];
-    if (rules.length > 0) lines.push(rules.join('\n'));
-  }
+function tableLines(lines: string[], table: TableName, chains: ChainMap, written: string[], deleted: string[], additions?: RestoreAdditions): void {
+  lines.push(`*${table}`);
+  for (const chain of additions?.chains[table] ?? []) lines.push(`:${chain} - [0:0]`);
+  for (const chain of written) lines.push(`:${chain} - [0:0]`);
+  for (const chain of deleted) lines.push(`:${chain} - [0:0]`);
+  // Rule by rule (not spread: KUBE-SERVICES has a rule per service; not joined per chain: that
+  // copies the whole text once more).
+  for (const chain of written) for (const rule of chains.get(chain) ?? []) lines.push(rule);
   for (const chain of deleted) lines.push(`-X ${chain}`);
+  for (const rule of additions?.rules[table] ?? []) lines.push(rule);
   lines.push('COMMIT');
-  return `${lines.join('\n')}\n`;
 }

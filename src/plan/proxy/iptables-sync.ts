@@ -6,7 +6,7 @@
 // sync's (service-objects.ts).
 import { isServiceChainName } from './iptables-names.js';
 import { renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
-import { toRestoreText } from './iptables-restore.js';
+import { toRestoreText, type RestoreAdditions } from './iptables-restore.js';
 import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD } from './iptables-chains.js';
 import { renderPartialSync, topLevelOf, type TopLevelRules } from './iptables-partial.js';
 import { servicePortsWithEndpoints } from './service-ports.js';
@@ -51,8 +51,13 @@ const isLarge = (input: KubeProxyIptablesInput, total: number) => input.largeClu
 
 /** One sync; undefined when no Service or EndpointSlice changed and the settings are the same.
  * `fullSync`: every service, whatever changed (upstream's forceSyncProxyRules, after its canary
- * found the tables flushed). */
-export function syncIptables(input: KubeProxyIptablesInput, previous?: IptablesSyncState, opts: { fullSync?: boolean } = {}): IptablesSync | undefined {
+ * found the tables flushed). `additions`: lines a full sync adds (the first one's canary chains
+ * and jump rules). */
+export function syncIptables(
+  input: KubeProxyIptablesInput,
+  previous?: IptablesSyncState,
+  opts: { fullSync?: boolean; additions?: RestoreAdditions } = {},
+): IptablesSync | undefined {
   const settings = settingsOf(input);
   const services = groupByService(input);
   if (previous && previous.settings === settings && !opts.fullSync) {
@@ -99,7 +104,7 @@ export function syncIptables(input: KubeProxyIptablesInput, previous?: IptablesS
     ? [...renderKubeProxyRuleset(previous.input).tables.nat.keys()].filter((c) => isServiceChainName(c) && !ruleset.tables.nat.has(c))
     : [];
   return {
-    text: toRestoreText(ruleset, { deleteChains: stale }),
+    text: toRestoreText(ruleset, { deleteChains: stale, additions: opts.additions }),
     full: true,
     state: {
       input,

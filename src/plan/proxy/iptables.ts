@@ -76,8 +76,8 @@ export function renderKubeProxyRuleset(input: KubeProxyIptablesInput): KubeProxy
   const totalEndpoints = servicePorts.reduce((n, sp) => n + sp.endpoints.length, 0);
   const ctx: SyncContext = {
     opts,
-    filter: new TableWriter(),
-    nat: new TableWriter(),
+    filter: new TableWriter('filter'),
+    nat: new TableWriter('nat'),
     largeClusterMode: input.largeClusterMode ?? totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD,
     serviceChains: new Map(),
   };
@@ -86,7 +86,7 @@ export function renderKubeProxyRuleset(input: KubeProxyIptablesInput): KubeProxy
   writeNodePortsJump(ctx);
   writeForwardRules(ctx);
   return {
-    tables: { filter: ctx.filter.toChainMap('filter'), nat: ctx.nat.toChainMap('nat') },
+    tables: { filter: ctx.filter.toChainMap(), nat: ctx.nat.toChainMap() },
     serviceChains: ctx.serviceChains,
     jumpRules: IPTABLES_JUMP_CHAINS,
     totalEndpoints,

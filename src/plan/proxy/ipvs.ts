@@ -49,7 +49,7 @@ import {
   KUBE_NODE_PORT_UDP,
 } from './ipvs-ipsets.js';
 import { EntrySets, type IpvsProxyInput, type IpvsRuleset, type RealServer, type VirtualServer } from './ipvs-types.js';
-import { buildServicePortInfos, categorizeEndpoints, cidrContains, endpointsForServicePort, type EndpointInfo, type ServicePortInfo } from './service-ports.js';
+import { categorizeEndpoints, cidrContains, servicePortsWithEndpoints, type EndpointInfo, type ServicePortInfo } from './service-ports.js';
 
 // ---- rendering --------------------------------------------------------------------------------
 
@@ -82,8 +82,8 @@ export function renderIpvsRuleset(input: IpvsProxyInput): IpvsRuleset {
   const bindAddresses: string[] = [];
   const lbNoNodeAccess: { ip: string; proto: string; port: number }[] = [];
 
-  const servicePorts = buildServicePortInfos(input.services);
-  const hasNodePort = servicePorts.some((spi) => spi.nodePort !== 0);
+  const servicePorts = servicePortsWithEndpoints(input.services, input.endpointSlices, input.hostname);
+  const hasNodePort = servicePorts.some(({ spi }) => spi.nodePort !== 0);
   // nodePortAddresses MatchAll: every node address (upstream's set is unordered; sorted here).
   const nodeIPs = hasNodePort ? [...nodeAddressSet].sort((a, b) => ipToInt(a) - ipToInt(b)) : [];
 
@@ -104,9 +104,8 @@ export function renderIpvsRuleset(input: IpvsProxyInput): IpvsRuleset {
     if (bind && !bindAddresses.includes(address)) bindAddresses.push(address);
   };
 
-  for (const spi of servicePorts) {
+  for (const { spi, endpoints } of servicePorts) {
     const proto = spi.proto;
-    const endpoints = endpointsForServicePort(spi, input.endpointSlices, input.hostname);
 
     // Handle traffic that loops back to the originator with SNAT: every local endpoint.
     for (const ep of endpoints) {

@@ -169,12 +169,15 @@ export function syncNftables(input: KubeProxyNftablesInput, previous?: NftSyncSt
   };
   // Services to write: every one, or those whose objects differ from the last sync's.
   const visit: string[] = [];
+  let kept = 0;
   for (const [name, group] of groups) {
     const old = prev.services.get(name);
+    if (old) kept++;
     if (!everyService && old && sameObjects(old, group)) services.set(name, old);
     else visit.push(name);
   }
-  const gone = everyService ? [] : [...prev.services.keys()].filter((name) => !groups.has(name));
+  // When every service of the last sync is still here, none is gone (no scan of them all).
+  const gone = everyService || kept === prev.services.size ? [] : [...prev.services.keys()].filter((name) => !groups.has(name));
   const replaced: ServiceRecord[] = [];
   for (const name of visit.sort()) {
     const group = groups.get(name)!;

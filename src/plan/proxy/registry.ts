@@ -4,7 +4,8 @@
 import type { ClusterModel, Node } from '../../model/types.js';
 import { netnsName } from '../../model/names.js';
 import type { IptablesEnsure, Op } from '../types.js';
-import { renderKubeProxyIptables, type KubeProxyIptablesInput } from './iptables.js';
+import { renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
+import { toRestoreText, type RestoreAdditions } from './iptables-restore.js';
 import { IPTABLES_JUMP_CHAINS, jumpRuleArgs } from './iptables-chains.js';
 import { restoreWords } from './iptables-writer.js';
 import { planIpvsNode, IPVS_REQUIRES } from './ipvs-node.js';
@@ -46,7 +47,7 @@ export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
 /** What every full sync after the first ensures before its restore (proxier.go:794-812): each
  * jump's target chain, then the jump, prepended when missing, kubelet's KUBE-FIREWALL jumps
  * included (iptablesKubeletJumpChains). The first sync writes them into its restore instead
- * (withJumps), on a node where only kubelet's are there. */
+ * (firstSyncAdditions), on a node where only kubelet's are there. */
 export function kubeProxyJumpEnsures(): IptablesEnsure[] {
   return IPTABLES_JUMP_CHAINS.flatMap((j): IptablesEnsure[] => [
     { table: j.table, chain: j.dstChain },
@@ -61,30 +62,13 @@ export const kubeProxyCanaryMonitor = (syncPeriodMs: number) => ({
   intervalMs: syncPeriodMs,
 });
 
-/** A first sync's restore: the canary chain in mangle, nat and filter, and the jump rules. */
-export function withJumps(restoreText: string): string {
-  // Spliced in at the table and COMMIT lines, not rebuilt line by line: 1k services are 11k lines.
-  const parts = [`*mangle\n:${KUBE_PROXY_CANARY} - [0:0]\nCOMMIT\n`];
-  let at = 0;
-  let table: 'filter' | 'nat' | undefined;
-  for (;;) {
-    const header = /^\*(filter|nat)$|^COMMIT$/gm;
-    header.lastIndex = at;
-    const m = header.exec(restoreText);
-    if (!m) break;
-    const end = m.index + m[0].length;
-    if (m[1]) {
-      table = m[1] as 'filter' | 'nat';
-      parts.push(restoreText.slice(at, end), `\n:${KUBE_PROXY_CANARY} - [0:0]`);
-    } else if (table) parts.push(restoreText.slice(at, m.index), jumpLines(table).join('\n') + '\n', 'COMMIT');
-    else parts.push(restoreText.slice(at, end));
-    at = end;
-  }
-  parts.push(restoreText.slice(at));
-  const out = parts.join('');
-  let end = out.length;
-  while (end > 0 && out[end - 1] === '\n') end--;
-  return out.slice(0, end) + '\n';
+/** What a first sync's restore adds: the canary chain in mangle, nat and filter, and the jump rules. */
+export function firstSyncAdditions(): RestoreAdditions {
+  return {
+    tables: ['*mangle', `:${KUBE_PROXY_CANARY} - [0:0]`, 'COMMIT'],
+    chains: { filter: [KUBE_PROXY_CANARY], nat: [KUBE_PROXY_CANARY] },
+    rules: { filter: jumpLines('filter'), nat: jumpLines('nat') },
+  };
 }
 
 /** With localhost NodePorts (the default) kube-proxy sets net.ipv4.conf.all.route_localnet=1 so
@@ -109,7 +93,7 @@ export function iptablesInputFor(model: ClusterModel, node: Node, nfacct = false
 }
 
 export function iptablesRulesFor(model: ClusterModel, node: Node, nfacct = false): string {
-  return withJumps(renderKubeProxyIptables(iptablesInputFor(model, node, nfacct)));
+  return toRestoreText(renderKubeProxyRuleset(iptablesInputFor(model, node, nfacct)), { additions: firstSyncAdditions() });
 }
 
 /** kube-proxy's nftables input for one node of the lab: its name and address, the pod network

@@ -17,13 +17,23 @@ export interface ServiceObjects {
 export function groupByService(input: { services: IptablesService[]; endpointSlices: EndpointSlice[] }): Map<string, ServiceObjects> {
   const groups = new Map<string, ServiceObjects>();
   for (const svc of input.services) {
-    const name = `${svc.namespace}/${svc.name}`;
+    const name = serviceNameOf(svc, svc.name);
     const group = groups.get(name);
     if (group) group.services.push(svc);
     else groups.set(name, { services: [svc], slices: [] });
   }
-  for (const slice of input.endpointSlices) groups.get(`${slice.namespace}/${slice.serviceName}`)?.slices.push(slice);
+  for (const slice of input.endpointSlices) groups.get(serviceNameOf(slice, slice.serviceName))?.slices.push(slice);
   return groups;
+}
+
+/** "ns/name" of the service an object belongs to, kept per object: a new string each sync costs
+ * its hashing in every map lookup, and the model keeps unchanged objects from sync to sync. */
+const serviceNames = new WeakMap<object, string>();
+
+function serviceNameOf(obj: IptablesService | EndpointSlice, service: string): string {
+  let name = serviceNames.get(obj);
+  if (name === undefined) serviceNames.set(obj, (name = `${obj.namespace}/${service}`));
+  return name;
 }
 
 /** Equal JSON-like values (plain objects, arrays, primitives); undefined fields count as set. */

@@ -120,21 +120,51 @@ export function makeServicePortInfo(svc: IptablesService, port: ServicePort): Se
  * a Go map (random order); we sort by service "ns/name" then port name and protocol, which is
  * the order upstream's own tests normalize to (sortIPTablesRules orders by service name).
  */
-export function buildServicePortInfos(services: IptablesService[]): ServicePortInfo[] {
-  const infos = services
-    .filter((svc) => !shouldSkipService(svc) && isIPv4(svc.clusterIP ?? ''))
-    .flatMap((svc) => svc.ports.map((p) => makeServicePortInfo(svc, p)));
+function buildServicePortInfos(services: IptablesService[]): ServicePortInfo[] {
+  const infos: ServicePortInfo[] = [];
+  for (const svc of services) for (const spi of portInfosOf(svc)) infos.push(spi);
   return infos.sort((a, b) => compareStrings(a.serviceName, b.serviceName) || compareStrings(a.portName, b.portName) || compareStrings(a.protocol, b.protocol));
+}
+
+/** Each Service object's port infos. kube-proxy computes them once per object, when its change
+ * tracker first sees it (newServiceInfo), not on every sync; the node agent's model keeps an
+ * unchanged object as the same object from sync to sync (modelFromApi), so they are kept per
+ * object here, and a sync only gathers them. Model objects are never changed in place. */
+const portInfosMemo = new WeakMap<IptablesService, ServicePortInfo[]>();
+
+function portInfosOf(svc: IptablesService): ServicePortInfo[] {
+  let infos = portInfosMemo.get(svc);
+  if (infos === undefined) {
+    infos = !shouldSkipService(svc) && isIPv4(svc.clusterIP ?? '') ? svc.ports.map((p) => makeServicePortInfo(svc, p)) : [];
+    portInfosMemo.set(svc, infos);
+  }
+  return infos;
 }
 
 const compareStrings = (a: string, b: string): number => (a === b ? 0 : a < b ? -1 : 1);
 
 /**
  * endpointslicecache.go for one service port: every IPv4 endpoint of every slice of the service
- * whose port matches by name and protocol, deduplicated by "ip:port" (a local copy wins), sorted
- * by that string (byEndpoint).
+ * (`slices`: the service's own, as servicePortsWithEndpoints groups them) whose port matches by
+ * name and protocol, deduplicated by "ip:port" (a local copy wins), sorted by that string
+ * (byEndpoint).
  */
-export function endpointsForServicePort(spi: ServicePortInfo, slices: EndpointSlice[], hostname: string): EndpointInfo[] {
+function endpointsForServicePort(spi: ServicePortInfo, slices: EndpointSlice[], hostname: string): EndpointInfo[] {
+  const memo = endpointsMemo.get(spi);
+  if (memo && memo.hostname === hostname && sameItems(memo.slices, slices)) return memo.endpoints;
+  const endpoints = deriveEndpoints(spi, slices, hostname);
+  endpointsMemo.set(spi, { hostname, slices: [...slices], endpoints });
+  return endpoints;
+}
+
+/** The endpoints of a service port as last derived, and from which slices: upstream's
+ * EndpointSliceCache likewise derives them when a slice changes, not on every sync. A service
+ * port's slices are the same objects until one of them changes (modelFromApi). */
+const endpointsMemo = new WeakMap<ServicePortInfo, { hostname: string; slices: EndpointSlice[]; endpoints: EndpointInfo[] }>();
+
+const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function deriveEndpoints(spi: ServicePortInfo, slices: EndpointSlice[], hostname: string): EndpointInfo[] {
   const byEndpoint = new Map<string, EndpointInfo>();
   for (const slice of slices) {
     if (slice.serviceName.length + slice.namespace.length + 1 !== spi.serviceName.length || `${slice.namespace}/${slice.serviceName}` !== spi.serviceName)
