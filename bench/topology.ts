@@ -5,8 +5,7 @@
 // a last line times the full `up` with workloads for information.
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseLabSource } from '../src/labfile/load.js';
 import { resolveModel } from '../src/model/resolve.js';
@@ -16,9 +15,9 @@ import { downLab } from '../src/lab/down.js';
 import type { PreparedLab } from '../src/lab/prepare.js';
 import { cniBackend } from '../src/plan/cni/registry.js';
 import { labPssMb } from './control-plane.js';
+import { REPO_ROOT } from '../src/paths.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const PLAIN = join(HERE, 'plain-topology.sh');
+const PLAIN = join(REPO_ROOT, 'bench', 'plain-topology.sh');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TARGET = 1.5;
 /** Deleting a namespace returns at once; the kernel frees its devices afterwards in a worker

@@ -33,7 +33,8 @@ describe('kubeProxySync and the nfacct counters', async () => {
     expect(new Set(jumps).size).toBe(jumps.length);
     for (const table of tables.slice(1, 3)) {
       const lines = table.split('\n');
-      expect(lines.findIndex((l) => l.startsWith('-I '))).toBeGreaterThan(lines.findLastIndex((l) => l.startsWith('-A ')));
+      const lastAppend = lines.length - 1 - [...lines].reverse().findIndex((l) => l.startsWith('-A '));
+      expect(lines.findIndex((l) => l.startsWith('-I '))).toBeGreaterThan(lastAppend);
     }
     const again = restored(kubeProxySync(model, w1, kubeProxySync(model, w1, undefined, false)!.state, true));
     expect(again).not.toContain('KUBE-PROXY-CANARY');

@@ -79,5 +79,8 @@ export function writeOp(op: NftOp, ref: NftTableRef = KUBE_PROXY_TABLE): string 
 
 /** The `nft -f` input of a transaction. */
 export function transactionText(ops: NftOp[], ref: NftTableRef = KUBE_PROXY_TABLE): string {
-  return ops.map((op) => writeOp(op, ref) + '\n').join('');
+  // One array joined once: a line with its newline appended first is one more string per line.
+  const lines = ops.map((op) => writeOp(op, ref));
+  lines.push('');
+  return lines.join('\n');
 }

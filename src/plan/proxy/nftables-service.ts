@@ -35,18 +35,36 @@ interface Names {
   affinity: (ep: EndpointInfo) => string;
 }
 
+/** A service port's chain names, computed once per port info (which is kept per Service object),
+ * as upstream's newServiceInfo and newEndpointInfo compute them once, not on every sync. */
+const namesMemo = new WeakMap<ServicePortInfo, Names>();
+
+/** An endpoint's chain and affinity set names; an EndpointInfo belongs to one service port. */
+const endpointNames = new WeakMap<EndpointInfo, { endpoint: string; affinity: string }>();
+
 function namesOf(spi: ServicePortInfo): Names {
+  const memo = namesMemo.get(spi);
+  if (memo) return memo;
   const [ns, name] = spi.serviceName.split('/');
   const base = servicePortChainNameBase(ns, name, spi.proto, spi.portName);
-  const epBase = (ep: EndpointInfo) => servicePortEndpointChainNameBase(ns, name, spi.proto, spi.portName, ep.ip, ep.port);
-  return {
+  const epNames = (ep: EndpointInfo) => {
+    let names = endpointNames.get(ep);
+    if (names === undefined) {
+      const epBase = servicePortEndpointChainNameBase(ns, name, spi.proto, spi.portName, ep.ip, ep.port);
+      endpointNames.set(ep, (names = { endpoint: `endpoint-${epBase}`, affinity: `affinity-${epBase}` }));
+    }
+    return names;
+  };
+  const names: Names = {
     cluster: `service-${base}`,
     local: `local-${base}`,
     external: `external-${base}`,
     firewall: `firewall-${base}`,
-    endpoint: (ep) => `endpoint-${epBase(ep)}`,
-    affinity: (ep) => `affinity-${epBase(ep)}`,
+    endpoint: (ep) => epNames(ep).endpoint,
+    affinity: (ep) => epNames(ep).affinity,
   };
+  namesMemo.set(spi, names);
+  return names;
 }
 
 /** nftElementStorage.ensureElem: add only what the kernel lacks or has with another value. */

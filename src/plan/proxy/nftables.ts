@@ -184,7 +184,7 @@ export function syncNftables(input: KubeProxyNftablesInput, previous?: NftSyncSt
     const old = prev.services.get(name);
     const reuse = settings === prev.settings && old !== undefined && sameObjects(old, group);
     const ports = reuse ? old.ports : servicePortsWithEndpoints(group.services, group.slices, input.hostname);
-    const fingerprint = reuse ? old.fingerprint : ports.map((sp) => JSON.stringify(sp)).join('');
+    const fingerprint = reuse ? old.fingerprint : ports.map(fingerprintOf).join('');
     const changed = old?.fingerprint !== fingerprint;
     if (!everyService && !changed) {
       services.set(name, { ...old!, ...group });
@@ -213,6 +213,18 @@ export function syncNftables(input: KubeProxyNftablesInput, previous?: NftSyncSt
     ops,
     state: { table, tableVersion: table.version, flushed: true, syncedOnce: true, settings, services, claims, shared, staleChains },
   };
+}
+
+/** What a service port's rules follow from, as text; kept per port info and its endpoints (both
+ * kept per model object), so a sync serialises only what it has not seen. */
+const fingerprints = new WeakMap<ServicePorts[number]['spi'], { endpoints: ServicePorts[number]['endpoints']; text: string }>();
+
+function fingerprintOf(sp: ServicePorts[number]): string {
+  const memo = fingerprints.get(sp.spi);
+  if (memo && memo.endpoints === sp.endpoints) return memo.text;
+  const text = JSON.stringify(sp);
+  fingerprints.set(sp.spi, { endpoints: sp.endpoints, text });
+  return text;
 }
 
 /** Writes one service's ports and records what it wrote. */
