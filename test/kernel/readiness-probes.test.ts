@@ -75,7 +75,7 @@ describe('readiness probes: tcpSocket and exec', () => {
       await setProbe({ tcpSocket: { port: 81 } });
       await settle(false, 'replicas probed on a closed port to be not ready');
       await waitFor(
-        async () => /Readiness probe failed: dial tcp 10\.244\.1\.\d+:81: connect: connection refused/.test(await unhealthy()),
+        async () => /Readiness probe failed: dial tcp 10\.244\.\d+\.\d+:81: connect: connection refused/.test(await unhealthy()),
         20_000,
         'the tcp probe failure event',
       );
