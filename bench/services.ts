@@ -7,9 +7,10 @@
 // iptables the top-level chains and the added service's chains), next to the bare tool
 // applying the same text to a node in the same state. Targets (ratios, as these machines are
 // noisy): render + apply within 1.25x of the bare tool, for the full sync and for the
-// one-service change. Medians of seven runs each (1k) or three (3k) on each
-// side, alternating which goes first. 1k always; --scale adds 3k and 10k (minutes: nft and
-// iptables-nft grow faster than linearly with the table on this kernel), which draws the curve.
+// one-service change. Medians of seven runs each (1k, and the one-service change at any size)
+// or three (3k) on each side, alternating which goes first. 1k always; --scale adds 3k and 10k
+// (minutes: nft and iptables-nft grow faster than linearly with the table on this kernel),
+// which draws the curve.
 import { performance } from 'node:perf_hooks';
 import { run } from '../src/kernel/exec.js';
 import { kubeProxyNftSync, kubeProxySync } from '../src/agent/rules.js';
@@ -21,6 +22,8 @@ import { intToIp, ipToInt } from '../src/net/cidr.js';
 import { endpoint, makeService, makeSlice } from '../src/model/testing/services.js';
 
 const NS = 'wl-benchsvc.node';
+/** The bare tool's node for the one-service change (the agent's keeps its state in NS). */
+const BARE_NS = 'wl-benchsvc.bare';
 const RATIO = 1.25;
 /** Syncs run before the timed one: V8 optimises a function after several calls with feedback,
  * and one call left the timed render partly unoptimised (34-46 ms where a running agent takes
@@ -54,9 +57,9 @@ function withOneMore(before: ClusterModel, base: ClusterModel, node: Node, n: nu
   return { ...before, services: [...before.services, grown.services[n]], endpointSlices: [...before.endpointSlices, grown.endpointSlices[n]] };
 }
 
-async function freshNode(): Promise<void> {
-  await run(['ip', 'netns', 'del', NS], { allowFailure: true });
-  await run(['ip', 'netns', 'add', NS]);
+async function freshNode(netns = NS): Promise<void> {
+  await run(['ip', 'netns', 'del', netns], { allowFailure: true });
+  await run(['ip', 'netns', 'add', netns]);
 }
 
 type Backend = 'iptables-legacy' | 'iptables-nft' | 'nftables';
@@ -68,8 +71,8 @@ const TOOL: Record<Backend, string[]> = {
 };
 
 /** Applies the texts in order (an nftables sync may be two transactions). */
-async function apply(backend: Backend, texts: string[]): Promise<void> {
-  for (const text of texts) await run(TOOL[backend], { netns: NS, netOnly: true, input: text, timeoutMs: 1_800_000 });
+async function apply(backend: Backend, texts: string[], netns = NS): Promise<void> {
+  for (const text of texts) await run(TOOL[backend], { netns, netOnly: true, input: text, timeoutMs: 1_800_000 });
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
@@ -94,24 +97,27 @@ function agentSync(backend: Backend, model: ClusterModel, node: Node, previous?:
 }
 
 /** The agent's sync timed: render + apply, and the render alone. */
-async function agentSyncApplied(backend: Backend, sync: () => { texts: string[] }): Promise<{ total: number; render: number }> {
+async function agentSyncApplied(backend: Backend, sync: () => { texts: string[] }, netns = NS): Promise<{ total: number; render: number }> {
   const t0 = performance.now();
   const { texts } = sync();
   const render = performance.now() - t0;
-  await apply(backend, texts);
+  await apply(backend, texts, netns);
   return { total: performance.now() - t0, render };
 }
 
-/** Medians of `repeat` runs of each side, alternating which goes first (a run warms the kernel's
- * caches for the next, and this VM has slow spells): seven up to 1k, where the bare tool's own
+/** Runs of each side for a full sync of n services: seven up to 1k, where the bare tool's own
  * time varies by a third from run to run (89-132 ms for the same text) and a run takes ~0.1 s;
- * three at 3k; 10k runs once (minutes each). */
+ * three at 3k; 10k runs once (minutes each). A one-service change always runs seven times. */
+const repeatsFor = (n: number) => (n <= 1000 ? 7 : n <= 3000 ? 3 : 1);
+const CHANGE_REPEATS = 7;
+
+/** Medians of `repeat` runs of each side, alternating which goes first (a run warms the kernel's
+ * caches for the next, and this VM has slow spells). */
 async function pairs(
-  n: number,
+  repeat: number,
   wirelab: () => Promise<{ total: number; render: number }>,
   bare: () => Promise<number>,
 ): Promise<{ wirelab: number; bare: number; render: number; ratio: number }> {
-  const repeat = n <= 1000 ? 7 : n <= 3000 ? 3 : 1;
   const w: { total: number; render: number }[] = [];
   const b: number[] = [];
   for (let i = 0; i < repeat; i++) {
@@ -153,7 +159,7 @@ export async function benchServices(scale: boolean, only?: number[], backends: B
         for (let i = 0; i < WARM_SYNCS; i++) agentSync(backend, model, node);
         const texts = agentSync(backend, model, node).texts;
         const m = await pairs(
-          n,
+          repeatsFor(n),
           async () => {
             await freshNode();
             return agentSyncApplied(backend, () => agentSync(backend, model, node));
@@ -167,31 +173,49 @@ export async function benchServices(scale: boolean, only?: number[], backends: B
         ok &&= m.ratio <= RATIO;
       }
       // One more service into a node that has the largest set: the agent's next sync (render +
-      // apply) and the bare tool applying the same text, each to a node in the same state.
+      // apply) and the bare tool applying the same text, each to a node in the same state. Two
+      // nodes get the largest set once (minutes at 10k); after each timed run the added service
+      // is taken out again, untimed, by the agent's own next syncs (nftables: the second one,
+      // over a second later, deletes the flushed chains as upstream does), whose texts the bare
+      // tool's node gets too.
       const before = clusterWith(base, node, largest);
       const after = withOneMore(before, base, node, largest);
-      const first = agentSync(backend, before, node);
       for (let i = 0; i < WARM_SYNCS; i++) agentSync(backend, after, node, agentSync(backend, before, node).state); // warm, as the agent is
-      const change = agentSync(backend, after, node, agentSync(backend, before, node).state).texts;
+      let state = agentSync(backend, before, node);
+      await freshNode(NS);
+      await freshNode(BARE_NS);
+      await apply(backend, state.texts, NS);
+      await apply(backend, state.texts, BARE_NS);
+      const change = agentSync(backend, after, node, state.state).texts;
+      let revert: string[] | undefined;
       const m = await pairs(
-        largest,
+        CHANGE_REPEATS,
         async () => {
-          const prev = agentSync(backend, before, node).state;
-          await freshNode();
-          await apply(backend, first.texts);
-          const r = await agentSyncApplied(backend, () => agentSync(backend, after, node, prev));
+          let sync: { texts: string[]; state: SyncState } | undefined;
+          const r = await agentSyncApplied(backend, () => (sync = agentSync(backend, after, node, state.state)), NS);
+          if (sync!.texts.join('') !== change.join('')) throw new Error(`${backend}: the agent's +1 sync wrote another text than the bare tool applies`);
           const list =
             backend === 'nftables'
               ? ['nft', 'list', 'map', 'ip', 'kube-proxy', 'service-ips']
               : [backend === 'iptables-legacy' ? 'iptables-legacy-save' : 'iptables-save', '-t', 'nat'];
           const listed = await run(list, { netns: NS, netOnly: true });
           if (!listed.stdout.includes(intToIp(ipToInt('10.96.1.0') + largest))) throw new Error(`${backend}: the added service is not in the kernel's rules`);
+          const back = [agentSync(backend, before, node, sync!.state)];
+          await apply(backend, back[0].texts, NS);
+          if (backend === 'nftables') {
+            await new Promise((resolve) => setTimeout(resolve, 1100));
+            back.push(agentSync(backend, before, node, back[0].state));
+            await apply(backend, back[1].texts, NS);
+          }
+          revert ??= back.flatMap((b) => b.texts);
+          state = back[back.length - 1];
           return r;
         },
         async () => {
-          await freshNode();
-          await apply(backend, first.texts);
-          return timed(() => apply(backend, change));
+          const t = await timed(() => apply(backend, change, BARE_NS));
+          if (!revert) throw new Error('the bare tool ran before the agent recorded how to take the service out');
+          await apply(backend, revert, BARE_NS);
+          return t;
         },
       );
       console.log(
@@ -200,7 +224,7 @@ export async function benchServices(scale: boolean, only?: number[], backends: B
       ok &&= m.ratio <= RATIO;
     }
   } finally {
-    await run(['ip', 'netns', 'del', NS], { allowFailure: true });
+    for (const netns of [NS, BARE_NS]) await run(['ip', 'netns', 'del', netns], { allowFailure: true });
   }
   return ok;
 }

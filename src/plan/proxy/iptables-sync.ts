@@ -2,15 +2,17 @@
 // the first time (and whenever the node's settings or large-cluster mode change, or after the
 // tables were flushed), then partial syncs as upstream's (iptables-partial.ts): the top-level
 // chains again, and only the chains of the services whose objects changed. Upstream learns what
-// changed from its change trackers; here each service's objects are compared with the last
-// sync's (service-objects.ts).
+// changed from its change trackers; here the objects the last sync did not see are found by
+// identity and their services compared with the last sync's (service-objects.ts). The state's
+// maps are kept in place from sync to sync, the last sync's changes undoable (undo-log.ts).
 import { isServiceChainName } from './iptables-names.js';
 import { renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
 import { toRestoreText, type RestoreAdditions } from './iptables-restore.js';
 import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD } from './iptables-chains.js';
 import { renderPartialSync, topLevelOf, type TopLevelRules } from './iptables-partial.js';
 import { servicePortsWithEndpoints } from './service-ports.js';
-import { groupByService, sameObjects, settingsOf, type ServiceObjects } from './service-objects.js';
+import { changedSince, groupByService, ownersOf, sameObjects, settingsOf, type ObjectOwners, type ServiceObjects } from './service-objects.js';
+import { UndoLog } from './undo-log.js';
 
 export interface IptablesSyncState {
   /** The last sync's input: a changed service's old rules are rendered from it. */
@@ -20,8 +22,14 @@ export interface IptablesSyncState {
   /** The endpoints kube-proxy counted (proxier.go: largeClusterMode above 1000). */
   totalEndpoints: number;
   largeClusterMode: boolean;
-  /** Each service's objects as the last sync saw them. */
+  /** Each service's objects as the last sync saw them. This and `owners` belong to the newest
+   * state: a partial sync changes them in place, recorded in `log`. */
   services: Map<string, ServiceObjects>;
+  /** The last input's Services and EndpointSlices, each with its service. */
+  owners: ObjectOwners;
+  log: UndoLog;
+  /** The log's version this state describes: a sync from an older state rolls the maps back. */
+  logVersion: number;
   /** The top-level chains' rules as the last sync wrote them. */
   topLevel: TopLevelRules;
 }
@@ -41,7 +49,7 @@ const portsOf = (input: KubeProxyIptablesInput, objects: ServiceObjects | undefi
 const endpointCount = (ports: ReturnType<typeof portsOf>) => ports.reduce((n, sp) => n + sp.endpoints.length, 0);
 
 /** The input with only the named services' objects. */
-const narrowed = (input: KubeProxyIptablesInput, groups: Map<string, ServiceObjects>, names: string[]): KubeProxyIptablesInput => ({
+const narrowed = (input: KubeProxyIptablesInput, groups: Map<string, ServiceObjects | undefined>, names: string[]): KubeProxyIptablesInput => ({
   ...input,
   services: names.flatMap((n) => groups.get(n)?.services ?? []),
   endpointSlices: names.flatMap((n) => groups.get(n)?.slices ?? []),
@@ -59,43 +67,9 @@ export function syncIptables(
   opts: { fullSync?: boolean; additions?: RestoreAdditions } = {},
 ): IptablesSync | undefined {
   const settings = settingsOf(input);
-  const services = groupByService(input);
   if (previous && previous.settings === settings && !opts.fullSync) {
-    // Loops, not spreads of every service into arrays: this runs over the node's every service.
-    const changed: [string, ServiceObjects][] = [];
-    for (const [name, group] of services) {
-      const old = previous.services.get(name);
-      if (!old || !sameObjects(old, group)) changed.push([name, group]);
-    }
-    // When every service of the last sync is among the unchanged ones, none is gone.
-    const gone: string[] = [];
-    if (services.size - changed.length !== previous.services.size) for (const name of previous.services.keys()) if (!services.has(name)) gone.push(name);
-    if (changed.length + gone.length === 0) return undefined;
-    // Objects that changed in a way kube-proxy does not see (a label, say) change no rule.
-    const rewrite: string[] = [];
-    let totalEndpoints = previous.totalEndpoints;
-    for (const [name, group] of changed) {
-      const before = portsOf(previous.input, previous.services.get(name));
-      const after = portsOf(input, group);
-      if (previous.services.has(name) && JSON.stringify(before) === JSON.stringify(after)) continue;
-      rewrite.push(name);
-      totalEndpoints += endpointCount(after) - endpointCount(before);
-    }
-    for (const name of gone) totalEndpoints -= endpointCount(portsOf(previous.input, previous.services.get(name)));
-    const largeClusterMode = isLarge(input, totalEndpoints);
-    if (largeClusterMode === previous.largeClusterMode) {
-      const removed = [...rewrite.filter((n) => previous.services.has(n)), ...gone];
-      if (rewrite.length + gone.length === 0) return { text: '', full: false, state: { ...previous, input, services } };
-      // The inputs narrowed to the services that changed here, from their groups, so the render
-      // does not filter the node's every service again.
-      const { text, topLevel } = renderPartialSync(
-        previous.topLevel,
-        narrowed(previous.input, previous.services, removed),
-        narrowed(input, services, rewrite),
-        largeClusterMode,
-      );
-      return { text, full: false, state: { input, settings, totalEndpoints, largeClusterMode, services, topLevel } };
-    }
+    const partial = partialSync(input, settings, previous);
+    if (partial !== 'full') return partial;
   }
   // A full sync: every service written, and the service chains the last sync had and this one
   // has not deleted in the same restore.
@@ -111,8 +85,65 @@ export function syncIptables(
       settings,
       totalEndpoints: ruleset.totalEndpoints,
       largeClusterMode: ruleset.largeClusterMode,
-      services,
+      services: groupByService(input),
+      owners: ownersOf(input),
+      log: new UndoLog(),
+      logVersion: 0,
       topLevel: topLevelOf(ruleset.tables),
     },
   };
+}
+
+/** A partial sync, or undefined when no service changed, or 'full' when the node crossed the
+ * large-cluster threshold. Costs what changed: one map lookup per object finds the new ones. */
+function partialSync(input: KubeProxyIptablesInput, settings: string, previous: IptablesSyncState): IptablesSync | undefined | 'full' {
+  const { log, services, owners } = previous;
+  log.rollBackTo(previous.logVersion);
+  const changes = changedSince(input, owners);
+  const changed: [string, ServiceObjects][] = [];
+  const gone: string[] = [];
+  for (const [name, group] of changes.groups) {
+    const old = services.get(name);
+    if (!group) {
+      if (old) gone.push(name);
+    } else if (!old || !sameObjects(old, group)) changed.push([name, group]);
+  }
+  // A model rebuilt with equal objects: nothing to do (the next sync compares them again).
+  if (changed.length + gone.length === 0) return undefined;
+  // Objects that changed in a way kube-proxy does not see (a label, say) change no rule.
+  const rewrite: string[] = [];
+  let totalEndpoints = previous.totalEndpoints;
+  for (const [name, group] of changed) {
+    const before = portsOf(previous.input, services.get(name));
+    const after = portsOf(input, group);
+    if (services.has(name) && JSON.stringify(before) === JSON.stringify(after)) continue;
+    rewrite.push(name);
+    totalEndpoints += endpointCount(after) - endpointCount(before);
+  }
+  for (const name of gone) totalEndpoints -= endpointCount(portsOf(previous.input, services.get(name)));
+  const largeClusterMode = isLarge(input, totalEndpoints);
+  if (largeClusterMode !== previous.largeClusterMode) return 'full';
+  const removed = [...rewrite.filter((n) => services.has(n)), ...gone];
+  // The inputs narrowed to the services that changed here, so the render does not filter the
+  // node's every service again; the old objects are read before the maps change.
+  const rendered =
+    rewrite.length + gone.length === 0
+      ? undefined
+      : renderPartialSync(previous.topLevel, narrowed(previous.input, services, removed), narrowed(input, changes.groups, rewrite), largeClusterMode);
+  log.begin();
+  for (const [obj] of changes.removed) log.put(owners, obj, undefined);
+  for (const [obj, name] of changes.added) log.put(owners, obj, name);
+  for (const [name, group] of changes.groups) log.put(services, name, group);
+  const state = {
+    input,
+    settings,
+    totalEndpoints,
+    largeClusterMode,
+    services,
+    owners,
+    log,
+    logVersion: log.version,
+    topLevel: rendered?.topLevel ?? previous.topLevel,
+  };
+  return { text: rendered?.text ?? '', full: false, state };
 }

@@ -5,10 +5,9 @@
 // nftables proxier reads the kernel's table before each sync (existing chains, sets, map
 // elements); the node agent and the golden tests keep this mirror of it instead.
 //
-// A sync changes the mirror in place (copying a 10k-service table for each one-service change
-// cost more than rendering the change) and keeps an undo log of its last transaction: a caller
-// that retries from the state before it (the transaction failed in the kernel, or a benchmark
-// replays one change) gets the mirror rolled back to that state first.
+// A sync changes the mirror in place and keeps an undo log of its last transaction (undo-log.ts):
+// a caller that retries from the state before it gets the mirror rolled back to that state first.
+import { UndoLog } from './undo-log.js';
 import { writeOp, type NftObject, type NftOp, type NftTableRef, KUBE_PROXY_TABLE } from './nft-objects.js';
 
 type Chain = Extract<NftObject, { kind: 'chain' }>;
@@ -18,38 +17,31 @@ type Element = Extract<NftObject, { kind: 'element' }>;
 
 export const elementKey = (key: string[]) => key.join(' . ');
 
-/** Where the steps of a transaction nothing will undo go. */
-const NO_UNDO = { push: (): void => {} };
-
 export class NftTable {
   table?: Extract<NftObject, { kind: 'table' }>;
   readonly chains = new Map<string, { chain: Chain; rules: Rule[] }>();
   readonly sets = new Map<string, { obj: Container; elements: Map<string, Element> }>();
   readonly maps = new Map<string, { obj: Container; elements: Map<string, Element> }>();
-  /** Transactions applied so far; a sync state names the version it left. */
-  version = 0;
-  /** Undoes the last transaction (from `version - 1` to `version`), newest step first; none
-   * for a table a full sync built from nothing (no state of it is older than that sync). */
-  private undo?: (() => void)[];
+  /** Transactions applied so far, and how to undo the last one; the sync state's maps kept
+   * beside the mirror record their changes here too (one version per sync). */
+  readonly log = new UndoLog();
 
   constructor(readonly ref: NftTableRef = KUBE_PROXY_TABLE) {}
 
+  /** The version a sync state names (UndoLog.version). */
+  get version(): number {
+    return this.log.version;
+  }
+
   /** Brings the mirror back to `version`: now, or one transaction ago (its undo log). */
   rollBackTo(version: number): void {
-    if (version === this.version) return;
-    if (version !== this.version - 1 || !this.undo) {
-      throw new Error(`nft mirror: cannot go back from version ${this.version} to ${version} (only the last transaction is undone)`);
-    }
-    for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]();
-    this.undo = undefined;
-    this.version = version;
+    this.log.rollBackTo(version);
   }
 
   /** Starts the next version: what apply() does from now on is undone by rollBackTo(version - 1),
    * if `undoable`. */
   begin(undoable = true): void {
-    this.undo = undoable ? [] : undefined;
-    this.version++;
+    this.log.begin(undoable);
   }
 
   /** Applies a transaction; an operation on something missing throws, as nft refuses it. */
@@ -59,15 +51,15 @@ export class NftTable {
 
   private applyOne({ verb, obj }: NftOp): void {
     const missing = (what: string) => new Error(`nft: ${verb} ${what}: No such file or directory`);
-    const undo = this.undo ?? NO_UNDO;
+    const undo = this.log;
     switch (obj.kind) {
       case 'table':
         if (verb === 'add') {
-          if (!this.table) undo.push(() => (this.table = undefined));
+          if (!this.table) undo.record(() => (this.table = undefined));
           this.table ??= obj;
         } else if (verb === 'delete') {
           const before = { table: this.table, chains: [...this.chains], sets: [...this.sets], maps: [...this.maps] };
-          undo.push(() => {
+          undo.record(() => {
             this.table = before.table;
             for (const [m, entries] of [
               [this.chains, before.chains],
@@ -89,16 +81,16 @@ export class NftTable {
         if (verb === 'add') {
           if (!have) {
             this.chains.set(obj.name, { chain: obj, rules: [] });
-            undo.push(() => this.chains.delete(obj.name));
+            undo.record(() => this.chains.delete(obj.name));
           }
         } else if (!have) throw missing(`chain ${obj.name}`);
         else if (verb === 'flush') {
           const rules = have.rules;
           have.rules = [];
-          undo.push(() => (have.rules = rules));
+          undo.record(() => (have.rules = rules));
         } else {
           this.chains.delete(obj.name);
-          undo.push(() => this.chains.set(obj.name, have));
+          undo.record(() => this.chains.set(obj.name, have));
         }
         return;
       }
@@ -107,7 +99,7 @@ export class NftTable {
         if (!have) throw missing(`rule in chain ${obj.chain}`);
         if (verb === 'add') {
           have.rules.push(obj);
-          undo.push(() => have.rules.pop());
+          undo.record(() => have.rules.pop());
         }
         return;
       }
@@ -118,16 +110,16 @@ export class NftTable {
         if (verb === 'add') {
           if (!have) {
             store.set(obj.name, { obj, elements: new Map() });
-            undo.push(() => store.delete(obj.name));
+            undo.record(() => store.delete(obj.name));
           }
         } else if (!have) throw missing(`${obj.kind} ${obj.name}`);
         else if (verb === 'flush') {
           const elements = have.elements;
           have.elements = new Map();
-          undo.push(() => (have.elements = elements));
+          undo.record(() => (have.elements = elements));
         } else {
           store.delete(obj.name);
-          undo.push(() => store.set(obj.name, have));
+          undo.record(() => store.set(obj.name, have));
         }
         return;
       }
@@ -141,7 +133,7 @@ export class NftTable {
         else if (verb === 'delete') {
           if (!elements.delete(key)) throw missing(`element ${key} of ${obj.name}`);
         } else return;
-        undo.push(() => (before ? elements.set(key, before) : elements.delete(key)));
+        undo.record(() => (before ? elements.set(key, before) : elements.delete(key)));
         return;
       }
     }

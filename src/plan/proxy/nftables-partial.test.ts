@@ -6,8 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice } from '../../model/types.js';
 import { endpoint, makeService, makeSlice, tcpPort } from '../../model/testing/services.js';
-import { syncNftables, type KubeProxyNftablesInput, type NftSyncState } from './nftables.js';
+import { syncNftables, type NftSyncState } from './nftables.js';
 import { transactionText } from './nft-objects.js';
+import { nodeInput } from './testing/nft-input.js';
 import type { IptablesService } from './service-ports.js';
 
 /** Service i (0-based) with `eps` endpoints; every 4th a NodePort, every 5th with client-IP affinity. */
@@ -24,14 +25,7 @@ function service(i: number, eps: number, edit: (s: IptablesService) => void = ()
   return { svc, slice: makeSlice('ns', name, endpoints, [{ name: 'p80', port: 80 }]) };
 }
 
-const input = (objs: { svc: IptablesService; slice: EndpointSlice }[]): KubeProxyNftablesInput => ({
-  hostname: 'node',
-  nodeIPs: ['192.168.0.2'],
-  clusterCIDR: '10.0.0.0/8',
-  serviceCIDRs: ['172.30.0.0/16'],
-  services: objs.map((o) => o.svc),
-  endpointSlices: objs.map((o) => o.slice),
-});
+const input = nodeInput;
 
 /** The table without empty service chains (flushed, waiting for their deletion a second later). */
 const live = (state: NftSyncState) =>

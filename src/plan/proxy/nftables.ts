@@ -15,7 +15,7 @@ import { writeNftServicePort, type NftSyncContext } from './nftables-service.js'
 import { cidrContains, normalizeCidr, servicePortsWithEndpoints, type IptablesService } from './service-ports.js';
 import { isAffinitySetName, isNftServiceChainName } from './nftables-names.js';
 import { ElementStore, splitClaim } from './nft-elements.js';
-import { groupByService, sameObjects, settingsOf, type ServiceObjects } from './service-objects.js';
+import { changedSince, groupByService, ownersOf, sameObjects, settingsOf, type ObjectOwners, type ServiceObjects } from './service-objects.js';
 
 export interface KubeProxyNftablesInput {
   /** --hostname-override: endpoints with this nodeName are local. */
@@ -61,10 +61,15 @@ export interface NftSyncState {
   syncedOnce: boolean;
   /** The input without its Services and EndpointSlices: when it changes, every service is looked at. */
   settings: string;
-  /** What the last sync made of each service (upstream's change trackers, plus what it wrote). */
+  /** What the last sync made of each service (upstream's change trackers, plus what it wrote).
+   * This and the two maps below belong to the newest state, as the mirror does: a partial sync
+   * changes them in place and rollBackTo takes the change back. */
   services: Map<string, ServiceRecord>;
   /** How many services wrote each map or set element ("name key"). */
   claims: Map<string, number>;
+  /** The last input's Services and EndpointSlices, each with its service: the next partial sync
+   * finds the objects it has not seen by identity. */
+  owners: ObjectOwners;
   /** Elements more than one service writes (two Services sharing an external IP and port): then
    * every sync visits every service, as upstream's does, so the last writer wins as there. */
   shared: number;
@@ -105,6 +110,7 @@ export function emptyNftState(): NftSyncState {
     settings: '',
     services: new Map(),
     claims: new Map(),
+    owners: new Map(),
     shared: 0,
     staleChains: new Map(),
   };
@@ -113,11 +119,12 @@ export function emptyNftState(): NftSyncState {
 /** One syncProxyRules(). `fullSync` forces a full sync (upstream: needFullSync, hourly).
  *
  * A partial sync costs what changed, not what the node has: upstream's change trackers hand it
- * the services whose objects changed; here each service's objects are compared with the ones the
- * last sync saw (the same objects compare in no time), only those that differ are derived again,
- * and what a changed or deleted service no longer uses (chains, affinity sets, elements) comes
- * from what the last sync recorded it wrote. A full sync, a change of the node's settings, or an
- * element two services share visits every service and reads the mirror, as upstream's does. */
+ * the services whose objects changed; here the objects the last sync did not see are found by
+ * identity (service-objects.ts changedSince), only their services are compared with what the
+ * last sync saw and derived again, and what a changed or deleted service no longer uses (chains,
+ * affinity sets, elements) comes from what the last sync recorded it wrote. A full sync, a
+ * change of the node's settings, or an element two services share visits every service and
+ * reads the mirror, as upstream's does. */
 export function syncNftables(input: KubeProxyNftablesInput, previous?: NftSyncState, opts: { now?: number; fullSync?: boolean } = {}): NftSync {
   const now = opts.now ?? Date.now();
   const prev = previous ?? emptyNftState();
@@ -157,62 +164,86 @@ export function syncNftables(input: KubeProxyNftablesInput, previous?: NftSyncSt
     clusterCIDR: input.clusterCIDR,
     nodeIP: input.nodeIPs.find(isValidIpv4) ?? '',
   };
-  const groups = groupByService(input);
-  const services = new Map<string, ServiceRecord>();
-  const claims = everyService ? new Map<string, number>() : new Map(prev.claims);
-  let shared = everyService ? 0 : prev.shared;
-  const count = (key: string, by: number) => {
-    const n = (claims.get(key) ?? 0) + by;
-    if (n > 0) claims.set(key, n);
-    else claims.delete(key);
-    if ((by > 0 && n === 2) || (by < 0 && n === 1)) shared += by;
-  };
-  // Services to write: every one, or those whose objects differ from the last sync's.
-  const visit: string[] = [];
-  let kept = 0;
-  for (const [name, group] of groups) {
-    const old = prev.services.get(name);
-    if (old) kept++;
-    if (!everyService && old && sameObjects(old, group)) services.set(name, old);
-    else visit.push(name);
-  }
-  // When every service of the last sync is still here, none is gone (no scan of them all).
-  const gone = everyService || kept === prev.services.size ? [] : [...prev.services.keys()].filter((name) => !groups.has(name));
   const replaced: ServiceRecord[] = [];
-  for (const name of visit.sort()) {
-    const group = groups.get(name)!;
-    const old = prev.services.get(name);
-    const reuse = settings === prev.settings && old !== undefined && sameObjects(old, group);
-    const ports = reuse ? old.ports : servicePortsWithEndpoints(group.services, group.slices, input.hostname);
-    const fingerprint = reuse ? old.fingerprint : ports.map(fingerprintOf).join('');
-    const changed = old?.fingerprint !== fingerprint;
-    if (!everyService && !changed) {
-      services.set(name, { ...old!, ...group });
-      continue;
+  let state: Pick<NftSyncState, 'services' | 'claims' | 'owners' | 'shared'>;
+  if (everyService) {
+    // Every service written anew: the state's maps are built anew too (the last state keeps its own).
+    const services = new Map<string, ServiceRecord>();
+    const claims = new Map<string, number>();
+    for (const [name, group] of [...groupByService(input)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const old = prev.services.get(name);
+      const reuse = settings === prev.settings && old !== undefined && sameObjects(old, group);
+      const ports = reuse ? old.ports : servicePortsWithEndpoints(group.services, group.slices, input.hostname);
+      const fingerprint = reuse ? old.fingerprint : ports.map(fingerprintOf).join('');
+      const record = writeService(ctx, group, ports, fingerprint, !doFullSync && old?.fingerprint === fingerprint);
+      services.set(name, record);
+      for (const key of record.elements) claims.set(key, (claims.get(key) ?? 0) + 1);
     }
-    const record = writeService(ctx, group, ports, fingerprint, !doFullSync && !changed);
-    services.set(name, record);
-    if (everyService) for (const key of record.elements) count(key, 1);
-    else {
-      if (old) replaced.push(old);
-      for (const key of old?.elements ?? []) count(key, -1);
-      for (const key of record.elements) count(key, 1);
-    }
-  }
-  for (const name of gone) {
-    const old = prev.services.get(name)!;
-    replaced.push(old);
-    for (const key of old.elements) count(key, -1);
+    let shared = 0;
+    for (const n of claims.values()) if (n > 1) shared++;
+    state = { services, claims, owners: ownersOf(input), shared };
+  } else {
+    state = partialSync(input, prev, ctx, table, replaced);
   }
 
   if (everyService) removeUnusedFromMirror(ctx, table, staleChains, now);
-  else removeUnusedOf(ctx, table, replaced, claims, staleChains, now);
+  else removeUnusedOf(ctx, table, replaced, state.claims, staleChains, now);
   table.apply(ops);
   return {
     cleanup,
     ops,
-    state: { table, tableVersion: table.version, flushed: true, syncedOnce: true, settings, services, claims, shared, staleChains },
+    state: { table, tableVersion: table.version, flushed: true, syncedOnce: true, settings, staleChains, ...state },
   };
+}
+
+/** A partial sync's visit of the services whose objects changed. The last state's maps are
+ * changed in place, each change recorded in the mirror's undo log: copying maps of every service
+ * (and every element's claim count) cost more than rendering the change, and a retry from the
+ * last state rolls them back with the table. */
+function partialSync(
+  input: KubeProxyNftablesInput,
+  prev: NftSyncState,
+  ctx: NftSyncContext,
+  table: NftTable,
+  replaced: ServiceRecord[],
+): Pick<NftSyncState, 'services' | 'claims' | 'owners' | 'shared'> {
+  const { services, claims, owners } = prev;
+  let shared = prev.shared;
+  const put = <K, V>(map: Map<K, V>, key: K, value: V | undefined) => table.log.put(map, key, value);
+  const count = (key: string, by: number) => {
+    const n = (claims.get(key) ?? 0) + by;
+    put(claims, key, n > 0 ? n : undefined);
+    if ((by > 0 && n === 2) || (by < 0 && n === 1)) shared += by;
+  };
+  const changes = changedSince(input, owners);
+  for (const [obj] of changes.removed) put(owners, obj, undefined);
+  for (const [obj, name] of changes.added) put(owners, obj, name);
+  for (const name of [...changes.groups.keys()].sort()) {
+    const group = changes.groups.get(name);
+    const old = services.get(name);
+    if (!group) {
+      // No Service of that name is left: what it wrote goes.
+      if (!old) continue;
+      replaced.push(old);
+      for (const key of old.elements) count(key, -1);
+      put(services, name, undefined);
+      continue;
+    }
+    // New objects equal to the old ones (a rebuilt model) derive nothing anew.
+    const reuse = old !== undefined && sameObjects(old, group);
+    const ports = reuse ? old.ports : servicePortsWithEndpoints(group.services, group.slices, input.hostname);
+    const fingerprint = reuse ? old.fingerprint : ports.map(fingerprintOf).join('');
+    if (old?.fingerprint === fingerprint) {
+      put(services, name, { ...old, ...group });
+      continue;
+    }
+    const record = writeService(ctx, group, ports, fingerprint, false);
+    put(services, name, record);
+    if (old) replaced.push(old);
+    for (const key of old?.elements ?? []) count(key, -1);
+    for (const key of record.elements) count(key, 1);
+  }
+  return { services, claims, owners, shared };
 }
 
 /** What a service port's rules follow from, as text; kept per port info and its endpoints (both
