@@ -75,6 +75,9 @@ async function apply(backend: Backend, texts: string[], netns = NS): Promise<voi
   for (const text of texts) await run(TOOL[backend], { netns, netOnly: true, input: text, timeoutMs: 1_800_000 });
 }
 
+/** Upstream deletes a flushed chain only in a sync over a second later (staleChains). */
+const staleChainDelay = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
 async function timed(fn: () => Promise<void>): Promise<number> {
   const t0 = performance.now();
   await fn();
@@ -187,7 +190,7 @@ export async function benchServices(scale: boolean, only?: number[], backends: B
       await apply(backend, state.texts, NS);
       await apply(backend, state.texts, BARE_NS);
       const change = agentSync(backend, after, node, state.state).texts;
-      let revert: string[] | undefined;
+      let revert: string[][] | undefined;
       const m = await pairs(
         CHANGE_REPEATS,
         async () => {
@@ -203,18 +206,23 @@ export async function benchServices(scale: boolean, only?: number[], backends: B
           const back = [agentSync(backend, before, node, sync!.state)];
           await apply(backend, back[0].texts, NS);
           if (backend === 'nftables') {
-            await new Promise((resolve) => setTimeout(resolve, 1100));
+            await staleChainDelay();
             back.push(agentSync(backend, before, node, back[0].state));
             await apply(backend, back[1].texts, NS);
           }
-          revert ??= back.flatMap((b) => b.texts);
+          revert ??= back.map((b) => b.texts);
           state = back[back.length - 1];
           return r;
         },
         async () => {
           const t = await timed(() => apply(backend, change, BARE_NS));
           if (!revert) throw new Error('the bare tool ran before the agent recorded how to take the service out');
-          await apply(backend, revert, BARE_NS);
+          // The same syncs, the same second apart (kernels before 6.2 may refuse to delete a
+          // chain whose map element went only just now).
+          for (const [i, texts] of revert.entries()) {
+            if (i > 0) await staleChainDelay();
+            await apply(backend, texts, BARE_NS);
+          }
           return t;
         },
       );
