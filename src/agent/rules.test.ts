@@ -23,10 +23,11 @@ describe('kubeProxySync and the nfacct counters', async () => {
 
   it('writes the canary chains and the jump rules with the first sync only', () => {
     const first = restored(kubeProxySync(model, w1));
-    // The mangle table of its own first; each table's canary declared first, its jumps last.
-    expect(first.startsWith('*mangle\n:KUBE-PROXY-CANARY - [0:0]\nCOMMIT\n*filter\n:KUBE-PROXY-CANARY - [0:0]\n')).toBe(true);
+    // The mangle table of its own first; each table's canary declared first, its jumps last. A
+    // full sync streams the nat table before the filter table (plan/proxy/iptables-stream.ts).
+    expect(first.startsWith('*mangle\n:KUBE-PROXY-CANARY - [0:0]\nCOMMIT\n*nat\n:KUBE-PROXY-CANARY - [0:0]\n')).toBe(true);
     const tables = first.split(/^COMMIT$/m).map((t) => t.trim());
-    expect(tables[2]).toMatch(/^\*nat\n:KUBE-PROXY-CANARY - \[0:0\]\n/);
+    expect(tables[2]).toMatch(/^\*filter\n:KUBE-PROXY-CANARY - \[0:0\]\n/);
     const jumps = first.split('\n').filter((l) => l.startsWith('-I '));
     expect(jumps).toContain('-I PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
     expect(jumps).toContain('-I FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD');

@@ -5,12 +5,13 @@
 import { dirname } from 'node:path';
 import { labStateDir, PROCESS_MARKER } from '../model/names.js';
 import type { Op, Plan, ProcessSpec, Step } from '../plan/types.js';
+import type { ToolInput } from '../plan/streamed-text.js';
 import { shellQuote } from '../shell-quote.js';
 
 /** One thing the executor does, exactly as it does it. */
 export type Command =
   /** Run argv (already wrapped for its network namespace); `tolerate`: a non-zero exit is fine. */
-  | { kind: 'exec'; argv: string[]; input?: string; tolerate?: string }
+  | { kind: 'exec'; argv: string[]; input?: ToolInput; tolerate?: string }
   /** Write a file (parent directories created). */
   | { kind: 'write'; path: string; content: string }
   /** Create a directory and its parents. */
@@ -46,7 +47,7 @@ export function inNetns(netns: string | undefined, argv: string[], netOnly = fal
 export type ToolRun =
   | { tool: 'ip' | 'bridge' | 'tc'; netns: string; lines: string[] }
   | { tool: 'sysctl'; netns: string; settings: { key: string; value: string; optional: boolean }[] }
-  | { tool: 'iptables-restore'; netns: string; rules: string }
+  | { tool: 'iptables-restore'; netns: string; rules: ToolInput }
   | { tool: 'ipset' | 'ipvsadm' | 'nft'; netns: string; input: string }
   | { tool: 'netns'; names: string[] }
   | { tool: 'file'; path: string; content: string }
@@ -326,7 +327,7 @@ export function renderCommand(c: Command): string[] {
     case 'exec': {
       const cmd = c.argv.map(shellQuote).join(' ') + (c.tolerate ? ' || true' : '');
       if (c.input === undefined) return [cmd + (c.tolerate ? `   # ${c.tolerate}` : '')];
-      const h = heredoc(c.input);
+      const h = heredoc(String(c.input));
       return [`${c.argv.map(shellQuote).join(' ')} ${h.open}${c.tolerate ? ' || true' : ''}`, ...h.body];
     }
   }

@@ -1,13 +1,16 @@
 // The one place that starts short-lived commands. Commands are argv arrays, never shell
 // strings; a failure carries the argv, the exit code, stderr and, for batch input, the lines
 // around the one that failed (as kube-proxy shows around a failed iptables-restore line).
+import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { inNetns } from './commands.js';
+import { StreamedText, type ToolInput } from '../plan/streamed-text.js';
 
 export { inNetns };
 
 export interface RunOptions {
-  input?: string;
+  /** Standard input; a StreamedText is written chunk by chunk as it is rendered. */
+  input?: ToolInput;
   /** Run inside this network namespace (`ip netns exec`). */
   netns?: string;
   /** Enter only the network namespace (nsenter --net), without `ip netns exec`'s private mount
@@ -42,9 +45,10 @@ export class CommandError extends Error {
   }
 }
 
-/** Lines around a failed batch line: `ip -batch` says "Command failed -:N". */
+/** Lines around a failed batch line: `ip -batch` says "Command failed -:N", iptables-restore
+ * "line N failed" or (a bad option or target) "Error occurred at line: N". */
 export function batchFailureContext(stderr: string, input: string | undefined): string | undefined {
-  const m = /Command failed -:(\d+)/.exec(stderr) ?? /line:? (\d+) failed/i.exec(stderr);
+  const m = /Command failed -:(\d+)/.exec(stderr) ?? /line:? (\d+) failed/i.exec(stderr) ?? /Error occurred at line: (\d+)/.exec(stderr);
   if (!m || !input) return undefined;
   const n = Number(m[1]);
   const lines = input.split('\n');
@@ -58,7 +62,7 @@ export function batchFailureContext(stderr: string, input: string | undefined): 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const full = inNetns(opts.netns, argv, opts.netOnly);
   const r = await execa(full[0], full.slice(1), {
-    input: opts.input,
+    input: opts.input instanceof StreamedText ? streamed(opts.input) : opts.input,
     reject: false,
     timeout: opts.timeoutMs ?? 60_000,
     env: opts.env,
@@ -67,7 +71,19 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
   });
   const result = { argv: full, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
   if (r.exitCode !== 0 && !opts.allowFailure) {
-    throw new CommandError(full, r.exitCode, result.stderr || String(r.message ?? ''), batchFailureContext(result.stderr, opts.input));
+    throw new CommandError(
+      full,
+      r.exitCode,
+      result.stderr || String(r.message ?? ''),
+      batchFailureContext(result.stderr, opts.input === undefined ? undefined : String(opts.input)),
+    );
   }
   return result;
+}
+
+/** A streamed text as a readable stream that renders a chunk only when the one before has gone
+ * to the tool (one chunk buffered, not Readable.from's sixteen): the tool parses a chunk while the
+ * next is rendered. */
+function streamed(text: StreamedText): Readable {
+  return Readable.from(text.chunks(), { objectMode: false, highWaterMark: 1 });
 }

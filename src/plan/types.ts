@@ -1,6 +1,7 @@
 // A plan is data: the kernel operations that build a lab, grouped in steps. Steps run in order;
 // within a step every namespace's operations run in one batch per tool, namespaces in parallel.
 // Nothing here runs anything: kernel/apply.ts executes a plan, `lab up --dry-run` prints it.
+import type { ToolInput } from './streamed-text.js';
 
 export type Op =
   /** Create a network namespace (`ip netns add`). */
@@ -13,8 +14,9 @@ export type Op =
   | { kind: 'tc'; netns: string; args: string[] }
   /** A sysctl inside the namespace; optional ones may be missing from the kernel. */
   | { kind: 'sysctl'; netns: string; key: string; value: string; optional?: boolean }
-  /** iptables-save formatted rules restored with --noflush (kube-proxy and flanneld style). */
-  | { kind: 'iptables-restore'; netns: string; rules: string }
+  /** iptables-save formatted rules restored with --noflush (kube-proxy and flanneld style); a
+   * node agent's full sync streams them (rendered while iptables-restore reads). */
+  | { kind: 'iptables-restore'; netns: string; rules: ToolInput }
   /** `ipset restore -exist` or `ipvsadm-restore` input inside the namespace (IPVS mode). */
   | { kind: 'restore'; netns: string; tool: 'ipset' | 'ipvsadm'; input: string }
   /** One `nft -f -` transaction inside the namespace (kube-proxy's nftables mode). */

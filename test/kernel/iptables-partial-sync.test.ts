@@ -65,7 +65,7 @@ describe("kube-proxy's partial syncs in iptables mode", () => {
       try {
         restore(FRESH, kubeletRestoreText());
         const nfacct = (await ensureNfacctCounters(FRESH, NFACCT_COUNTERS)).length === NFACCT_COUNTERS.length;
-        for (const op of kubeProxySync(live, node, undefined, nfacct)!.ops) if (op.kind === 'iptables-restore') restore(FRESH, op.rules);
+        for (const op of kubeProxySync(live, node, undefined, nfacct)!.ops) if (op.kind === 'iptables-restore') restore(FRESH, String(op.rules));
         const full = normaliseIptablesSave(inNs(FRESH, 'iptables-save'));
         const partial = () => normaliseIptablesSave(inNs(NS, 'iptables-save'));
         expect(full.some((l) => l.includes('default/web-one'))).toBe(true);

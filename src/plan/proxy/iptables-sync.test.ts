@@ -37,9 +37,9 @@ function replay(inputs: KubeProxyIptablesInput[]): { texts: string[]; full: bool
       texts.push('(none)');
       continue;
     }
-    applyRestore(tables, sync.text);
+    applyRestore(tables, String(sync.text));
     expect(normalized(tables)).toEqual(normalized(fullState(input)));
-    texts.push(sync.text);
+    texts.push(String(sync.text));
     full.push(sync.full);
     state = sync.state;
   }
@@ -77,14 +77,14 @@ describe('syncIptables', () => {
   it('a partial sync puts back a top-level rule someone deleted, as upstream rewrites those chains', () => {
     const first = syncIptables(one)!;
     const tables: Tables = new Map();
-    applyRestore(tables, first.text);
+    applyRestore(tables, String(first.text));
     const services = tables.get('nat')!.get('KUBE-SERVICES')!;
     services.splice(
       services.findIndex((r) => r.includes('default/web cluster IP')),
       1,
     );
     const next = syncIptables(two, first.state)!;
-    applyRestore(tables, next.text);
+    applyRestore(tables, String(next.text));
     expect(normalized(tables)).toEqual(normalized(fullState(two)));
   });
 

@@ -5,9 +5,10 @@
 // changed from its change trackers; here the objects the last sync did not see are found by
 // identity and their services compared with the last sync's (service-objects.ts). The state's
 // maps are kept in place from sync to sync, the last sync's changes undoable (undo-log.ts).
-import { isServiceChainName } from './iptables-names.js';
 import { renderKubeProxyRuleset, type KubeProxyIptablesInput } from './iptables.js';
-import { toRestoreText, type RestoreAdditions } from './iptables-restore.js';
+import type { RestoreAdditions } from './iptables-restore.js';
+import { streamFullSync } from './iptables-stream.js';
+import type { ToolInput } from '../streamed-text.js';
 import { LARGE_CLUSTER_ENDPOINTS_THRESHOLD } from './iptables-chains.js';
 import { renderPartialSync, topLevelOf, type TopLevelRules } from './iptables-partial.js';
 import { servicePortsWithEndpoints } from './service-ports.js';
@@ -35,8 +36,9 @@ export interface IptablesSyncState {
 }
 
 export interface IptablesSync {
-  /** The iptables-restore --noflush input; empty when the changed objects change no rule. */
-  text: string;
+  /** The iptables-restore --noflush input; empty when the changed objects change no rule. A full
+   * sync's is rendered as it is read. */
+  text: ToolInput;
   /** A full sync (the first one also needs kube-proxy's jump rules and canary chains). */
   full: boolean;
   state: IptablesSyncState;
@@ -72,24 +74,26 @@ export function syncIptables(
     if (partial !== 'full') return partial;
   }
   // A full sync: every service written, and the service chains the last sync had and this one
-  // has not deleted in the same restore.
-  const ruleset = renderKubeProxyRuleset(input);
-  const stale = previous
-    ? [...renderKubeProxyRuleset(previous.input).tables.nat.keys()].filter((c) => isServiceChainName(c) && !ruleset.tables.nat.has(c))
-    : [];
+  // has not deleted in the same restore. Its text is rendered while iptables-restore reads it
+  // (iptables-stream.ts); what the next sync needs of it is read when the next sync asks.
+  const stale = previous ? [...renderKubeProxyRuleset(previous.input).tables.nat.keys()] : [];
+  const full = streamFullSync(input, { deleteChains: stale, additions: opts.additions });
+  let topLevel: TopLevelRules | undefined;
   return {
-    text: toRestoreText(ruleset, { deleteChains: stale, additions: opts.additions }),
+    text: full.text,
     full: true,
     state: {
       input,
       settings,
-      totalEndpoints: ruleset.totalEndpoints,
-      largeClusterMode: ruleset.largeClusterMode,
+      totalEndpoints: full.totalEndpoints,
+      largeClusterMode: full.largeClusterMode,
       services: groupByService(input),
       owners: ownersOf(input),
       log: new UndoLog(),
       logVersion: 0,
-      topLevel: topLevelOf(ruleset.tables),
+      get topLevel() {
+        return (topLevel ??= topLevelOf(full.ruleset().tables));
+      },
     },
   };
 }

@@ -25,14 +25,23 @@ export class TableWriter {
    * SVC chain before the chain's declaration, as upstream writes them). */
   private readonly early = new Map<string, string[]>();
   private readonly parts: string[] = [];
+  /** With a journal: the restore lines written since the last drain, declarations apart. */
+  private readonly journal: { declared: string[]; rules: string[] } | undefined;
 
-  constructor(private readonly table: TableName) {}
+  /** `journal`: also keep the lines in the order written, for drain(). */
+  constructor(
+    private readonly table: TableName,
+    journal = false,
+  ) {
+    this.journal = journal ? { declared: [], rules: [] } : undefined;
+  }
 
   declare(chain: string): void {
     if (this.chains.has(chain)) return;
     const rules = this.early.get(chain);
     if (rules) this.early.delete(chain);
     this.chains.set(chain, rules ?? []);
+    this.journal?.declared.push(`:${chain} - [0:0]`);
   }
 
   write(chain: string, ...words: (string | readonly string[])[]): void {
@@ -46,8 +55,26 @@ export class TableWriter {
       if (typeof w === 'string') parts.push(w);
       else for (const x of w) parts.push(x);
     }
-    rules.push(parts.join(' '));
+    const rule = parts.join(' ');
+    rules.push(rule);
+    this.journal?.rules.push(rule);
     parts.length = 0;
+  }
+
+  /**
+   * The restore lines written since the last drain: the chains declared, then the rules in the
+   * order written (each chain's rules in its own order, as in the chain map). Every chain a rule
+   * was written to must be declared by now: iptables-restore refuses a rule for, or a jump to, a
+   * chain it has not seen yet.
+   */
+  drain(): string[] {
+    if (!this.journal) throw new Error(`${this.table}: drain() needs a writer with a journal`);
+    for (const chain of this.early.keys()) throw new Error(`${this.table}: rules written to ${chain} before its declaration was drained`);
+    const { declared, rules } = this.journal;
+    const lines = declared.concat(rules);
+    declared.length = 0;
+    rules.length = 0;
+    return lines;
   }
 
   /** The table: each declared chain with its rules, in declaration order. */
@@ -63,6 +90,8 @@ export interface SyncContext {
   nat: TableWriter;
   largeClusterMode: boolean;
   serviceChains: Map<string, string[]>;
+  /** The endpoints of every service this sync writes (upstream counts them for large-cluster mode). */
+  totalEndpoints: number;
 }
 
 export const quote = (text: string): string => `"${text}"`;

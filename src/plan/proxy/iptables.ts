@@ -71,27 +71,53 @@ export interface KubeProxyIptablesInput {
 
 /** The full-sync ruleset, structured (see toRestoreText for partial syncs). */
 export function renderKubeProxyRuleset(input: KubeProxyIptablesInput): KubeProxyRuleset {
+  const { steps } = rulesetWriter(input);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Services written between two pauses of a writer's steps: about 25 KB of restore text. */
+const SERVICES_PER_STEP = 24;
+
+/**
+ * A full sync's writer, written in steps: the generator pauses after the top-level chains and
+ * after every few services, so that a caller can stream what the nat writer journaled meanwhile
+ * (`journal`), and returns the ruleset. The endpoint count and large-cluster mode are known
+ * before the first step.
+ */
+export function rulesetWriter(input: KubeProxyIptablesInput, journal = false): { ctx: SyncContext; steps: Generator<void, KubeProxyRuleset> } {
   const opts = resolveOptions(input);
   const servicePorts = servicePortsWithEndpoints(input.services, input.endpointSlices, opts.hostname);
   const totalEndpoints = servicePorts.reduce((n, sp) => n + sp.endpoints.length, 0);
   const ctx: SyncContext = {
     opts,
     filter: new TableWriter('filter'),
-    nat: new TableWriter('nat'),
+    nat: new TableWriter('nat', journal),
     largeClusterMode: input.largeClusterMode ?? totalEndpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD,
     serviceChains: new Map(),
-  };
-  writeTopLevelChains(ctx);
-  for (const { spi, endpoints } of servicePorts) writeServicePort(ctx, spi, endpoints);
-  writeNodePortsJump(ctx);
-  writeForwardRules(ctx);
-  return {
-    tables: { filter: ctx.filter.toChainMap(), nat: ctx.nat.toChainMap() },
-    serviceChains: ctx.serviceChains,
-    jumpRules: IPTABLES_JUMP_CHAINS,
     totalEndpoints,
-    largeClusterMode: ctx.largeClusterMode,
   };
+  function* steps(): Generator<void, KubeProxyRuleset> {
+    writeTopLevelChains(ctx);
+    yield;
+    let written = 0;
+    for (const { spi, endpoints } of servicePorts) {
+      writeServicePort(ctx, spi, endpoints);
+      if (++written % SERVICES_PER_STEP === 0) yield;
+    }
+    writeNodePortsJump(ctx);
+    writeForwardRules(ctx);
+    return {
+      tables: { filter: ctx.filter.toChainMap(), nat: ctx.nat.toChainMap() },
+      serviceChains: ctx.serviceChains,
+      jumpRules: IPTABLES_JUMP_CHAINS,
+      totalEndpoints,
+      largeClusterMode: ctx.largeClusterMode,
+    };
+  }
+  return { ctx, steps: steps() };
 }
 
 /** The iptables-restore input of a full sync. */

@@ -106,7 +106,7 @@ describe('planIpvsNode on a lab model (ClusterIP + NodePort + LoadBalancer, Clie
   };
   const iptables = (): string => {
     const op = plan.ruleOps.find((o) => o.kind === 'iptables-restore');
-    return op && op.kind === 'iptables-restore' ? op.rules : '';
+    return op && op.kind === 'iptables-restore' ? String(op.rules) : '';
   };
 
   it('the model is what the test is about', () => {

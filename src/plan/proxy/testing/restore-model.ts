@@ -7,10 +7,16 @@ import { isServiceChainName } from '../iptables-names.js';
 
 export type Tables = Map<string, Map<string, string[]>>;
 
-/** iptables-restore --noflush, as far as these texts use it: ":C" flushes or creates, -A, -I N, -D, -X. */
+/** The kube-proxy chain a rule jumps or goes to, which must exist when the rule is added. */
+const targetChain = (line: string) => / -[jg] (KUBE-\S+)/.exec(line)?.[1];
+
+/** iptables-restore --noflush, as far as these texts use it: ":C" flushes or creates, -A, -I N,
+ * -D, -X. As the tool, it refuses a rule for, or a jump to, a chain not declared (or existing) yet. */
 export function applyRestore(tables: Tables, text: string): void {
   let t: Map<string, string[]> | undefined;
   for (const line of text.split('\n')) {
+    const target = targetChain(line);
+    if (target && (line.startsWith('-A ') || line.startsWith('-I ')) && !t!.has(target)) throw new Error(`jump to missing chain ${target}: ${line}`);
     if (line.startsWith('*')) {
       if (!tables.has(line.slice(1))) tables.set(line.slice(1), new Map());
       t = tables.get(line.slice(1))!;
