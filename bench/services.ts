@@ -7,7 +7,7 @@
 // iptables the top-level chains and the added service's chains), next to the bare tool
 // applying the same text to a node in the same state. Targets (ratios, as these machines are
 // noisy): render + apply within 1.25x of the bare tool, for the full sync and for the
-// one-service change. Medians of seven runs each (1k, and the one-service change at any size)
+// one-service change. Medians of fifteen runs (1k) or seven (the one-service change at any size)
 // or three (3k) on each side, alternating which goes first. 1k always; --scale adds 3k and 10k
 // (minutes: nft and iptables-nft grow faster than linearly with the table on this kernel),
 // which draws the curve.
@@ -122,10 +122,11 @@ async function agentSyncApplied(backend: Backend, sync: () => { texts: ToolInput
   return { total: performance.now() - t0, render };
 }
 
-/** Runs of each side for a full sync of n services: seven up to 1k, where the bare tool's own
- * time varies by a third from run to run (89-132 ms for the same text) and a run takes ~0.1 s;
- * three at 3k; 10k runs once (minutes each). A one-service change always runs seven times. */
-const repeatsFor = (n: number) => (n <= 1000 ? 7 : n <= 3000 ? 3 : 1);
+/** Runs of each side for a full sync of n services: fifteen up to 1k, where the bare tool's own
+ * time varies by a third from run to run (54-94 ms for the same iptables-legacy text in fifteen
+ * runs) and a run takes ~0.1-0.4 s; three at 3k; 10k runs once (minutes each). A one-service
+ * change always runs seven times. */
+const repeatsFor = (n: number) => (n <= 1000 ? 15 : n <= 3000 ? 3 : 1);
 const CHANGE_REPEATS = 7;
 
 /** Medians of `repeat` runs of each side, alternating which goes first (a run warms the kernel's
