@@ -127,6 +127,9 @@ export async function runVm(r: VmRun): Promise<VmResult> {
       kernel: r.kernel.vmlinuz,
       initrd,
       accel: r.accel,
+      // A CPU model for TCG other than the default, for a QEMU whose emulation of some
+      // instruction family crashes guest programs.
+      tcgCpu: process.env.WIRELAB_TCG_CPU || undefined,
       memoryMb: r.memoryMb ?? 3072,
       cpus: r.cpus ?? 2,
       kernelVersion: r.kernel.version,

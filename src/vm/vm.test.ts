@@ -83,6 +83,8 @@ describe('qemu', () => {
       shares: vmShares({ modulesDir: '/k/modules', workDir: '/w', outDir: '/o' }),
     });
     expect(argv.slice(0, 5)).toEqual(['qemu-system-x86_64', '-accel', 'tcg,thread=multi', '-cpu', 'max,-avx,-avx2']);
+    const spec = { kernel: 'k', initrd: 'i', accel: 'tcg' as const, memoryMb: 1, cpus: 1, kernelVersion: 'v', shares: [] };
+    expect(qemuArgv({ ...spec, tcgCpu: 'Nehalem' }).slice(3, 5)).toEqual(['-cpu', 'Nehalem']);
     expect(argv).toEqual(expect.arrayContaining(['-kernel', '/k/vmlinuz', '-initrd', '/w/initrd', '-nic', 'none', '-no-reboot', '-serial', 'stdio']));
     const virtfs = argv.filter((_, i) => argv[i - 1] === '-virtfs');
     expect(virtfs).toEqual([
