@@ -61,14 +61,32 @@ export function batchFailureContext(stderr: string, input: string | undefined): 
 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const full = inNetns(opts.netns, argv, opts.netOnly);
-  const r = await execa(full[0], full.slice(1), {
-    input: opts.input instanceof StreamedText ? streamed(opts.input) : opts.input,
+  // A renderer that throws half-way must not leave the tool to apply what it got: the tool is
+  // killed before its input ends, and the renderer's error is what the caller sees.
+  let renderError: { error: unknown } | undefined;
+  const input =
+    opts.input instanceof StreamedText
+      ? streamed(opts.input, (error) => {
+          renderError = { error };
+          // Called from the stream, after execa() below has returned.
+          subprocess.kill('SIGKILL');
+        })
+      : opts.input;
+  const subprocess = execa(full[0], full.slice(1), {
+    input,
     reject: false,
     timeout: opts.timeoutMs ?? 60_000,
     env: opts.env,
     cwd: opts.cwd,
     stripFinalNewline: false,
   });
+  const r = await subprocess;
+  if (renderError) {
+    const why = renderError.error instanceof Error ? renderError.error.message : String(renderError.error);
+    throw new Error(`rendering the input of ${full.join(' ')} failed, so the command was killed before its input ended: ${why}`, {
+      cause: renderError.error,
+    });
+  }
   const result = { argv: full, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
   if (r.exitCode !== 0 && !opts.allowFailure) {
     throw new CommandError(
@@ -83,7 +101,14 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
 
 /** A streamed text as a readable stream that renders a chunk only when the one before has gone
  * to the tool (one chunk buffered, not Readable.from's sixteen): the tool parses a chunk while the
- * next is rendered. */
-function streamed(text: StreamedText): Readable {
-  return Readable.from(text.chunks(), { objectMode: false, highWaterMark: 1 });
+ * next is rendered. A render error ends the stream after `failed` has run. */
+function streamed(text: StreamedText, failed: (error: unknown) => void): Readable {
+  function* chunks(): Generator<string, void, undefined> {
+    try {
+      yield* text.chunks();
+    } catch (error) {
+      failed(error);
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false, highWaterMark: 1 });
 }
