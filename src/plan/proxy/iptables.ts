@@ -9,7 +9,8 @@
 //
 // Not I/O: the caller feeds toRestoreText() to `iptables-restore --noflush --counters` (the
 // flags upstream's RestoreAll uses) and installs `jumpRules` with `iptables -C || iptables -I`
-// (upstream's EnsureRule(Prepend, ...)).
+// (upstream's EnsureRule(Prepend, ...)). The node agent's full syncs write the same ruleset in
+// steps (rulesetWriter), streamed to iptables-restore as they are rendered (iptables-stream.ts).
 import type { EndpointSlice } from '../../model/types.js';
 import { isValidIpv4 } from '../../net/cidr.js';
 import { masqueradeMarkFromBit } from './go-format.js';
