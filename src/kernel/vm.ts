@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../paths.js';
 import { PROCESS_MARKER } from '../model/names.js';
 import { cpioArchive } from '../vm/cpio.js';
 import { initramfsEntries, moduleLoadOrder, parseModuleList, parseModulesDep, stage1Init, stage2Script, STAGE1_MODULES } from '../vm/initramfs.js';
-import { chooseAccelerator, KERNEL_BANNER, kvmProbeArgv, qemuArgv, vmShares, type Accelerator, type KvmProbe } from '../vm/qemu.js';
+import { chooseAccelerator, guestArgv, KERNEL_BANNER, kvmProbeArgv, qemuArgv, vmShares, type Accelerator, type KvmProbe } from '../vm/qemu.js';
 import { isStaticElf, type BootKernel } from '../vm/kernel-source.js';
 
 const BUSYBOX = '/bin/busybox';
@@ -105,7 +105,8 @@ export async function runVm(r: VmRun): Promise<VmResult> {
     const builtin = new Set(existsSync(builtinFile) ? readFileSync(builtinFile, 'utf8').split('\n').filter(Boolean) : []);
     const modules = moduleLoadOrder(STAGE1_MODULES, dep, builtin).map((path) => ({ path, data: readFileSync(join(r.kernel.modulesDir, path)) }));
     const initrd = join(work, 'initrd.cpio.gz');
-    const stage2 = stage2Script(REPO_ROOT, r.commands, r.env ?? {}, parseModuleList(readFileSync(join(REPO_ROOT, 'scripts', 'modules.txt'), 'utf8')));
+    const commands = r.commands.map((argv) => guestArgv(argv, process.execPath, r.accel));
+    const stage2 = stage2Script(REPO_ROOT, commands, r.env ?? {}, parseModuleList(readFileSync(join(REPO_ROOT, 'scripts', 'modules.txt'), 'utf8')));
     writeFileSync(
       initrd,
       gzipSync(

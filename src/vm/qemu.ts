@@ -36,10 +36,24 @@ export function vmShares(o: { modulesDir: string; workDir: string; outDir?: stri
 
 /** TCG's CPU: every feature TCG emulates but AVX. QEMU 7.2 (Debian 12) added AVX to TCG with a
  * rewritten vector decoder whose bugs (fixed in 8.x) can crash guest programs; without AVX, glibc,
- * V8 and Go pick their SSE code paths. Crashes remain rare (SIGILL or SIGSEGV in 3 of 9 runs of the
- * communication matrix in IPVS mode); WIRELAB_TCG_CPU picks another model (Nehalem passed 8 of 8
- * such runs, but a run of the VM tests with it still needed one retry). */
+ * V8 and Go pick their SSE code paths. WIRELAB_TCG_CPU picks another model. */
 export const TCG_CPU = 'max,-avx,-avx2';
+
+/**
+ * V8 flags for Node in a TCG guest. Node still died now and then under TCG: SIGILL, SIGSEGV, or
+ * V8's "Check failed: maybe_code.has_value()" with Runtime_WasmTriggerTierUp on the stack (walking
+ * the stack found a return address in no code object). That was 3 of 9 runs of the communication
+ * matrix in IPVS mode, and it happened with a Nehalem CPU too. Wasm tier-up compiles on a
+ * background thread and patches the module's jump table while another thread runs it: code
+ * modified across vCPUs, where QEMU's multi-threaded TCG has had races. Without tier-up (wasm
+ * stays on its baseline code; Node's own wasm is small lexers and parsers) 7 of 7 runs passed.
+ */
+export const TCG_NODE_FLAGS = ['--no-wasm-tier-up'];
+
+/** A guest command as the guest runs it: Node under TCG gets TCG_NODE_FLAGS. */
+export function guestArgv(argv: string[], nodePath: string, accel: Accelerator): string[] {
+  return accel === 'tcg' && argv[0] === nodePath ? [argv[0], ...TCG_NODE_FLAGS, ...argv.slice(1)] : argv;
+}
 
 export function qemuArgv(v: VmSpec): string[] {
   const accel = v.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', v.tcgCpu ?? TCG_CPU];

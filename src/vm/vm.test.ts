@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseAccelerator, kvmProbeArgv, qemuArgv, vmShares } from './qemu.js';
+import { chooseAccelerator, guestArgv, kvmProbeArgv, qemuArgv, vmShares } from './qemu.js';
 import { initramfsEntries, moduleLoadOrder, parseModuleList, parseModulesDep, stage1Init, stage2Script, STAGE1_MODULES } from './initramfs.js';
 
 const DEP = [
@@ -85,6 +85,16 @@ describe('qemu', () => {
     expect(argv.slice(0, 5)).toEqual(['qemu-system-x86_64', '-accel', 'tcg,thread=multi', '-cpu', 'max,-avx,-avx2']);
     const spec = { kernel: 'k', initrd: 'i', accel: 'tcg' as const, memoryMb: 1, cpus: 1, kernelVersion: 'v', shares: [] };
     expect(qemuArgv({ ...spec, tcgCpu: 'Nehalem' }).slice(3, 5)).toEqual(['-cpu', 'Nehalem']);
+    // Node in a TCG guest runs without wasm tier-up; other programs, and Node under KVM, as given.
+    expect(guestArgv(['/usr/bin/node', 'bin/lab.js', 'run', 'x'], '/usr/bin/node', 'tcg')).toEqual([
+      '/usr/bin/node',
+      '--no-wasm-tier-up',
+      'bin/lab.js',
+      'run',
+      'x',
+    ]);
+    expect(guestArgv(['ip', 'netns', 'list'], '/usr/bin/node', 'tcg')).toEqual(['ip', 'netns', 'list']);
+    expect(guestArgv(['/usr/bin/node', 'bin/lab.js'], '/usr/bin/node', 'kvm')).toEqual(['/usr/bin/node', 'bin/lab.js']);
     expect(argv).toEqual(expect.arrayContaining(['-kernel', '/k/vmlinuz', '-initrd', '/w/initrd', '-nic', 'none', '-no-reboot', '-serial', 'stdio']));
     const virtfs = argv.filter((_, i) => argv[i - 1] === '-virtfs');
     expect(virtfs).toEqual([
