@@ -43,14 +43,14 @@ export class CalicoNode {
         if (!(e instanceof ApiError) || e.status !== 409) throw e;
       }
     }
-    const deadline = Date.now() + 30_000;
+    const deadline = performance.now() + 30_000;
     for (;;) {
       try {
         await this.client.list('/apis/crd.projectcalico.org/v1/ipamblocks');
         await this.client.list('/apis/crd.projectcalico.org/v1/blockaffinities');
         return;
       } catch (e) {
-        if (!(e instanceof ApiError) || e.status !== 404 || Date.now() > deadline) throw e;
+        if (!(e instanceof ApiError) || e.status !== 404 || performance.now() > deadline) throw e;
         await new Promise((r) => setTimeout(r, 50));
       }
     }

@@ -67,11 +67,11 @@ export async function monitorCanary(
       if (!(await kernel.chainExists(first, m.canary).catch(() => true))) break;
     }
     log(`iptables canary ${m.canary} deleted (table ${first})`);
-    const deadline = Date.now() + flush.timeoutMs;
+    const deadline = performance.now() + flush.timeoutMs;
     for (;;) {
       const left = await Promise.all(rest.map((t) => kernel.chainExists(t, m.canary).catch(() => true)));
       if (!left.includes(true)) break;
-      if (Date.now() >= deadline) {
+      if (performance.now() >= deadline) {
         log('inconsistent iptables state detected');
         break;
       }

@@ -15,7 +15,7 @@ async function comparisonLabNames(c: Comparison): Promise<string[]> {
 }
 
 export async function cmdCompare(file: string, opts: { out?: string }): Promise<number> {
-  const started = Date.now();
+  const started = performance.now();
   const c = await loadComparison(file);
   const release = onInterrupt();
   let rows: ComparisonRow[] = [];
@@ -40,7 +40,7 @@ export async function cmdCompare(file: string, opts: { out?: string }): Promise<
   const report: LabReport = {
     lab: c.name,
     passed: rows.every((r) => r.skipped || (!r.error && r.pathMtu !== null && r.rttMs !== null && r.throughputMbps !== null)),
-    durationMs: Date.now() - started,
+    durationMs: performance.now() - started,
     expectations: rows.map((r) => ({
       name: r.label,
       passed: !r.skipped && !r.error && r.pathMtu !== null,

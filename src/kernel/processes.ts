@@ -99,9 +99,9 @@ export async function stopProcesses(pids: number[], graceMs = 1000): Promise<voi
       /* gone */
     }
   }
-  const deadline = Date.now() + graceMs;
+  const deadline = performance.now() + graceMs;
   let remaining = live;
-  while (remaining.length > 0 && Date.now() < deadline) {
+  while (remaining.length > 0 && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 10));
     const next: number[] = [];
     for (const pid of remaining) if (!(await isZombieOrGone(pid))) next.push(pid);

@@ -12,12 +12,12 @@ const lastLines = async (log: string | undefined) =>
 
 /** Waits until each file exists; fails naming the ones that did not appear (with their logs). */
 export async function waitForFiles(files: { path: string; what: string; log?: string }[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let pending = files;
   while (pending.length > 0) {
     pending = pending.filter((f) => !existsSync(f.path));
     if (pending.length === 0) return;
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       const details = await Promise.all(pending.map(async (f) => `${f.what}${f.log ? `: ${await lastLines(f.log)}` : ''}`));
       throw new Error(`not ready after ${timeoutMs} ms: ${details.join('; ')}`);
     }
@@ -55,7 +55,7 @@ async function listens(pid: number, port: number, files: string[], state?: strin
 }
 
 export async function waitForListening(items: { pid: number; port: number; what: string; log?: string; tcp?: boolean }[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let pending = items;
   while (pending.length > 0) {
     const next = [];
@@ -63,7 +63,7 @@ export async function waitForListening(items: { pid: number; port: number; what:
     pending = next;
     if (pending.length === 0) return;
     const dead = pending.find((it) => !isAlive(it.pid));
-    if (dead || Date.now() > deadline) {
+    if (dead || performance.now() > deadline) {
       const details = await Promise.all(pending.map(async (f) => `${f.what}${dead === f ? ' exited' : ''}: ${await lastLines(f.log)}`));
       throw new Error(`not listening on ${pending[0].tcp ? 'TCP' : 'UDP'} ${pending[0].port}${dead ? '' : ` after ${timeoutMs} ms`}: ${details.join('; ')}`);
     }
@@ -80,7 +80,7 @@ export async function routeDestinations(netns: string): Promise<Set<string>> {
 }
 
 export async function waitForRoutes(items: { netns: string; routes: string[] }[], timeoutMs: number, checkInterrupted: () => void = () => {}): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let pending = items.filter((i) => i.routes.length > 0);
   while (pending.length > 0) {
     checkInterrupted();
@@ -96,7 +96,7 @@ export async function waitForRoutes(items: { netns: string; routes: string[] }[]
     }
     pending = next;
     if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`routes not learned after ${timeoutMs} ms: ${missing.join('; ')}`);
+    if (performance.now() > deadline) throw new Error(`routes not learned after ${timeoutMs} ms: ${missing.join('; ')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -107,7 +107,7 @@ export async function waitForHttps(
   items: { pid: number; what: string; log?: string; socketPath: string; path: string; servername: string; caFile: string; certFile: string; keyFile: string }[],
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (const it of items) {
     const tls = { ca: readFileSync(it.caFile), cert: readFileSync(it.certFile), key: readFileSync(it.keyFile) };
     for (;;) {
@@ -123,7 +123,7 @@ export async function waitForHttps(
       });
       if (typeof r !== 'string' && r.status === 200) break;
       const last = typeof r === 'string' ? r : `HTTP ${r.status}: ${r.body.trim().split('\n').slice(-3).join(' | ')}`;
-      if (!isAlive(it.pid) || Date.now() > deadline) {
+      if (!isAlive(it.pid) || performance.now() > deadline) {
         throw new Error(`${it.what} ${isAlive(it.pid) ? `not ready after ${timeoutMs} ms` : 'exited'} (${it.path}: ${last}): ${await lastLines(it.log)}`);
       }
       await new Promise((res) => setTimeout(res, 100));

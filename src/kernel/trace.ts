@@ -71,12 +71,12 @@ export async function startTrace(netns: string, match: TraceMatch = {}, timeoutM
   });
   let stdout = '';
   let stderr = '';
-  let lastOutput = Date.now();
+  let lastOutput = performance.now();
   child.stdout!.setEncoding('utf8');
   child.stderr!.setEncoding('utf8');
   child.stdout!.on('data', (d: string) => {
     stdout += d;
-    lastOutput = Date.now();
+    lastOutput = performance.now();
   });
   child.stderr!.on('data', (d: string) => (stderr += d));
   let exitCode: number | null | undefined;
@@ -97,12 +97,12 @@ export async function startTrace(netns: string, match: TraceMatch = {}, timeoutM
   // nft prints nothing until the first event, so readiness is read from the kernel: once its
   // socket has joined the trace group, every later event is queued for it.
   try {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (!alive() || child.pid === undefined) throw new Error(`nft monitor trace exited (code ${exitCode ?? child.exitCode}): ${stderr.trim()}`);
       const sockets = await traceSockets(child.pid).catch(() => []);
       if (sockets.length > 0) break;
-      if (Date.now() > deadline) throw new Error(`did not subscribe to trace events within ${timeoutMs} ms: ${stderr.trim()}`);
+      if (performance.now() > deadline) throw new Error(`did not subscribe to trace events within ${timeoutMs} ms: ${stderr.trim()}`);
       await sleep(10);
     }
   } catch (err) {
@@ -119,10 +119,10 @@ export async function startTrace(netns: string, match: TraceMatch = {}, timeoutM
       stopping ??= (async () => {
         // Let nft drain its socket and print: its receive queue is empty and it has been quiet
         // for a moment (bounded, so a busy flow cannot keep us here).
-        const deadline = Date.now() + 2000;
-        while (alive() && child.pid !== undefined && Date.now() < deadline) {
+        const deadline = performance.now() + 2000;
+        while (alive() && child.pid !== undefined && performance.now() < deadline) {
           const sockets = await traceSockets(child.pid).catch(() => []);
-          if (sockets.every((s) => s.rmem === 0) && Date.now() - lastOutput >= 50) break;
+          if (sockets.every((s) => s.rmem === 0) && performance.now() - lastOutput >= 50) break;
           await sleep(10);
         }
         const diedEarly = !alive() && exitCode !== null && exitCode !== 0;

@@ -95,7 +95,7 @@ export interface VmResult {
 /** Boots the kernel, runs the commands in the guest, and returns their exit codes once qemu has
  * exited. Nothing is left afterwards: the VM's writes were in its RAM, the work dir is removed. */
 export async function runVm(r: VmRun): Promise<VmResult> {
-  const started = Date.now();
+  const started = performance.now();
   const head = readFileSync(BUSYBOX).subarray(0, 4096);
   if (!isStaticElf(head)) throw new Error(`${BUSYBOX} is not statically linked: install Debian's busybox-static (sudo bash scripts/setup-vm.sh)`);
   const work = mkdtempSync(join(tmpdir(), 'wirelab-vm-'));
@@ -141,7 +141,7 @@ export async function runVm(r: VmRun): Promise<VmResult> {
       const f = join(work, `exit.${i}`);
       return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : null;
     });
-    return { exitCodes, qemuExit, durationMs: Date.now() - started };
+    return { exitCodes, qemuExit, durationMs: performance.now() - started };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -55,7 +55,7 @@ async function withGeneratedData(lab: string, m: RawManifest): Promise<RawManife
 
 /** Waits for an object to exist. */
 async function waitFor(client: ApiClient, path: string, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     try {
       await client.get(path);
@@ -63,19 +63,19 @@ async function waitFor(client: ApiClient, path: string, what: string, timeoutMs 
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 404) throw e;
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not appear within ${timeoutMs / 1000} s (is kube-controller-manager running?)`);
+    if (performance.now() > deadline) throw new Error(`${what} did not appear within ${timeoutMs / 1000} s (is kube-controller-manager running?)`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 async function waitEstablished(client: ApiClient, names: string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = performance.now() + 30_000;
   for (const n of names) {
     for (;;) {
       const crd = await client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}`);
       const conds = ((crd.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).filter((c) => c.type === 'Established');
       if (conds.some((c) => c.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`the CustomResourceDefinition ${n} was not established within 30 s`);
+      if (performance.now() > deadline) throw new Error(`the CustomResourceDefinition ${n} was not established within 30 s`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -167,18 +167,19 @@ export class NotSettled extends Error {}
 /** Waits until the lab has settled (see agent/settled.ts); returns the notes on pods that
  * settled without becoming ready. Throws NotSettled, saying what still moves, at the deadline. */
 export async function waitSettled(model: ClusterModel, client: ApiClient, timeoutMs: number, onWait?: (moving: string[]) => void): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  let lastReport = Date.now();
+  const deadline = performance.now() + timeoutMs;
+  let lastReport = performance.now();
   for (;;) {
     checkInterrupted();
     const { objects, workloads } = await listAll(client);
     const agents = Object.fromEntries(await Promise.all(model.nodes.map(async (n) => [n.name, await agentStatus(model.lab, n.name)] as const)));
     const last: Settle = settle({ objects, workloads, agents });
     if (last.moving.length === 0) return last.notes;
-    if (Date.now() > deadline) throw new NotSettled(`the lab did not settle within ${Math.round(timeoutMs / 1000)} s: ${last.moving.slice(0, 8).join('; ')}`);
-    if (onWait && Date.now() - lastReport > 5000) {
+    if (performance.now() > deadline)
+      throw new NotSettled(`the lab did not settle within ${Math.round(timeoutMs / 1000)} s: ${last.moving.slice(0, 8).join('; ')}`);
+    if (onWait && performance.now() - lastReport > 5000) {
       onWait(last.moving);
-      lastReport = Date.now();
+      lastReport = performance.now();
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -44,7 +44,7 @@ export interface TestOptions {
 
 /** Runs every expectation against a lab that is up; returns the report (and writes --out). */
 export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<LabReport> {
-  const started = Date.now();
+  const started = performance.now();
   const lab = p.model.lab;
   const state = await readState(lab);
   if (!state || state.phase !== 'up') throw new Error(`lab "${lab}" is not up: run \`lab up ${lab}\` (or \`lab run ${lab}\`)`);
@@ -85,7 +85,7 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
     for (const r of results) if (!r.passed) r.message += note;
   }
   opts.onResults?.(results);
-  const report = buildReport(lab, results, Date.now() - started);
+  const report = buildReport(lab, results, performance.now() - started);
   if (p.warnings.length > 0) report.warnings = p.warnings.map((w) => w.message);
   if (opts.outDir) await writeArtefacts(opts.outDir, report, { results, topology: labTopology(p, model) });
   return report;

@@ -49,7 +49,7 @@ export interface ReachabilityEvidence {
 }
 
 export async function probeReachability(model: ClusterModel, book: AddressBook, t: ReachabilitySpec): Promise<ReachabilityEvidence> {
-  const started = Date.now();
+  const started = performance.now();
   const targets = t.to.map(parseTarget);
   const nodes = model.nodes.map((n) => netnsName(model.lab, n.name));
   const before = await Promise.all(nodes.map(denyCounters));
@@ -66,5 +66,5 @@ export async function probeReachability(model: ClusterModel, book: AddressBook, 
       if (d > 0) drops.push(`${prefix} on ${model.nodes[k].name}: ${d} packet${d === 1 ? '' : 's'}`);
     }
   });
-  return { observed: t.from.map((_, i) => targets.map((_, j) => ok[i * targets.length + j])), drops, durationMs: Date.now() - started };
+  return { observed: t.from.map((_, i) => targets.map((_, j) => ok[i * targets.length + j])), drops, durationMs: performance.now() - started };
 }

@@ -101,10 +101,14 @@ export function sh(argv: string[]): string {
   return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
 }
 
+/** Polls `cond` until it holds. The deadline is on the monotonic clock, as the timers of what the
+ * test waits for are: the wall clock can step (a CI VM paused and resumed, then its clock set
+ * right): in CI a 75 s wait on it once timed out inside a test that took 67 s by vitest's
+ * monotonic clock. */
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

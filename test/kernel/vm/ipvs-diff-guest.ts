@@ -111,7 +111,7 @@ async function runRealKubeProxy(live: ClusterModel): Promise<void> {
       ),
     ].map((m) => m[1]);
   let last = '';
-  const deadline = Date.now() + IPVS_DIFF.syncTimeoutMs;
+  const deadline = performance.now() + IPVS_DIFF.syncTimeoutMs;
   try {
     for (;;) {
       if (proxy.exitCode !== null) throw new Error(`the real kube-proxy exited (${proxy.exitCode}); its log:\n${log.slice(-4000)}`);
@@ -120,7 +120,7 @@ async function runRealKubeProxy(live: ClusterModel): Promise<void> {
       const synced = syncedFamilies();
       const allSynced = started.length > 0 && started.every((f) => synced.includes(f));
       if (now !== '' && now === last && allSynced && ips.every((ip) => now.includes(`${ip}:`))) break;
-      if (Date.now() > deadline) {
+      if (performance.now() > deadline) {
         const missing = ips.filter((ip) => !now.includes(`${ip}:`));
         throw new Error(
           `the real kube-proxy did not sync every service in ${IPVS_DIFF.syncTimeoutMs / 1000} s (${now === last ? 'holding still' : 'still changing'}; ` +
@@ -172,14 +172,14 @@ async function applyWirelab(model: ClusterModel, scratch: string, opts: { strict
   });
 }
 
-const t0 = Date.now();
+const t0 = performance.now();
 const live = await liveModel(LAB, NODE);
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'model.json'), JSON.stringify(live, null, 1));
 dump(NS, 'before');
 await runRealKubeProxy(live);
 dump(NS, 'real');
-console.log(`ipvs-diff: the real kube-proxy synced in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`ipvs-diff: the real kube-proxy synced in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 await applyWirelab(live, 'ipvsdiff-wirelab');
 dump('ipvsdiff-wirelab', 'wirelab');
 const wrong: ClusterModel = {
@@ -193,4 +193,4 @@ dump('ipvsdiff-wrong', 'wrong');
 execFileSync('ip', ['netns', 'add', 'ipvsdiff-fresh']);
 dump('ipvsdiff-fresh', 'fresh');
 for (const ns of ['ipvsdiff-wirelab', 'ipvsdiff-wrong', 'ipvsdiff-fresh']) execFileSync('ip', ['netns', 'del', ns]);
-console.log(`ipvs-diff: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`ipvs-diff: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
