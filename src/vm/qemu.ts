@@ -2,6 +2,7 @@
 // directories as virtio-9p shares, the serial console on stdout, no network card (the labs build
 // their own networks inside the guest), and KVM when it works, TCG otherwise. Pure.
 import { SHARE } from './initramfs.js';
+import { INHERITED_NODE_FLAGS } from '../plan/workloads/programs.js';
 
 export type Accelerator = 'kvm' | 'tcg';
 
@@ -47,8 +48,10 @@ export const TCG_CPU = 'max,-avx,-avx2';
  * background thread and patches the module's jump table while another thread runs it: code
  * modified across vCPUs, where QEMU's multi-threaded TCG has had races. Without tier-up (wasm
  * stays on its baseline code; Node's own wasm is small lexers and parsers) 7 of 7 runs passed.
+ * The harness passes them on to the Node programs it starts in the guest (node agents, the
+ * ingress controller): plan/workloads/programs.ts INHERITED_NODE_FLAGS.
  */
-export const TCG_NODE_FLAGS = ['--no-wasm-tier-up'];
+export const TCG_NODE_FLAGS = INHERITED_NODE_FLAGS;
 
 /** A guest command as the guest runs it: Node under TCG gets TCG_NODE_FLAGS. */
 export function guestArgv(argv: string[], nodePath: string, accel: Accelerator): string[] {

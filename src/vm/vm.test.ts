@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseAccelerator, guestArgv, kvmProbeArgv, qemuArgv, vmShares } from './qemu.js';
+import { agentProgram, imageProgram } from '../plan/workloads/programs.js';
 import { initramfsEntries, moduleLoadOrder, parseModuleList, parseModulesDep, stage1Init, stage2Script, STAGE1_MODULES } from './initramfs.js';
 
 const DEP = [
@@ -95,6 +96,12 @@ describe('qemu', () => {
     ]);
     expect(guestArgv(['ip', 'netns', 'list'], '/usr/bin/node', 'tcg')).toEqual(['ip', 'netns', 'list']);
     expect(guestArgv(['/usr/bin/node', 'bin/lab.js'], '/usr/bin/node', 'kvm')).toEqual(['/usr/bin/node', 'bin/lab.js']);
+    // ...and the harness started that way passes the flag on to the node agents and the ingress
+    // controller it starts there, not other flags of its own.
+    const guestHarness = guestArgv([process.execPath, 'bin/lab.js'], process.execPath, 'tcg').slice(1, -1);
+    expect(agentProgram([...guestHarness, '--inspect']).slice(0, 2)).toEqual([process.execPath, '--no-wasm-tier-up']);
+    expect(imageProgram('ingress-controller', guestHarness)[1]).toBe('--no-wasm-tier-up');
+    expect(agentProgram([])).toHaveLength(2);
     expect(argv).toEqual(expect.arrayContaining(['-kernel', '/k/vmlinuz', '-initrd', '/w/initrd', '-nic', 'none', '-no-reboot', '-serial', 'stdio']));
     const virtfs = argv.filter((_, i) => argv[i - 1] === '-virtfs');
     expect(virtfs).toEqual([

@@ -33,17 +33,27 @@ export function kubectlBin(): string {
   return existsSync(join(TOOLS_BIN_DIR, 'kubectl')) ? join(TOOLS_BIN_DIR, 'kubectl') : 'kubectl';
 }
 
+/** V8 flags the harness passes on to the Node programs it starts when it runs with them itself.
+ * In a TCG guest the VM runner starts the harness with these (vm/qemu.ts TCG_NODE_FLAGS), and the
+ * node agents and the ingress controller it starts there run under the same emulated CPUs. */
+export const INHERITED_NODE_FLAGS = ['--no-wasm-tier-up'];
+
+/** argv that runs a built Node program with the harness's own Node and its inherited flags. */
+function nodeProgram(script: string, execArgv: readonly string[] = process.execArgv): string[] {
+  return [process.execPath, ...execArgv.filter((f) => INHERITED_NODE_FLAGS.includes(f)), script];
+}
+
 /** The node agent (kubelet, kube-proxy and the policy agent of a node), built to dist/. */
-export function agentProgram(): string[] {
-  return [process.execPath, join(REPO_ROOT, 'dist', 'agent', 'main.js')];
+export function agentProgram(execArgv?: readonly string[]): string[] {
+  return nodeProgram(join(REPO_ROOT, 'dist', 'agent', 'main.js'), execArgv);
 }
 
 /** Where the TypeScript programs of images/ are built (scripts/build.mjs). */
 export const IMAGES_BUILD_DIR = join(REPO_ROOT, 'dist', 'images');
 
 /** argv prefix that runs a TypeScript program of images/<name>/main.ts from its build. */
-export function imageProgram(name: 'ingress-controller'): string[] {
-  return [process.execPath, join(IMAGES_BUILD_DIR, `${name}.js`)];
+export function imageProgram(name: 'ingress-controller', execArgv?: readonly string[]): string[] {
+  return nodeProgram(join(IMAGES_BUILD_DIR, `${name}.js`), execArgv);
 }
 
 /** The lab's model, for the ingress controller (a state-directory file). */
