@@ -27,6 +27,10 @@ describe("labs under Debian's stock kernel (--kernel debian)", () => {
   it('clusterip-ipvs passes: IPVS virtual servers in ipvsadm -Ln, the KUBE-CLUSTER-IP set, the nat chain path', VM_LAB, async () => {
     const out = tmp();
     const r = await lab(['run', 'clusterip-ipvs', '--kernel', 'debian', '--out', out], VM_TIMEOUT);
+    if (r.code !== 0)
+      process.stderr.write(
+        `VM attempt failed with exit code ${r.code}; its output, last 150 lines:\n${`${r.stdout}\n${r.stderr}`.split('\n').slice(-150).join('\n')}\n`,
+      );
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stderr).toMatch(/booting it with (KVM|TCG)/);
     const rep = report(out);
@@ -65,6 +69,12 @@ describe("labs under Debian's stock kernel (--kernel debian)", () => {
           ],
         });
         const log = console.join('\n');
+        // A failed attempt's error is dropped when its retry passes: say what the guest printed
+        // in the test's output, so a rare failure can be told from a crash of QEMU or Node.
+        if (r.exitCodes.join() !== '0,0,0,0,1,0')
+          process.stderr.write(
+            `VM attempt failed, exit codes ${r.exitCodes.join(',')}, qemu ${r.qemuExit}; guest console, last 150 lines:\n${console.slice(-150).join('\n')}\n`,
+          );
         expect(r.exitCodes, log).toEqual([0, 0, 0, 0, 1, 0]);
         const ipip = report(join(out, 'ipip'));
         expect(ipip.passed).toBe(true);
