@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { run } from './exec.js';
 import { StreamedText } from '../plan/streamed-text.js';
 
@@ -24,15 +24,19 @@ describe('run with a streamed input', () => {
       throw new Error('renderer bug');
     });
     // The command leaves a file behind only if its input ends normally.
-    const ended = join(mkdtempSync(join(tmpdir(), 'wirelab-exec-')), 'ended');
-    const failed = await run(['sh', '-c', `cat >/dev/null; sleep 0.2; touch ${ended}`], { input: text }).then(
-      (r) => r,
-      (e: unknown) => e as Error,
-    );
-    expect(failed).toBeInstanceOf(Error);
-    expect(String(failed)).toMatch(/rendering the input of sh -c .* failed, so the command was killed before its input ended: renderer bug/);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(existsSync(ended)).toBe(false);
-    rmSync(dirname(ended), { recursive: true, force: true });
+    const dir = mkdtempSync(join(tmpdir(), 'wirelab-exec-'));
+    const ended = join(dir, 'ended');
+    try {
+      const failed = await run(['sh', '-c', `cat >/dev/null; sleep 0.2; touch ${ended}`], { input: text }).then(
+        (r) => r,
+        (e: unknown) => e as Error,
+      );
+      expect(failed).toBeInstanceOf(Error);
+      expect(String(failed)).toMatch(/rendering the input of sh -c .* failed, so the command was killed before its input ended: renderer bug/);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(existsSync(ended)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

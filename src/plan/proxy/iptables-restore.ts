@@ -47,7 +47,9 @@ export function toRestoreText(ruleset: KubeProxyRuleset, opts: RestoreTextOption
   return lines.join('\n');
 }
 
-function tableLines(lines: string[], table: TableName, chains: ChainMap, written: string[], deleted: string[], additions?: RestoreAdditions): void {
+/** One table of a restore input, appended to `lines`: every chain declared (the additions' first),
+ * the written chains' rules, the deleted chains' -X, the additions' rules, COMMIT. */
+export function tableLines(lines: string[], table: TableName, chains: ChainMap, written: string[], deleted: string[], additions?: RestoreAdditions): void {
   lines.push(`*${table}`);
   for (const chain of additions?.chains[table] ?? []) lines.push(`:${chain} - [0:0]`);
   for (const chain of written) lines.push(`:${chain} - [0:0]`);

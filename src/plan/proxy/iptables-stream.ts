@@ -9,9 +9,9 @@
 //   once every service is written. Each table is its own commit in either order.
 // The tables after the restore are the same (a unit test applies both texts to a model of
 // iptables-restore, a kernel test to two namespaces and compares iptables-save).
-import type { KubeProxyRuleset, TableName } from './iptables-chains.js';
+import type { KubeProxyRuleset } from './iptables-chains.js';
 import { isServiceChainName } from './iptables-names.js';
-import type { RestoreAdditions } from './iptables-restore.js';
+import { tableLines, type RestoreAdditions } from './iptables-restore.js';
 import { rulesetWriter, type KubeProxyIptablesInput } from './iptables.js';
 import { StreamedText } from '../streamed-text.js';
 
@@ -44,7 +44,9 @@ export function streamFullSync(input: KubeProxyIptablesInput, opts: { deleteChai
       }
       yield chunk(head.length > 0 ? head.splice(0).concat(lines) : lines);
     }
-    yield chunk(filterTable(ruleset, opts.additions));
+    const filter: string[] = [];
+    tableLines(filter, 'filter', ruleset.tables.filter, [...ruleset.tables.filter.keys()], [], opts.additions);
+    yield chunk(filter);
   }
   const text = new StreamedText(produce);
   return {
@@ -56,17 +58,4 @@ export function streamFullSync(input: KubeProxyIptablesInput, opts: { deleteChai
       return ruleset!;
     },
   };
-}
-
-/** The filter table as toRestoreText writes it: the chains declared, then their rules. */
-function filterTable(ruleset: KubeProxyRuleset, additions?: RestoreAdditions): string[] {
-  const table: TableName = 'filter';
-  const chains = ruleset.tables.filter;
-  const lines = [`*${table}`];
-  for (const chain of additions?.chains[table] ?? []) lines.push(`:${chain} - [0:0]`);
-  for (const chain of chains.keys()) lines.push(`:${chain} - [0:0]`);
-  for (const rules of chains.values()) for (const rule of rules) lines.push(rule);
-  for (const rule of additions?.rules[table] ?? []) lines.push(rule);
-  lines.push('COMMIT');
-  return lines;
 }
