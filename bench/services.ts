@@ -154,7 +154,8 @@ async function pairs(
 
 const row = (cells: string[], widths: number[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
 
-export async function benchServices(scale: boolean, only?: number[], backends: Backend[] = BACKENDS): Promise<boolean> {
+/** `runs`: runs of each side of every full sync (--runs), in place of repeatsFor's. */
+export async function benchServices(scale: boolean, only?: number[], backends: Backend[] = BACKENDS, runs?: number): Promise<boolean> {
   const sizes = only ?? (scale ? [1000, 3000, 10000] : [1000]);
   const largest = sizes[sizes.length - 1];
   const base = resolveModel(await parseLab('clusterip'));
@@ -177,7 +178,7 @@ export async function benchServices(scale: boolean, only?: number[], backends: B
         for (let i = 0; i < WARM_SYNCS; i++) agentSync(backend, model, node).texts.map(String);
         const texts = agentSync(backend, model, node).texts.map(String);
         const m = await pairs(
-          repeatsFor(n),
+          runs ?? repeatsFor(n),
           async () => {
             await freshNode();
             return agentSyncApplied(backend, () => agentSync(backend, model, node));
