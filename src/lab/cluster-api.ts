@@ -146,11 +146,19 @@ export async function applyLabObjects(loaded: LoadedLab, model: ClusterModel, cl
   }
 }
 
-async function listAll(client: ApiClient): Promise<{ objects: Record<WatchedKind, K8sObject[]>; workloads: K8sObject[] }> {
-  const entries = await Promise.all(Object.entries(WATCHED).map(async ([k, path]) => [k, (await client.list(path)).items] as const));
+/** The workloads, then (once all four lists have answered) the watched objects, pods among
+ * them. In that order, because a controller creates pods before it counts them in its
+ * workload's status: a workload whose status counts its pods was listed after they existed, so
+ * the pod list that follows has them. The other order once saw a Deployment with both replicas
+ * counted next to a pod list taken before the ReplicaSet made them, and called the lab settled
+ * with two pods 1 s old and Pending (an exercise's health check then failed in CI). */
+export async function listAll(client: {
+  list(path: string): Promise<{ items: K8sObject[] }>;
+}): Promise<{ objects: Record<WatchedKind, K8sObject[]>; workloads: K8sObject[] }> {
   const workloads = (
     await Promise.all(['deployments', 'replicasets', 'statefulsets', 'daemonsets'].map(async (r) => (await client.list(`/apis/apps/v1/${r}`)).items))
   ).flat();
+  const entries = await Promise.all(Object.entries(WATCHED).map(async ([k, path]) => [k, (await client.list(path)).items] as const));
   return { objects: Object.fromEntries(entries) as Record<WatchedKind, K8sObject[]>, workloads };
 }
 
