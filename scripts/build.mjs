@@ -72,7 +72,7 @@ export async function buildAll() {
   if (existsSync(DIST)) renameSync(DIST, old);
   renameSync(tmp, DIST);
   rmSync(old, { recursive: true, force: true });
-  return { inputs: inputs.length, ms: performance.now() - startedAt };
+  return { inputs: inputs.length, ms: Math.round(performance.now() - startedAt) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

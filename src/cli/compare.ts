@@ -40,7 +40,7 @@ export async function cmdCompare(file: string, opts: { out?: string }): Promise<
   const report: LabReport = {
     lab: c.name,
     passed: rows.every((r) => r.skipped || (!r.error && r.pathMtu !== null && r.rttMs !== null && r.throughputMbps !== null)),
-    durationMs: performance.now() - started,
+    durationMs: Math.round(performance.now() - started),
     expectations: rows.map((r) => ({
       name: r.label,
       passed: !r.skipped && !r.error && r.pathMtu !== null,

@@ -141,7 +141,7 @@ export async function runVm(r: VmRun): Promise<VmResult> {
       const f = join(work, `exit.${i}`);
       return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : null;
     });
-    return { exitCodes, qemuExit, durationMs: performance.now() - started };
+    return { exitCodes, qemuExit, durationMs: Math.round(performance.now() - started) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

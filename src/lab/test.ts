@@ -85,7 +85,7 @@ export async function testLab(p: PreparedLab, opts: TestOptions = {}): Promise<L
     for (const r of results) if (!r.passed) r.message += note;
   }
   opts.onResults?.(results);
-  const report = buildReport(lab, results, performance.now() - started);
+  const report = buildReport(lab, results, Math.round(performance.now() - started));
   if (p.warnings.length > 0) report.warnings = p.warnings.map((w) => w.message);
   if (opts.outDir) await writeArtefacts(opts.outDir, report, { results, topology: labTopology(p, model) });
   return report;

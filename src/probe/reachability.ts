@@ -66,5 +66,5 @@ export async function probeReachability(model: ClusterModel, book: AddressBook, 
       if (d > 0) drops.push(`${prefix} on ${model.nodes[k].name}: ${d} packet${d === 1 ? '' : 's'}`);
     }
   });
-  return { observed: t.from.map((_, i) => targets.map((_, j) => ok[i * targets.length + j])), drops, durationMs: performance.now() - started };
+  return { observed: t.from.map((_, i) => targets.map((_, j) => ok[i * targets.length + j])), drops, durationMs: Math.round(performance.now() - started) };
 }

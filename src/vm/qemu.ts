@@ -48,6 +48,9 @@ export const TCG_CPU = 'max,-avx,-avx2';
  * background thread and patches the module's jump table while another thread runs it: code
  * modified across vCPUs, where QEMU's multi-threaded TCG has had races. Without tier-up (wasm
  * stays on its baseline code; Node's own wasm is small lexers and parsers) 7 of 7 runs passed.
+ * Not all gone: a later CI run saw the harness's Node in the guest die of SIGILL (exit 132) with
+ * the flag; the next candidate is `-accel tcg,thread=single` (one lab took 65 s with it, 44 s
+ * without).
  * The harness passes them on to the Node programs it starts in the guest (node agents, the
  * ingress controller): plan/workloads/programs.ts INHERITED_NODE_FLAGS.
  */

@@ -18,7 +18,8 @@ const VM_TIMEOUT = 600_000;
 // QEMU 7.2's TCG (Debian 12) now and then killed a guest program (SIGSEGV in 2 of about 8 CI runs,
 // each time after the lab's expectations had run). Its AVX decoder is off (-cpu max,-avx,-avx2)
 // and Node in the guest runs without wasm tier-up (src/vm/qemu.ts TCG_NODE_FLAGS); a lab run in
-// the VM is still retried once: a real failure fails twice.
+// the VM is still retried once (a CI run then saw a SIGILL, exit 132, with both): a real failure
+// fails twice.
 const VM_LAB = { timeout: VM_TIMEOUT, retry: 1 };
 
 const report = (dir: string) => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
