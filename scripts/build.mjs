@@ -15,6 +15,12 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist');
 export const META = join(DIST, 'build-meta.json');
 
+/** builtAt of build-meta.json: the wall clock when a build starts. It is compared with the mtimes
+ * of source files, which are wall-clock times, so it must not be performance.now() (a few seconds
+ * since the process started): with that every build was stale at once, every `lab` rebuilt dist/,
+ * and a rebuild swapping dist/ under another running `lab` made it fail to load a chunk. */
+export const buildStamp = () => Date.now();
+
 const ENTRIES = {
   'cli/main': 'src/cli/main.ts',
   'agent/main': 'src/agent/main.ts',
@@ -25,17 +31,18 @@ const ENTRIES = {
 };
 
 /** True when dist/ is missing, or any file the last build read changed since (or is gone). */
-export function isStale() {
-  if (!existsSync(META)) return true;
+export function isStale(root = ROOT) {
+  const metaFile = join(root, 'dist', 'build-meta.json');
+  if (!existsSync(metaFile)) return true;
   let meta;
   try {
-    meta = JSON.parse(readFileSync(META, 'utf8'));
+    meta = JSON.parse(readFileSync(metaFile, 'utf8'));
   } catch {
     return true;
   }
   for (const f of meta.inputs) {
     try {
-      if (statSync(join(ROOT, f)).mtimeMs > meta.builtAt) return true;
+      if (statSync(join(root, f)).mtimeMs > meta.builtAt) return true;
     } catch {
       return true;
     }
@@ -44,6 +51,7 @@ export function isStale() {
 }
 
 export async function buildAll() {
+  const builtAt = buildStamp();
   const startedAt = performance.now();
   // Built next to dist/ and swapped in, so a `lab` already running keeps a whole build.
   const tmp = `${DIST}.new-${process.pid}`;
@@ -67,7 +75,7 @@ export async function buildAll() {
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/'));
   // Files read by the build and the build script itself: changing either makes the build stale.
   inputs.push(relative(ROOT, fileURLToPath(import.meta.url)), 'package.json', 'package-lock.json');
-  writeFileSync(join(tmp, 'build-meta.json'), JSON.stringify({ builtAt: startedAt, inputs: [...new Set(inputs)].sort() }, null, 1) + '\n');
+  writeFileSync(join(tmp, 'build-meta.json'), JSON.stringify({ builtAt, inputs: [...new Set(inputs)].sort() }, null, 1) + '\n');
   const old = `${DIST}.old-${process.pid}`;
   if (existsSync(DIST)) renameSync(DIST, old);
   renameSync(tmp, DIST);
