@@ -11,7 +11,17 @@ import { REPO_ROOT } from '../paths.js';
 import { PROCESS_MARKER } from '../model/names.js';
 import { cpioArchive } from '../vm/cpio.js';
 import { initramfsEntries, moduleLoadOrder, parseModuleList, parseModulesDep, stage1Init, stage2Script, STAGE1_MODULES } from '../vm/initramfs.js';
-import { chooseAccelerator, guestArgv, KERNEL_BANNER, kvmProbeArgv, qemuArgv, vmShares, type Accelerator, type KvmProbe } from '../vm/qemu.js';
+import {
+  chooseAccelerator,
+  guestArgv,
+  KERNEL_BANNER,
+  kvmProbeArgv,
+  qemuArgv,
+  tcgThreadFromEnv,
+  vmShares,
+  type Accelerator,
+  type KvmProbe,
+} from '../vm/qemu.js';
 import { isStaticElf, type BootKernel } from '../vm/kernel-source.js';
 
 const BUSYBOX = '/bin/busybox';
@@ -131,6 +141,7 @@ export async function runVm(r: VmRun): Promise<VmResult> {
       // A CPU model for TCG other than the default, for a QEMU whose emulation of some
       // instruction family crashes guest programs.
       tcgCpu: process.env.WIRELAB_TCG_CPU || undefined,
+      tcgThread: tcgThreadFromEnv(process.env.WIRELAB_TCG_THREAD),
       memoryMb: r.memoryMb ?? 3072,
       cpus: r.cpus ?? 2,
       kernelVersion: r.kernel.version,

@@ -22,6 +22,8 @@ export interface VmSpec {
   kernelVersion: string;
   /** TCG's -cpu (default TCG_CPU). */
   tcgCpu?: string;
+  /** TCG's thread mode (default TCG_THREAD). */
+  tcgThread?: TcgThread;
 }
 
 /** The host directories the guest mounts: its root, the kernel's modules, the work directory
@@ -41,17 +43,11 @@ export function vmShares(o: { modulesDir: string; workDir: string; outDir?: stri
 export const TCG_CPU = 'max,-avx,-avx2';
 
 /**
- * V8 flags for Node in a TCG guest. Node still died now and then under TCG: SIGILL, SIGSEGV, or
- * V8's "Check failed: maybe_code.has_value()" with Runtime_WasmTriggerTierUp on the stack (walking
- * the stack found a return address in no code object). That was 3 of 9 runs of the communication
- * matrix in IPVS mode, and it happened with a Nehalem CPU too. Wasm tier-up compiles on a
- * background thread and patches the module's jump table while another thread runs it: code
- * modified across vCPUs, where QEMU's multi-threaded TCG has had races. Without tier-up (wasm
- * stays on its baseline code; Node's own wasm is small lexers and parsers) 7 of 7 runs passed.
- * Not all gone: a later CI run saw the harness's Node in the guest die of SIGILL (exit 132) with
- * the flag; the next candidate is `-accel tcg,thread=single` (one lab took 65 s with it, 44 s
- * without).
- * The harness passes them on to the Node programs it starts in the guest (node agents, the
+ * V8 flags for Node in a TCG guest. With multi-threaded TCG, Node died in 3 of 9 runs of the
+ * communication matrix in IPVS mode, once with V8's "Check failed: maybe_code.has_value()" inside
+ * Runtime_WasmTriggerTierUp; without wasm tier-up 7 of 7 passed, so the flag stayed. It was not
+ * the cause: Node kept dying now and then (TCG_THREAD says how it was found and fixed). The
+ * harness passes the flags on to the Node programs it starts in the guest (node agents, the
  * ingress controller): plan/workloads/programs.ts INHERITED_NODE_FLAGS.
  */
 export const TCG_NODE_FLAGS = INHERITED_NODE_FLAGS;
@@ -61,8 +57,28 @@ export function guestArgv(argv: string[], nodePath: string, accel: Accelerator):
   return accel === 'tcg' && argv[0] === nodePath ? [argv[0], ...TCG_NODE_FLAGS, ...argv.slice(1)] : argv;
 }
 
+export type TcgThread = 'single' | 'multi';
+/**
+ * TCG runs every vCPU on one host thread. With one host thread per vCPU (QEMU 7.2, Debian 12,
+ * thread=multi), Node in the guest died now and then, each time after the lab's expectations
+ * had run, when the report's pictures are laid out (Graphviz compiled to WebAssembly). A guest
+ * rendering `lab graph communication-matrix --format svg` in a loop failed 6 times in 40
+ * (SIGSEGV, SIGILL, a wasm "memory access out of bounds", V8 tripping over a bad return address
+ * while walking the stack), and 2 in the first 5 without PKU in the CPU; with thread=single,
+ * 0 in 30. The loop took 20 s a render with thread=single, 17 s with thread=multi.
+ * WIRELAB_TCG_THREAD=multi picks the other mode.
+ */
+export const TCG_THREAD: TcgThread = 'single';
+
+/** WIRELAB_TCG_THREAD's value as a thread mode; anything but single or multi is an error naming both. */
+export function tcgThreadFromEnv(v: string | undefined): TcgThread | undefined {
+  if (!v) return undefined;
+  if (v === 'single' || v === 'multi') return v;
+  throw new Error(`WIRELAB_TCG_THREAD=${v}: use single (one host thread for every vCPU) or multi (one per vCPU)`);
+}
+
 export function qemuArgv(v: VmSpec): string[] {
-  const accel = v.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', v.tcgCpu ?? TCG_CPU];
+  const accel = v.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,thread=${v.tcgThread ?? TCG_THREAD}`, '-cpu', v.tcgCpu ?? TCG_CPU];
   return [
     'qemu-system-x86_64',
     ...accel,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseAccelerator, guestArgv, kvmProbeArgv, qemuArgv, vmShares } from './qemu.js';
+import { chooseAccelerator, guestArgv, kvmProbeArgv, qemuArgv, tcgThreadFromEnv, vmShares } from './qemu.js';
 import { agentProgram, imageProgram } from '../plan/workloads/programs.js';
 import { initramfsEntries, moduleLoadOrder, parseModuleList, parseModulesDep, stage1Init, stage2Script, STAGE1_MODULES } from './initramfs.js';
 
@@ -83,9 +83,12 @@ describe('qemu', () => {
       kernelVersion: 'v',
       shares: vmShares({ modulesDir: '/k/modules', workDir: '/w', outDir: '/o' }),
     });
-    expect(argv.slice(0, 5)).toEqual(['qemu-system-x86_64', '-accel', 'tcg,thread=multi', '-cpu', 'max,-avx,-avx2']);
+    expect(argv.slice(0, 5)).toEqual(['qemu-system-x86_64', '-accel', 'tcg,thread=single', '-cpu', 'max,-avx,-avx2']);
     const spec = { kernel: 'k', initrd: 'i', accel: 'tcg' as const, memoryMb: 1, cpus: 1, kernelVersion: 'v', shares: [] };
     expect(qemuArgv({ ...spec, tcgCpu: 'Nehalem' }).slice(3, 5)).toEqual(['-cpu', 'Nehalem']);
+    expect(qemuArgv({ ...spec, tcgThread: tcgThreadFromEnv('multi') }).slice(1, 3)).toEqual(['-accel', 'tcg,thread=multi']);
+    expect(tcgThreadFromEnv(undefined)).toBeUndefined();
+    expect(() => tcgThreadFromEnv('one')).toThrow('WIRELAB_TCG_THREAD=one: use single (one host thread for every vCPU) or multi (one per vCPU)');
     // Node in a TCG guest runs without wasm tier-up; other programs, and Node under KVM, as given.
     expect(guestArgv(['/usr/bin/node', 'bin/lab.js', 'run', 'x'], '/usr/bin/node', 'tcg')).toEqual([
       '/usr/bin/node',
