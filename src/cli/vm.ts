@@ -11,6 +11,7 @@ import { listLabFiles } from '../labfile/load.js';
 import { prepareLab } from '../lab/prepare.js';
 import { onInterrupt, overridesOf, prepare, reportSkipped, requireRoot } from './common.js';
 import { REPORT_PAGE } from '../report/artefacts.js';
+import { TCG_THREAD, tcgThreadFromEnv } from '../vm/qemu.js';
 
 export interface VmOptions {
   kernel: string;
@@ -30,11 +31,14 @@ export async function cmdRunInVm(labArg: string, opts: VmOptions): Promise<numbe
   }
   // The lab file is checked here first, so a mistake is reported before anything boots.
   const p = await prepare(labArg, overridesOf(opts));
+  // So is WIRELAB_TCG_THREAD (runVm reads it again when it starts qemu).
+  const tcgThread = tcgThreadFromEnv(process.env.WIRELAB_TCG_THREAD) ?? TCG_THREAD;
   const vm = await prepareVm({ kernel: opts.kernel, kernelModules: opts.kernelModules, say });
   say(`kernel ${vm.kernel.version}: ${vm.kernel.origin}`);
   const missing = missingIn(vm.kernel, p.requires);
   if (missing.length > 0) return reportSkipped(p, describeMissing(vm.kernel, missing), opts.out);
-  say(`booting it with ${vm.accel === 'kvm' ? 'KVM' : 'TCG, full emulation (slower)'}: ${vm.reason}`);
+  const tcg = `TCG, full emulation (slower; ${tcgThread === 'single' ? 'every vCPU on one host thread' : 'a host thread per vCPU'})`;
+  say(`booting it with ${vm.accel === 'kvm' ? 'KVM' : tcg}: ${vm.reason}`);
   const outDir = opts.out ? resolve(opts.out) : undefined;
   if (outDir) mkdirSync(outDir, { recursive: true });
   const release = onInterrupt('stopping the VM');

@@ -106,6 +106,7 @@ export interface VmResult {
  * exited. Nothing is left afterwards: the VM's writes were in its RAM, the work dir is removed. */
 export async function runVm(r: VmRun): Promise<VmResult> {
   const started = performance.now();
+  const tcgThread = tcgThreadFromEnv(process.env.WIRELAB_TCG_THREAD);
   const head = readFileSync(BUSYBOX).subarray(0, 4096);
   if (!isStaticElf(head)) throw new Error(`${BUSYBOX} is not statically linked: install Debian's busybox-static (sudo bash scripts/setup-vm.sh)`);
   const work = mkdtempSync(join(tmpdir(), 'wirelab-vm-'));
@@ -141,7 +142,7 @@ export async function runVm(r: VmRun): Promise<VmResult> {
       // A CPU model for TCG other than the default, for a QEMU whose emulation of some
       // instruction family crashes guest programs.
       tcgCpu: process.env.WIRELAB_TCG_CPU || undefined,
-      tcgThread: tcgThreadFromEnv(process.env.WIRELAB_TCG_THREAD),
+      tcgThread,
       memoryMb: r.memoryMb ?? 3072,
       cpus: r.cpus ?? 2,
       kernelVersion: r.kernel.version,

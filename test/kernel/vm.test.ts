@@ -33,7 +33,7 @@ describe("labs under Debian's stock kernel (--kernel debian)", () => {
         `VM attempt failed with exit code ${r.code}; its output, last 150 lines:\n${`${r.stdout}\n${r.stderr}`.split('\n').slice(-150).join('\n')}\n`,
       );
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stderr).toMatch(/booting it with (KVM|TCG)/);
+    expect(r.stderr).toMatch(/booting it with (KVM|TCG, full emulation \(slower; every vCPU on one host thread\))/);
     const rep = report(out);
     expect(rep.passed).toBe(true);
     const hops = rep.expectations[0].hops.map((h: { at: string; passed: boolean }) => `${h.passed ? 'ok' : 'FAIL'} ${h.at}`);
@@ -97,6 +97,14 @@ describe("labs under Debian's stock kernel (--kernel debian)", () => {
       expect(vmLeftovers()).toEqual([]);
     },
   );
+
+  it('a wrong WIRELAB_TCG_THREAD is named before anything boots', async () => {
+    const r = await lab(['run', 'clusterip-ipvs', '--kernel', 'debian'], 60_000, { WIRELAB_TCG_THREAD: 'one' });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr).toContain('WIRELAB_TCG_THREAD=one: use single (one host thread for every vCPU) or multi (one per vCPU)');
+    expect(r.stderr).not.toContain('booting it with');
+    expect(vmLeftovers()).toEqual([]);
+  });
 
   it('mtu-and-loss is skipped on a kernel without netem, naming what it lacks, and runs on one with it', async () => {
     const r = await lab(['run', 'mtu-and-loss']);
