@@ -19,6 +19,7 @@ import { Informer } from '../../src/api/informer.js';
 import { endpointFromKubeconfig } from '../../src/api/kubeconfig.js';
 import { modelFromApi } from '../../src/model/from-api.js';
 import { parsePodSpec } from '../../src/k8s/pod.js';
+import { nginxReloader } from './reload.js';
 
 function arg(name: string, required = true): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,6 +49,12 @@ function render(model: ClusterModel, c: Container, certs?: Record<string, CertFi
 
 let current: string | undefined;
 let nginx: ReturnType<typeof spawn> | undefined;
+// The pid file nginx.conf names (src/plan/ingress/nginx-render.ts: pid <dir>/nginx.pid).
+const reloader = nginxReloader(
+  `${dir}/nginx.pid`,
+  () => nginx?.pid,
+  (sig) => nginx?.kill(sig),
+);
 
 /** `certs` names the certificates' contents: a Secret given a new certificate keeps its file
  * names, so nginx.conf reads the same, yet nginx must reload to serve it (ingress-nginx reloads
@@ -63,7 +70,7 @@ function apply(next: string | undefined, certs = ''): void {
     nginx.on('exit', (code) => process.exit(code ?? 1));
   } else {
     process.stderr.write('ingress-controller: configuration changed, reloading nginx\n');
-    nginx?.kill('SIGHUP');
+    reloader.reload();
   }
 }
 
@@ -167,6 +174,7 @@ if (kubeconfig) {
 
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
+    reloader.cancel();
     nginx?.kill('SIGQUIT');
     setTimeout(() => process.exit(0), 1000).unref();
   });

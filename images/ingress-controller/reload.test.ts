@@ -1,0 +1,52 @@
+// A real nginx asked to reload the moment it is started: the reload waits for its pid file and
+// nginx survives it (a SIGHUP sent at once kills it before its handlers are installed).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nginxReloader } from './reload.js';
+
+let dir = '';
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('nginxReloader', () => {
+  it('reloads a just-started nginx once it can take the signal, and nginx lives on', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wirelab-reload-'));
+    // No listener: this nginx serves nothing, it only has to take a SIGHUP.
+    writeFileSync(join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid;\nerror_log stderr notice;\nevents {}\n`);
+    const nginx = spawn('nginx', ['-e', 'stderr', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    nginx.stderr!.on('data', (d) => (log += d));
+    const exited = new Promise<number | null>((r) => nginx.on('exit', (code, sig) => r(code ?? (sig ? -1 : null))));
+    const reloader = nginxReloader(
+      join(dir, 'nginx.pid'),
+      () => nginx.pid,
+      (sig) => nginx.kill(sig),
+    );
+    try {
+      reloader.reload();
+      reloader.reload();
+      const outcome = await Promise.race([
+        exited.then((c) => `exited ${c}`),
+        new Promise<string>((r) => {
+          const t = setInterval(() => {
+            if (/reconfiguring/.test(log)) {
+              clearInterval(t);
+              r('reconfigured');
+            }
+          }, 20);
+        }),
+      ]);
+      expect(outcome, log).toBe('reconfigured');
+      // Both requests were one reload.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(log.match(/signal 1 \(SIGHUP\) received/g), log).toHaveLength(1);
+      expect(nginx.exitCode, log).toBeNull();
+    } finally {
+      reloader.cancel();
+      nginx.kill('SIGKILL');
+      await exited;
+    }
+  });
+});
