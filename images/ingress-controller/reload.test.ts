@@ -1,13 +1,27 @@
 // A real nginx asked to reload the moment it is started: the reload waits for its pid file and
 // nginx survives it (a SIGHUP sent at once kills it before its handlers are installed).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nginxReloader } from './reload.js';
 
 let dir = '';
+
+/** Processes whose parent is `pid` (nginx's workers). */
+function workersOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('nginxReloader', () => {
@@ -45,8 +59,13 @@ describe('nginxReloader', () => {
       expect(nginx.exitCode, log).toBeNull();
     } finally {
       reloader.cancel();
-      nginx.kill('SIGKILL');
+      // SIGTERM, not SIGKILL: nginx's master stops its workers, which SIGKILL would leave running.
+      nginx.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+      if (!stopped) nginx.kill('SIGKILL');
       await exited;
+      // Its workers went with it.
+      expect(workersOf(nginx.pid!)).toEqual([]);
     }
   });
 });
