@@ -9,6 +9,15 @@ import { nginxReloader } from './reload.js';
 
 let dir = '';
 
+/** True while `pid` runs (a zombie, gone but not yet reaped, does not). */
+function running(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Processes whose parent is `pid` (nginx's workers). */
 function workersOf(pid: number): number[] {
   return readdirSync('/proc')
@@ -60,12 +69,16 @@ describe('nginxReloader', () => {
     } finally {
       reloader.cancel();
       // SIGTERM, not SIGKILL: nginx's master stops its workers, which SIGKILL would leave running.
+      const workers = workersOf(nginx.pid!);
       nginx.kill('SIGTERM');
       const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
       if (!stopped) nginx.kill('SIGKILL');
       await exited;
       // Its workers went with it.
-      expect(workersOf(nginx.pid!)).toEqual([]);
+      // (Orphaned workers would have a new parent, so the ones it had are looked up by pid.)
+      await new Promise((r) => setTimeout(r, 200));
+      expect(workers.length).toBeGreaterThan(0);
+      expect(workers.filter(running)).toEqual([]);
     }
   });
 });
